@@ -1,0 +1,16 @@
+//go:build !purego && !noasm
+
+package kernels
+
+import "golang.org/x/sys/cpu"
+
+// avx2Impl is the AVX2+FMA table. Its routines live in gemm_amd64.go /
+// kernels_amd64.s (GEMM) and rows_amd64.go / rows_amd64.s (softmax, sampling).
+var avx2Impl = &impl{
+	name: "avx2", w: 8,
+	mr: gemmAVX2MR, nr: gemmAVX2NR, kc: gemmAVX2KC, gemm: gemmAVX2,
+	softmax: softmaxAVX2, sample: sampleAVX2,
+}
+
+// x/sys/cpu honours GODEBUG=cpu.avx2=off and checks OS support of the YMM state.
+var _ = cpu.X86.HasAVX2 && cpu.X86.HasFMA && register(avx2Impl)
