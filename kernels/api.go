@@ -26,6 +26,7 @@ var (
 // is valid everywhere and means a temporary single-threaded one.
 type Workspace struct {
 	threads int
+	rows    rowScratch
 }
 
 // NewWorkspace returns a workspace whose parallel kernels use up to threads
