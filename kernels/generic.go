@@ -2,5 +2,10 @@ package kernels
 
 // genericImpl holds the pure-Go twins of every assembly routine. It is
 // compiled on every platform and is the reference the assembly is tested
-// against. (PROVISIONAL: the kernels work fills in the fields.)
-var genericImpl = &impl{name: "generic", w: 1}
+// against.
+var genericImpl = &impl{
+	name: "generic", w: 1,
+	mr: gemmGenericMR, nr: gemmGenericNR, kc: gemmGenericKC, gemm: gemmGeneric,
+	softmax: softmaxRowsGeneric, sample: sampleRowsGeneric, negLog: negLogGeneric,
+	softmaxSample: softmaxSampleGeneric,
+}

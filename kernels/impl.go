@@ -8,24 +8,46 @@ import (
 // impl is one implementation of the inner loops. The Go twins form
 // genericImpl; each architecture file registers its assembly table in init.
 // Fields are owned by the code that uses them: gemm* by gemm.go, softmax by
-// softmax.go, sample by sample.go.
+// softmax.go, sample by sample.go, negLog by rng.go.
 type impl struct {
 	name string
 	w    int // vector width in float32 lanes (1 for generic)
 
-	// GEMM micro-kernel: C[mr×nr] += Apanel·Bpanel, where Apanel is kc×mr and
-	// Bpanel kc×nr, both k-major and contiguous; c is row-major with ldc.
+	// GEMM micro-kernel: C[mr×nr] = Apanel·Bpanel + beta*C, where Apanel is
+	// kc×mr and Bpanel kc×nr, both k-major and contiguous, and c is
+	// row-major with ldc; beta = 0 never reads C. The driver passes the
+	// caller's beta on the first k-block and 1 on the others.
 	mr, nr int
 	kc     int // fixed k-block of this implementation (it fixes the summation order)
-	gemm   func(kc int, a, b, c *float32, ldc int)
+	gemm   func(kc int, a, b, c []float32, ldc int, beta float32)
 
-	// softmax: rows of cols floats (cols%w == 0, padding is -Inf):
-	// dst = softmax(src*invTau), lse[r] = log-sum-exp of the scaled row.
-	softmax func(dst, src, lse []float32, cols int, invTau float32)
+	// Row kernels (softmax.go, sample.go, rng.go; the Go twins are
+	// softmaxRowsGeneric, sampleRowsGeneric, softmaxSampleGeneric and
+	// negLogGeneric). The assembly sees whole vectors only: cols%w == 0 (the
+	// Go driver pads with -Inf for softmax, 0 for sampling), and for sample
+	// and softmaxSample also rows%w == 0. scratch/cdf hold at least w*cols
+	// floats.
+	//
+	// softmax: for the rows = len(stats)/2 rows of cols floats,
+	// dst = softmax((src-max)*invTau) with stats[2r] = max, stats[2r+1] = the
+	// sum of the exponentials (>= 1 unless the row is bad, then NaN).
+	softmax func(dst, src, stats, scratch []float32, cols int, invTau float32)
 
-	// sample: rows of cols non-negative floats (cols%w == 0, padding is 0):
-	// idx[r] = first j with cdf[j] > u[r]*total (see sample.go).
-	sample func(idx []int32, p []float32, cols int, u []float32)
+	// sample: idx[r] = first j with cdf[j] > u[r]*total for the rows =
+	// len(idx) rows of cols probabilities, -2 if there is none, -1 for an
+	// invalid row.
+	sample func(idx []int32, p, u, cdf []float32, cols int)
+
+	// softmaxSample: softmax with invTau = 1, then sample on its output,
+	// in one pass (rows = len(idx); rows that fail the softmax get an
+	// unspecified idx).
+	softmaxSample func(dst, src, stats, scratch []float32, idx []int32, u []float32, cols int)
+
+	// negLog: dst holds 24-bit integers (as float32 bit patterns, see
+	// rng.go); replace each k by U = max(k, 1/2)·2^-24 and then apply
+	// x -> -log(x) n times (1: Exp(1) draws, 2: Gumbel draws).
+	// len(dst)%w == 0.
+	negLog func(dst []float32, n int)
 }
 
 // impls lists the registered implementations, best first; generic is last.
@@ -54,4 +76,31 @@ func lookup(name string) (*impl, error) {
 	}
 	return nil, fmt.Errorf("kernels.Use: unknown or unsupported implementation %q (available: %v): %w",
 		name, Available(), ErrArgument)
+}
+
+// Active reports the active implementation ("avx2", "neon" or "generic").
+func Active() string { return current().name }
+
+// Available lists the implementations this CPU supports, best first,
+// "generic" last.
+func Available() []string {
+	names := make([]string, len(impls))
+	for i, im := range impls {
+		names[i] = im.name
+	}
+	return names
+}
+
+// Use makes the named implementation active process-wide and returns a
+// function that restores the previous one. Unknown names, and names this CPU
+// does not support, are an error wrapping ErrArgument. It is meant for
+// benchmarks, tests and a command-line switch: do not call it while kernels
+// are running in other goroutines.
+func Use(name string) (restore func(), err error) {
+	im, err := lookup(name)
+	if err != nil {
+		return nil, err
+	}
+	prev := active.Swap(im)
+	return func() { active.Store(prev) }, nil
 }

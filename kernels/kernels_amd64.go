@@ -9,7 +9,8 @@ import "golang.org/x/sys/cpu"
 var avx2Impl = &impl{
 	name: "avx2", w: 8,
 	mr: gemmAVX2MR, nr: gemmAVX2NR, kc: gemmAVX2KC, gemm: gemmAVX2,
-	softmax: softmaxAVX2, sample: sampleAVX2,
+	softmax: softmaxAVX2, sample: sampleAVX2, negLog: negLogAVX2,
+	softmaxSample: softmaxSampleAVX2,
 }
 
 // x/sys/cpu honours GODEBUG=cpu.avx2=off and checks OS support of the YMM state.

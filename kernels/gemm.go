@@ -1,0 +1,620 @@
+package kernels
+
+import (
+	"fmt"
+
+	"github.com/klauspost/cpuid/v2"
+)
+
+// SGEMM driver: argument checks, packing, blocking, edge tiles and the
+// parallel split over tiles of C. The micro-kernels (impl.gemm) see only
+// packed panels and whole mr×nr tiles.
+//
+// Summation order. For every element of C the products are accumulated in
+// k order inside k-blocks of the implementation's fixed kc (one register
+// accumulator per element, a fused multiply-add per product in assembly),
+// and the blocks are added to C in k order:
+//
+//	C = ((acc[0:kc] + beta*C) + acc[kc:2kc]) + ...
+//
+// Block sizes mc and nc (cache-derived), the packing chunks and the thread
+// split only choose which tiles are computed where, never this order, so the
+// result is bitwise identical for any thread count and any cache size.
+
+// gemmGenericKC is the k-block of the Go twin. It equals the AVX2 one so the
+// twin follows the same summation order as the assembly.
+const gemmGenericKC = 256
+
+// gemmPackBudget bounds, in floats, the packed copy of A kept for one chunk
+// of the product (4 MiB). Products within it (all the VAE's) pack A exactly
+// once per call; larger ones are cut into chunks of whole row panels.
+const gemmPackBudget = 1 << 20
+
+// gemmParallelFlops is the smallest product, in flops (2·m·n·k), that is
+// split across a workspace's workers.
+const gemmParallelFlops = 1 << 21
+
+// gemmL2 is the L2 size in bytes used to size mc and nc: klauspost/cpuid's
+// view of this CPU, with a fallback when it does not know. It only changes
+// the blocking, never the numbers.
+var gemmL2 = cacheBytes(cpuid.CPU.Cache.L2, 512<<10)
+
+func cacheBytes(v, fallback int) int {
+	if v < 64<<10 {
+		return fallback
+	}
+	return v
+}
+
+// gemmBlocks returns the largest row count mc (a multiple of mr) whose
+// packed A block of one k-block takes at most half of L2, and the largest
+// column count nc (a multiple of nr) whose packed B block takes at most a
+// quarter of L2. A compute piece holds at most mc rows; it packs B nc
+// columns at a time and runs its row panels over them, so its A block and
+// the B block stay in L2 while each kc×nr B panel is reused from L1.
+func gemmBlocks(im *impl) (mc, nc int) {
+	kb := im.kc * 4
+	mc = max(gemmL2/2/kb/im.mr, 4) * im.mr
+	nc = max(gemmL2/4/kb/im.nr, 2) * im.nr
+	return mc, nc
+}
+
+// GemmBlocking reports the active implementation's GEMM micro-tile (mr×nr),
+// its fixed k-block kc, and the cache-derived row and column block sizes mc
+// and nc, for logging.
+func GemmBlocking() (mr, nr, kc, mc, nc int) {
+	im := current()
+	mc, nc = gemmBlocks(im)
+	return im.mr, im.nr, im.kc, mc, nc
+}
+
+// Sgemm computes C = alpha*op(A)*op(B) + beta*C with row-major storage, where
+// op(X) is X or X^T (tA, tB), op(A) is m×k, op(B) is k×n and C is m×n; lda,
+// ldb and ldc are the leading dimensions (row strides) of A, B and C as
+// stored, so A is m×k (k×m if tA) with lda >= its column count, and so on.
+// Elements between rows (the slack of a leading dimension) are never read or
+// written.
+//
+// beta = 0 never reads C (NaN there is overwritten). alpha = 0 or k = 0 gives
+// C = beta*C without reading A or B. C must not overlap A or B.
+//
+// Errors wrap ErrShape: a negative dimension, a leading dimension smaller
+// than the row it holds, or a slice too short for the shape; they are
+// returned before anything is written.
+//
+// Work is split across ws's workers over tiles of C only (never over k), so
+// the result is bitwise identical for any thread count; see the summation
+// order at the top of gemm.go. A nil ws runs single-threaded with temporary
+// scratch; with a reused ws the steady state allocates nothing.
+func Sgemm(ws *Workspace, tA, tB bool, m, n, k int, alpha float32, a []float32, lda int,
+	b []float32, ldb int, beta float32, c []float32, ldc int) error {
+	return sgemm(current(), ws, tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// sgemm is Sgemm on a given implementation (tests call every one).
+func sgemm(im *impl, ws *Workspace, tA, tB bool, m, n, k int, alpha float32, a []float32, lda int,
+	b []float32, ldb int, beta float32, c []float32, ldc int) error {
+	if m < 0 || n < 0 || k < 0 {
+		return fmt.Errorf("kernels.Sgemm: negative dimension m=%d n=%d k=%d: %w", m, n, k, ErrShape)
+	}
+	ar, ac, an := m, k, "a (m×k)"
+	if tA {
+		ar, ac, an = k, m, "a (k×m, tA)"
+	}
+	br, bc, bn := k, n, "b (k×n)"
+	if tB {
+		br, bc, bn = n, k, "b (n×k, tB)"
+	}
+	if err := checkMatrix("Sgemm", an, "lda", len(a), ar, ac, lda); err != nil {
+		return err
+	}
+	if err := checkMatrix("Sgemm", bn, "ldb", len(b), br, bc, ldb); err != nil {
+		return err
+	}
+	if err := checkMatrix("Sgemm", "c (m×n)", "ldc", len(c), m, n, ldc); err != nil {
+		return err
+	}
+	if m == 0 || n == 0 {
+		return nil
+	}
+	if k == 0 || alpha == 0 {
+		scaleMatrix(beta, c, m, n, ldc)
+		return nil
+	}
+	if ws == nil {
+		ws = NewWorkspace(1)
+	}
+	g := &ws.gemm
+	g.run = gemmRun{im: im, ws: ws, tA: tA, tB: tB, m: m, n: n, k: k, alpha: alpha,
+		a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc}
+	g.drive()
+	g.run = gemmRun{} // drop the caller's slices
+	return nil
+}
+
+// checkMatrix checks that a rows×cols matrix with leading dimension ld fits
+// in length floats.
+func checkMatrix(fn, name, ldName string, length, rows, cols, ld int) error {
+	if ld < max(cols, 1) {
+		return fmt.Errorf("kernels.%s: %s: %s=%d < max(1, cols=%d): %w", fn, name, ldName, ld, cols, ErrShape)
+	}
+	if rows == 0 || cols == 0 {
+		return nil
+	}
+	if need := (rows-1)*ld + cols; length < need {
+		return fmt.Errorf("kernels.%s: %s: len=%d, need %d for rows=%d cols=%d %s=%d: %w",
+			fn, name, length, need, rows, cols, ldName, ld, ErrShape)
+	}
+	return nil
+}
+
+// scaleMatrix sets C = beta*C; beta = 0 writes zeros without reading C.
+func scaleMatrix(beta float32, c []float32, m, n, ldc int) {
+	if beta == 1 {
+		return
+	}
+	for i := 0; i < m; i++ {
+		row := c[i*ldc : i*ldc+n]
+		if beta == 0 {
+			clear(row)
+			continue
+		}
+		for j := range row {
+			row[j] *= beta
+		}
+	}
+}
+
+// gemmRun holds the arguments of the Sgemm call in progress.
+type gemmRun struct {
+	im            *impl
+	ws            *Workspace
+	tA, tB        bool
+	m, n, k       int
+	alpha, beta   float32
+	a, b, c       []float32
+	lda, ldb, ldc int
+}
+
+// gemmScratch is the GEMM part of a Workspace: the packed chunk of A (shared
+// by all workers), per-worker packed B blocks and edge tiles, and the two
+// tasks handed to Parallel (kept here so that passing them as a Task
+// allocates nothing).
+type gemmScratch struct {
+	run     gemmRun
+	pa      []float32 // packed A chunk: k-blocks, each rp panels of kcb×mr
+	workers []gemmWorker
+
+	// Current chunk: rows [ic, ic+rp*mr) ∩ [0, m), all columns.
+	ic, rp, cp int
+	packPieces int // pieces of the A packing task
+	gr, gc     int // compute grid: gr row groups × gc column groups
+	ncp        int // column panels per packed B block
+
+	pack    gemmPackTask
+	compute gemmComputeTask
+}
+
+// gemmWorker is the scratch of one worker goroutine.
+type gemmWorker struct {
+	pb   []float32 // packed B block: up to ncp panels of kcb×nr
+	tile []float32 // one mr×nr edge tile
+}
+
+type gemmPackTask struct{ g *gemmScratch }
+type gemmComputeTask struct{ g *gemmScratch }
+
+func (t *gemmPackTask) RunTask(i int)          { t.g.packPiece(i) }
+func (t *gemmComputeTask) RunTask(i int)       { t.g.computePiece(i, 0) }
+func (t *gemmComputeTask) runOn(i, worker int) { t.g.computePiece(i, worker) }
+
+func grow(s []float32, n int) []float32 {
+	if cap(s) < n {
+		return make([]float32, n)
+	}
+	return s[:n]
+}
+
+// drive runs the blocked product. Per chunk of row panels (all of A for
+// products within gemmPackBudget): pack the chunk of A once, shared by all
+// workers; then compute the chunk's tiles in a grid of pieces, each of which
+// packs the B blocks it needs into its worker's scratch right before using
+// them, so packed B never leaves L2.
+func (g *gemmScratch) drive() {
+	r := &g.run
+	im, ws := r.im, r.ws
+	mr, nr := im.mr, im.nr
+	threads := ws.Threads()
+	// Waking a parked worker takes microseconds (longer on a busy
+	// machine), so products under about 20 µs of work stay on the caller.
+	if 2*float64(r.m)*float64(r.n)*float64(r.k) < gemmParallelFlops {
+		threads = 1
+	}
+	mc, nc := gemmBlocks(im)
+	g.ncp = nc / nr
+	rpAll := ceilDiv(r.m, mr)
+	rpChunk := max(gemmPackBudget/(r.k*mr), 1)
+	g.cp = ceilDiv(r.n, nr)
+	g.pack.g, g.compute.g = g, g
+	if len(g.workers) < threads {
+		g.workers = make([]gemmWorker, threads)
+	}
+	for w := range g.workers[:threads] {
+		g.workers[w].pb = grow(g.workers[w].pb, g.ncp*im.kc*nr)
+		g.workers[w].tile = grow(g.workers[w].tile, mr*nr)
+	}
+
+	for ip := 0; ip < rpAll; ip += rpChunk {
+		g.ic, g.rp = ip*mr, min(rpChunk, rpAll-ip)
+		g.pa = grow(g.pa, g.rp*mr*r.k)
+		g.packPieces = 1
+		if threads > 1 {
+			g.packPieces = min(g.rp, 4*threads)
+		}
+		ws.maybeParallel(threads, g.packPieces, &g.pack)
+
+		g.gr, g.gc = gemmGrid(g.rp, g.cp, threads, max(mc/mr, 1), mr, nr)
+		ws.maybeParallel(threads, g.gr*g.gc, &g.compute)
+	}
+}
+
+// maybeParallel runs the pieces inline when threads is 1.
+func (ws *Workspace) maybeParallel(threads, n int, t Task) {
+	if threads == 1 {
+		runInline(n, t)
+		return
+	}
+	ws.Parallel(n, t)
+}
+
+func ceilDiv(a, b int) int { return (a + b - 1) / b }
+
+// gemmGrid splits rp row panels × cp column panels of mr×nr tiles into
+// gr×gc pieces for threads workers; pieces never hold more than mcp row
+// panels (the A block of a piece stays in L2). The cost of a piece, per k
+// step, is its tiles' FMAs (mr·nr/16 cycles per tile at two 8-wide FMAs a
+// cycle) plus packing its columns of B (about a cycle per float); among
+// grids of at most 4·threads pieces the one with the smallest estimated
+// makespan (rounds of pieces × cost of the largest) wins, then the one with
+// fewer pieces. Any grid gives the same numbers.
+func gemmGrid(rp, cp, threads, mcp, mr, nr int) (gr, gc int) {
+	gr0 := ceilDiv(rp, mcp)
+	if threads <= 1 {
+		return gr0, 1
+	}
+	limit := max(4*threads, gr0)
+	best := -1
+	for r := gr0; r <= min(rp, limit); r++ {
+		for c := 1; c <= cp && r*c <= limit; c++ {
+			rows, cols := ceilDiv(rp, r), ceilDiv(cp, c)
+			cost := ceilDiv(r*c, threads) * (rows*cols*mr*nr/16 + cols*nr)
+			if best < 0 || cost < best || (cost == best && r*c < gr*gc) {
+				best, gr, gc = cost, r, c
+			}
+		}
+	}
+	return gr, gc
+}
+
+// packPiece packs piece i of packPieces: a range of the chunk's A panels.
+func (g *gemmScratch) packPiece(i int) {
+	q0, q1 := i*g.rp/g.packPieces, (i+1)*g.rp/g.packPieces
+	if q0 < q1 {
+		g.packAPanels(q0, q1)
+	}
+}
+
+// packAPanels packs row panels [q0, q1) of the chunk of op(A), every
+// k-block, scaled by alpha, rows past m as zeros. The k-block at offset pc
+// holds panel q at pa[pc*rp*mr + q*kcb*mr], element (p, i) at [p*mr + i].
+//
+// Whichever way A is stored, memory is read in long sequential runs: a
+// stored row of A (tA) is spread over all the panels of the range, a panel
+// (not tA) interleaves mr sequential streams.
+func (g *gemmScratch) packAPanels(q0, q1 int) {
+	r := &g.run
+	mr, kc, alpha := r.im.mr, r.im.kc, r.alpha
+	i0 := g.ic + q0*mr         // first row of the range
+	i1 := min(g.ic+q1*mr, r.m) // end of its valid rows
+	full := q0 + (i1-i0)/mr    // panels [q0, full) have mr valid rows
+	for pc := 0; pc < r.k; pc += kc {
+		kcb := min(kc, r.k-pc)
+		blk := g.pa[pc*g.rp*mr:][:g.rp*kcb*mr]
+		if full < q1 {
+			clear(blk[full*kcb*mr:][:kcb*mr])
+		}
+		if r.tA {
+			// op(A)[i][p] = a[p*lda+i].
+			for p := 0; p < kcb; p++ {
+				src := r.a[(pc+p)*r.lda+i0 : (pc+p)*r.lda+i1]
+				q := q0
+				if mr == 6 && q < full {
+					scatter6(blk[q0*kcb*6+p*6:], kcb*6, src, full-q0, alpha)
+					q = full
+				}
+				for ; q < q1; q++ {
+					s := src[(q-q0)*mr : min(len(src), (q-q0+1)*mr)]
+					d := blk[q*kcb*mr+p*mr:][:len(s)]
+					for i, v := range s {
+						d[i] = alpha * v
+					}
+				}
+			}
+			continue
+		}
+		// op(A)[i][p] = a[i*lda+p]: a stored row becomes a strided
+		// column of its panel.
+		for q := q0; q < q1; q++ {
+			dst := blk[q*kcb*mr:][:kcb*mr]
+			row := g.ic + q*mr
+			if mr == 6 && q < full {
+				packRows6(dst, r.a[row*r.lda+pc:], r.lda, kcb, alpha)
+				continue
+			}
+			for i := 0; i < min(mr, r.m-row); i++ {
+				src := r.a[(row+i)*r.lda+pc:][:kcb]
+				for p, v := range src {
+					dst[p*mr+i] = alpha * v
+				}
+			}
+		}
+	}
+}
+
+// packB packs column panels [q0, q1) of op(B) for the k-block [pc, pc+kcb)
+// into dst, columns past n as zeros: panel q at dst[(q-q0)*kcb*nr], element
+// (p, j) at [p*nr + j]. A stored row of B (not tB) is read as one
+// sequential run spread over the panels; a stored column (tB) is a strided
+// column of its panel, nr sequential streams.
+func (g *gemmScratch) packB(dst []float32, pc, kcb, q0, q1 int) {
+	r := &g.run
+	nr := r.im.nr
+	j0 := q0 * nr
+	j1 := min(q1*nr, r.n)
+	full := q0 + (j1-j0)/nr
+	dst = dst[:(q1-q0)*kcb*nr]
+	if full < q1 {
+		clear(dst[(full-q0)*kcb*nr:])
+	}
+	if !r.tB {
+		// op(B)[p][j] = b[p*ldb+j].
+		for p := 0; p < kcb; p++ {
+			src := r.b[(pc+p)*r.ldb+j0 : (pc+p)*r.ldb+j1]
+			q := q0
+			if nr == 16 && q < full {
+				scatter16(dst[p*16:], kcb*16, src, full-q0)
+				q = full
+			}
+			for ; q < q1; q++ {
+				s := src[(q-q0)*nr : min(len(src), (q-q0+1)*nr)]
+				copy(dst[(q-q0)*kcb*nr+p*nr:], s)
+			}
+		}
+		return
+	}
+	// op(B)[p][j] = b[j*ldb+p].
+	for q := q0; q < q1; q++ {
+		d := dst[(q-q0)*kcb*nr:][:kcb*nr]
+		col := q * nr
+		if nr == 16 && q < full {
+			packRows16(d, r.b[col*r.ldb+pc:], r.ldb, kcb)
+			continue
+		}
+		for j := 0; j < min(nr, r.n-col); j++ {
+			src := r.b[(col+j)*r.ldb+pc:][:kcb]
+			for p, v := range src {
+				d[p*nr+j] = v
+			}
+		}
+	}
+}
+
+// scatter6 spreads n groups of 6 consecutive floats of src to dst, step
+// floats apart, scaled by alpha: dst[q*step+i] = alpha*src[q*6+i]. (A leaf
+// function, so the loop keeps its few variables in registers.)
+func scatter6(dst []float32, step int, src []float32, n int, alpha float32) {
+	src = src[:6*n]
+	for q := 0; q < n; q++ {
+		s := (*[6]float32)(src[6*q:])
+		d := (*[6]float32)(dst[q*step:])
+		d[0], d[1], d[2] = alpha*s[0], alpha*s[1], alpha*s[2]
+		d[3], d[4], d[5] = alpha*s[3], alpha*s[4], alpha*s[5]
+	}
+}
+
+// scatter16 spreads n groups of 16 consecutive floats of src to dst, step
+// floats apart: dst[q*step+j] = src[q*16+j]. Four-float array copies compile
+// to one 16-byte move each, cheaper than a call to memmove.
+func scatter16(dst []float32, step int, src []float32, n int) {
+	src = src[:16*n]
+	for q := 0; q < n; q++ {
+		s := src[16*q:][:16]
+		d := dst[q*step:][:16]
+		*(*[4]float32)(d[0:]) = *(*[4]float32)(s[0:])
+		*(*[4]float32)(d[4:]) = *(*[4]float32)(s[4:])
+		*(*[4]float32)(d[8:]) = *(*[4]float32)(s[8:])
+		*(*[4]float32)(d[12:]) = *(*[4]float32)(s[12:])
+	}
+}
+
+// packRows6 interleaves 6 rows of kcb floats (row stride lda) into dst,
+// dst[p*6+i] = alpha*a[i*lda+p].
+func packRows6(dst, a []float32, lda, kcb int, alpha float32) {
+	r0 := a[0*lda:][:kcb]
+	r1 := a[1*lda:][:len(r0)]
+	r2 := a[2*lda:][:len(r0)]
+	r3 := a[3*lda:][:len(r0)]
+	r4 := a[4*lda:][:len(r0)]
+	r5 := a[5*lda:][:len(r0)]
+	dst = dst[:6*len(r0)]
+	for p := range r0 {
+		d := (*[6]float32)(dst[p*6:])
+		d[0], d[1], d[2] = alpha*r0[p], alpha*r1[p], alpha*r2[p]
+		d[3], d[4], d[5] = alpha*r3[p], alpha*r4[p], alpha*r5[p]
+	}
+}
+
+// packRows16 transposes 16 rows of kcb floats (row stride ldb) into dst,
+// dst[p*16+j] = b[j*ldb+p]: each step reads one float of every row and
+// writes one contiguous 64-byte row of the panel. Slicing every row to
+// len(r0) lets the compiler drop the bounds checks in the loop.
+func packRows16(dst, b []float32, ldb, kcb int) {
+	r0 := b[0*ldb:][:kcb]
+	r1 := b[1*ldb:][:len(r0)]
+	r2 := b[2*ldb:][:len(r0)]
+	r3 := b[3*ldb:][:len(r0)]
+	r4 := b[4*ldb:][:len(r0)]
+	r5 := b[5*ldb:][:len(r0)]
+	r6 := b[6*ldb:][:len(r0)]
+	r7 := b[7*ldb:][:len(r0)]
+	r8 := b[8*ldb:][:len(r0)]
+	r9 := b[9*ldb:][:len(r0)]
+	r10 := b[10*ldb:][:len(r0)]
+	r11 := b[11*ldb:][:len(r0)]
+	r12 := b[12*ldb:][:len(r0)]
+	r13 := b[13*ldb:][:len(r0)]
+	r14 := b[14*ldb:][:len(r0)]
+	r15 := b[15*ldb:][:len(r0)]
+	dst = dst[:16*len(r0)]
+	for p := range r0 {
+		d := (*[16]float32)(dst[p*16:])
+		d[0], d[1], d[2], d[3] = r0[p], r1[p], r2[p], r3[p]
+		d[4], d[5], d[6], d[7] = r4[p], r5[p], r6[p], r7[p]
+		d[8], d[9], d[10], d[11] = r8[p], r9[p], r10[p], r11[p]
+		d[12], d[13], d[14], d[15] = r12[p], r13[p], r14[p], r15[p]
+	}
+}
+
+// computePiece computes the tiles of piece i of the gr×gc grid over the
+// chunk on worker's scratch: for each k-block and each block of ncp column
+// panels, pack that block of B, then run every row panel of the piece over
+// each of its panels. The piece's A block stays in L2, the packed B block in
+// L2 and the current B panel in L1.
+func (g *gemmScratch) computePiece(i, worker int) {
+	r := &g.run
+	im := r.im
+	mr, nr, kc := im.mr, im.nr, im.kc
+	gi, gj := i/g.gc, i%g.gc
+	ip0, ip1 := gi*g.rp/g.gr, (gi+1)*g.rp/g.gr
+	jp0, jp1 := gj*g.cp/g.gc, (gj+1)*g.cp/g.gc
+	w := &g.workers[worker]
+	tile := w.tile[:mr*nr]
+	c, ldc := r.c, r.ldc
+	for pc := 0; pc < r.k; pc += kc {
+		kcb := min(kc, r.k-pc)
+		beta := r.beta
+		if pc > 0 {
+			beta = 1
+		}
+		pa := g.pa[pc*g.rp*mr:]
+		for jb := jp0; jb < jp1; jb += g.ncp {
+			jb1 := min(jb+g.ncp, jp1)
+			g.packB(w.pb, pc, kcb, jb, jb1)
+			for jp := jb; jp < jb1; jp++ {
+				bp := w.pb[(jp-jb)*kcb*nr:][:kcb*nr]
+				j := jp * nr
+				nn := min(nr, r.n-j)
+				for ip := ip0; ip < ip1; ip++ {
+					ap := pa[ip*kcb*mr:][:kcb*mr]
+					row := g.ic + ip*mr
+					mm := min(mr, r.m-row)
+					if mm == mr && nn == nr {
+						im.gemm(kcb, ap, bp, c[row*ldc+j:][:(mr-1)*ldc+nr], ldc, beta)
+						continue
+					}
+					// Edge tile: run the whole tile on scratch, then
+					// copy the valid part; C outside the matrix is never
+					// touched.
+					if beta != 0 {
+						for ii := 0; ii < mm; ii++ {
+							copy(tile[ii*nr:ii*nr+nn], c[(row+ii)*ldc+j:][:nn])
+						}
+					}
+					im.gemm(kcb, ap, bp, tile, nr, beta)
+					for ii := 0; ii < mm; ii++ {
+						copy(c[(row+ii)*ldc+j:][:nn], tile[ii*nr:ii*nr+nn])
+					}
+				}
+			}
+		}
+	}
+}
+
+// Shape of the Go twin micro-kernel: 4×4 keeps the 16 accumulators, 4 values
+// of A and 4 of B in registers on arm64 (32 FP registers); on amd64 the
+// compiler spills a few, which costs less than a smaller tile's extra loads.
+const (
+	gemmGenericMR = 4
+	gemmGenericNR = 4
+)
+
+// gemmGeneric is the Go twin of the assembly micro-kernels, a 4×4 tile:
+//
+//	for i := 0; i < 4; i++ {
+//		for j := 0; j < 4; j++ {
+//			var s float32
+//			for p := 0; p < kc; p++ {
+//				s += a[p*4+i] * b[p*4+j]
+//			}
+//			if beta == 0 {
+//				c[i*ldc+j] = s // C is not read
+//			} else {
+//				c[i*ldc+j] = s + beta*c[i*ldc+j]
+//			}
+//		}
+//	}
+//
+// Same summation order as the assembly (one accumulator per element, k in
+// order). The compiler may fuse s += a*b into an FMA where the architecture
+// has one (arm64 does, amd64 does not at GOAMD64=v1); either way the result
+// is within the tests' k-scaled bound of the assembly's.
+func gemmGeneric(kc int, a, b, c []float32, ldc int, beta float32) {
+	a, b = a[:4*kc], b[:4*kc]
+	var c00, c01, c02, c03 float32
+	var c10, c11, c12, c13 float32
+	var c20, c21, c22, c23 float32
+	var c30, c31, c32, c33 float32
+	for p := 0; p < kc; p++ {
+		av := (*[4]float32)(a[4*p:])
+		bv := (*[4]float32)(b[4*p:])
+		b0, b1, b2, b3 := bv[0], bv[1], bv[2], bv[3]
+		a0 := av[0]
+		c00 += a0 * b0
+		c01 += a0 * b1
+		c02 += a0 * b2
+		c03 += a0 * b3
+		a1 := av[1]
+		c10 += a1 * b0
+		c11 += a1 * b1
+		c12 += a1 * b2
+		c13 += a1 * b3
+		a2 := av[2]
+		c20 += a2 * b0
+		c21 += a2 * b1
+		c22 += a2 * b2
+		c23 += a2 * b3
+		a3 := av[3]
+		c30 += a3 * b0
+		c31 += a3 * b1
+		c32 += a3 * b2
+		c33 += a3 * b3
+	}
+	gemmStoreRow4(c[0*ldc:], c00, c01, c02, c03, beta)
+	gemmStoreRow4(c[1*ldc:], c10, c11, c12, c13, beta)
+	gemmStoreRow4(c[2*ldc:], c20, c21, c22, c23, beta)
+	gemmStoreRow4(c[3*ldc:], c30, c31, c32, c33, beta)
+}
+
+// gemmStoreRow4 writes one tile row: c = s, or c = s + beta*c (the product
+// rounded on its own, as the assembly does).
+func gemmStoreRow4(c []float32, s0, s1, s2, s3, beta float32) {
+	r := (*[4]float32)(c)
+	if beta == 0 {
+		r[0], r[1], r[2], r[3] = s0, s1, s2, s3
+		return
+	}
+	r[0] = s0 + float32(beta*r[0])
+	r[1] = s1 + float32(beta*r[1])
+	r[2] = s2 + float32(beta*r[2])
+	r[3] = s3 + float32(beta*r[3])
+}

@@ -1,0 +1,147 @@
+package kernels
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"runtime"
+	"testing"
+
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/gonum"
+)
+
+// gemmBenchShape is one product of the benchmarks, named m x n x k plus its
+// form: "" for Y = X·W, "tA" for dW = Xᵀ·dY, "tB" for dX = dY·Wᵀ.
+type gemmBenchShape struct {
+	tA, tB  bool
+	m, n, k int
+}
+
+func (s gemmBenchShape) String() string {
+	name := fmt.Sprintf("%dx%dx%d", s.m, s.n, s.k)
+	if s.tA {
+		name += "tA"
+	}
+	if s.tB {
+		name += "tB"
+	}
+	return name
+}
+
+// gemmBenchShapes are the VAE's products (batch 100 and 200) in their three
+// forms, plus one square product for reference.
+func gemmBenchShapes() []gemmBenchShape {
+	var s []gemmBenchShape
+	for _, v := range gemmVAEShapes {
+		b, out, in := v[0], v[1], v[2]
+		s = append(s,
+			gemmBenchShape{false, false, b, out, in},
+			gemmBenchShape{true, false, in, out, b},
+			gemmBenchShape{false, true, b, in, out})
+	}
+	return append(s, gemmBenchShape{false, false, 512, 512, 512})
+}
+
+func (s gemmBenchShape) operands() (a, b, c []float32, lda, ldb int) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	a = make([]float32, s.m*s.k)
+	b = make([]float32, s.k*s.n)
+	c = make([]float32, s.m*s.n)
+	for _, x := range [][]float32{a, b, c} {
+		for i := range x {
+			x[i] = 2*rng.Float32() - 1
+		}
+	}
+	lda, ldb = s.k, s.n
+	if s.tA {
+		lda = s.m
+	}
+	if s.tB {
+		ldb = s.k
+	}
+	return
+}
+
+func gemmReportGFLOPS(b *testing.B, s gemmBenchShape) {
+	flops := 2 * float64(s.m) * float64(s.n) * float64(s.k)
+	b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+}
+
+// BenchmarkSgemm measures every implementation and gonum's pure-Go BLAS
+// (gonum.Implementation, what blas32 uses by default; run with GOMAXPROCS =
+// threads so that it uses as many cores) as
+// BenchmarkSgemm/<impl>/<shape>/<threads>, with beta = 1 as in gradient
+// accumulation. The generic and gonum runs are slow: use a small -benchtime
+// or a -bench filter.
+func BenchmarkSgemm(b *testing.B) {
+	names := append(Available(), "gonum")
+	for _, name := range names {
+		b.Run(name, func(b *testing.B) {
+			for _, s := range gemmBenchShapes() {
+				b.Run(s.String(), func(b *testing.B) {
+					for _, th := range []int{1, 2} {
+						b.Run(fmt.Sprint(th), func(b *testing.B) {
+							gemmBenchOne(b, name, s, th)
+						})
+					}
+				})
+			}
+		})
+	}
+}
+
+func gemmBenchOne(b *testing.B, name string, s gemmBenchShape, threads int) {
+	a, bm, c, lda, ldb := s.operands()
+	b.ReportAllocs()
+	if name == "gonum" {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(threads))
+		impl := gonum.Implementation{}
+		tr := func(x bool) blas.Transpose {
+			if x {
+				return blas.Trans
+			}
+			return blas.NoTrans
+		}
+		for b.Loop() {
+			impl.Sgemm(tr(s.tA), tr(s.tB), s.m, s.n, s.k, 1, a, lda, bm, ldb, 1, c, s.n)
+		}
+		gemmReportGFLOPS(b, s)
+		return
+	}
+	im, err := lookup(name)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ws := NewWorkspace(threads)
+	defer ws.Close()
+	for b.Loop() {
+		if err := sgemm(im, ws, s.tA, s.tB, s.m, s.n, s.k, 1, a, lda, bm, ldb, 1, c, s.n); err != nil {
+			b.Fatal(err)
+		}
+	}
+	gemmReportGFLOPS(b, s)
+}
+
+// BenchmarkGemmMicroKernel measures one micro-kernel call over a full k-block
+// on L1-resident panels: the ceiling the driver can approach.
+func BenchmarkGemmMicroKernel(b *testing.B) {
+	for _, im := range impls {
+		b.Run(im.name, func(b *testing.B) {
+			kc := im.kc
+			a := make([]float32, kc*im.mr)
+			bp := make([]float32, kc*im.nr)
+			c := make([]float32, im.mr*im.nr)
+			for i := range a {
+				a[i] = 1e-3
+			}
+			for i := range bp {
+				bp[i] = 1e-3
+			}
+			for b.Loop() {
+				im.gemm(kc, a, bp, c, im.nr, 1)
+			}
+			flops := 2 * float64(kc*im.mr*im.nr)
+			b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
+	}
+}

@@ -1,0 +1,133 @@
+//go:build !purego && !noasm
+
+#include "textflag.h"
+
+// ---------------------------------------------------------------------------
+// GEMM micro-kernel, AVX2 + FMA, 6×16 tile.
+//
+// func gemm6x16AVX2(kc int, a, b, c []float32, ldc int, beta float32)
+//
+// Registers:
+//	SI   packed A panel, 6 floats per k step (k-major)
+//	DI   packed B panel, 16 floats per k step (k-major)
+//	DX   C tile, row by row; R8 = ldc in bytes
+//	CX   remaining k steps; BX remaining 4-step groups
+//	Y0, Y1    B[p][0:8], B[p][8:16]
+//	Y2, Y3    A[p][i] broadcast (alternating, so loads run ahead)
+//	Y4..Y15   accumulators: row i in Y(4+2i) (columns 0:8) and Y(5+2i) (8:16)
+// Each k step is 2 loads of B, 6 broadcasts of A and 12 FMAs; the FMAs of
+// one row are independent of the other rows, so 12 chains hide the latency.
+
+// KSTEP does one k step reading A at offset ao and B at offset bo.
+#define KSTEP(ao, bo) \
+	VMOVUPS      (bo)(DI), Y0; \
+	VMOVUPS      (bo+32)(DI), Y1; \
+	VBROADCASTSS (ao)(SI), Y2; \
+	VFMADD231PS  Y0, Y2, Y4; \
+	VFMADD231PS  Y1, Y2, Y5; \
+	VBROADCASTSS (ao+4)(SI), Y3; \
+	VFMADD231PS  Y0, Y3, Y6; \
+	VFMADD231PS  Y1, Y3, Y7; \
+	VBROADCASTSS (ao+8)(SI), Y2; \
+	VFMADD231PS  Y0, Y2, Y8; \
+	VFMADD231PS  Y1, Y2, Y9; \
+	VBROADCASTSS (ao+12)(SI), Y3; \
+	VFMADD231PS  Y0, Y3, Y10; \
+	VFMADD231PS  Y1, Y3, Y11; \
+	VBROADCASTSS (ao+16)(SI), Y2; \
+	VFMADD231PS  Y0, Y2, Y12; \
+	VFMADD231PS  Y1, Y2, Y13; \
+	VBROADCASTSS (ao+20)(SI), Y3; \
+	VFMADD231PS  Y0, Y3, Y14; \
+	VFMADD231PS  Y1, Y3, Y15
+
+// STOREROW stores one row of accumulators (lo, hi) to C and moves DX on.
+#define STOREROW(lo, hi) \
+	VMOVUPS lo, (DX); \
+	VMOVUPS hi, 32(DX); \
+	ADDQ    R8, DX
+
+// UPDATEROW sets C row = acc + beta*C (beta in Y0) and moves DX on.
+#define UPDATEROW(lo, hi) \
+	VMULPS  (DX), Y0, Y1; \
+	VADDPS  Y1, lo, lo; \
+	VMOVUPS lo, (DX); \
+	VMULPS  32(DX), Y0, Y2; \
+	VADDPS  Y2, hi, hi; \
+	VMOVUPS hi, 32(DX); \
+	ADDQ    R8, DX
+
+TEXT ·gemm6x16AVX2(SB), NOSPLIT, $0-92
+	MOVQ kc+0(FP), CX
+	MOVQ a_base+8(FP), SI
+	MOVQ b_base+32(FP), DI
+	MOVQ c_base+56(FP), DX
+	MOVQ ldc+80(FP), R8
+	SHLQ $2, R8
+
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
+	VXORPS Y12, Y12, Y12
+	VXORPS Y13, Y13, Y13
+	VXORPS Y14, Y14, Y14
+	VXORPS Y15, Y15, Y15
+
+	MOVQ CX, BX
+	SHRQ $2, BX
+	JZ   gemm_tail
+
+gemm_loop4:
+	KSTEP(0, 0)
+	KSTEP(24, 64)
+	KSTEP(48, 128)
+	KSTEP(72, 192)
+	ADDQ $96, SI
+	ADDQ $256, DI
+	DECQ BX
+	JNZ  gemm_loop4
+
+gemm_tail:
+	ANDQ $3, CX
+	JZ   gemm_write
+
+gemm_loop1:
+	KSTEP(0, 0)
+	ADDQ $24, SI
+	ADDQ $64, DI
+	DECQ CX
+	JNZ  gemm_loop1
+
+gemm_write:
+	// beta == 0 (either sign) stores without reading C; NaN takes the
+	// update path like the Go comparison does.
+	VMOVSS   beta+88(FP), X0
+	VXORPS   X1, X1, X1
+	VUCOMISS X1, X0
+	JNE      gemm_update
+	JPS      gemm_update
+
+	STOREROW(Y4, Y5)
+	STOREROW(Y6, Y7)
+	STOREROW(Y8, Y9)
+	STOREROW(Y10, Y11)
+	STOREROW(Y12, Y13)
+	STOREROW(Y14, Y15)
+	VZEROUPPER
+	RET
+
+gemm_update:
+	VBROADCASTSS beta+88(FP), Y0
+	UPDATEROW(Y4, Y5)
+	UPDATEROW(Y6, Y7)
+	UPDATEROW(Y8, Y9)
+	UPDATEROW(Y10, Y11)
+	UPDATEROW(Y12, Y13)
+	UPDATEROW(Y14, Y15)
+	VZEROUPPER
+	RET

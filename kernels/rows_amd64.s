@@ -1,0 +1,821 @@
+//go:build !purego && !noasm
+
+#include "textflag.h"
+
+// AVX2+FMA row kernels: softmax rows, categorical sampling, -log of uniforms.
+// Each mirrors its Go twin operation for operation (softmax.go, sample.go,
+// rng.go, expf.go); the stubs and their Go loops are in rows_amd64.go.
+// Constants are 8-lane splats in ·rowConsts (rows_amd64.go), used as memory
+// operands; the index of each is fixed by that table.
+
+#define K_CUTOFF ·rowConsts+0(SB)
+#define K_LOG2E ·rowConsts+32(SB)
+#define K_C1 ·rowConsts+64(SB)
+#define K_C2 ·rowConsts+96(SB)
+#define K_EP0 ·rowConsts+128(SB)
+#define K_EP1 ·rowConsts+160(SB)
+#define K_EP2 ·rowConsts+192(SB)
+#define K_EP3 ·rowConsts+224(SB)
+#define K_EP4 ·rowConsts+256(SB)
+#define K_EP5 ·rowConsts+288(SB)
+#define K_ONE ·rowConsts+320(SB)
+#define K_NEGINF ·rowConsts+352(SB)
+#define K_INF ·rowConsts+384(SB)
+#define K_MANT ·rowConsts+416(SB)
+#define K_HALF ·rowConsts+448(SB)
+#define K_I126 ·rowConsts+480(SB)
+#define K_SQRTHF ·rowConsts+512(SB)
+#define K_LP0 ·rowConsts+544(SB)
+#define K_LP1 ·rowConsts+576(SB)
+#define K_LP2 ·rowConsts+608(SB)
+#define K_LP3 ·rowConsts+640(SB)
+#define K_LP4 ·rowConsts+672(SB)
+#define K_LP5 ·rowConsts+704(SB)
+#define K_LP6 ·rowConsts+736(SB)
+#define K_LP7 ·rowConsts+768(SB)
+#define K_LP8 ·rowConsts+800(SB)
+#define K_2M24 ·rowConsts+832(SB)
+#define K_SIGN ·rowConsts+864(SB)
+
+// EXP replaces X by expf32(X) in every lane (expf.go), using K, R, P and M
+// as scratch (X holds r after the reduction, R holds r*r):
+//
+//	M = X < cutoff (LT_OQ: false for NaN)
+//	k = round-half-even(X*log2e); r = X - k*c1; r = r - k*c2
+//	p = P0; p = p*r + Pi (i = 1..5); y = p*(r*r) + r; y = y + 1
+//	X = M ? +0 : y*2^k
+//
+// y*2^k is formed by adding k<<23 to the bits of y: y is in [0.7, 1.5] and,
+// above the cutoff, y*2^k is normal, so this equals the twin's product with
+// the float (k+127)<<23 exactly. The mask is applied last, so the garbage
+// that huge k give in lanes below the cutoff (and -Inf lanes) never escapes;
+// NaN lanes stay NaN.
+#define EXP(X, K, R, P, M) \
+	VCMPPS       $0x11, K_CUTOFF, X, M; \
+	VMULPS       K_LOG2E, X, K; \
+	VROUNDPS     $0, K, K; \
+	VFNMADD231PS K_C1, K, X; \
+	VFNMADD231PS K_C2, K, X; \
+	VMOVUPS      K_EP0, P; \
+	VFMADD213PS  K_EP1, X, P; \
+	VFMADD213PS  K_EP2, X, P; \
+	VFMADD213PS  K_EP3, X, P; \
+	VFMADD213PS  K_EP4, X, P; \
+	VFMADD213PS  K_EP5, X, P; \
+	VMULPS       X, X, R; \
+	VFMADD213PS  X, R, P; \
+	VADDPS       K_ONE, P, P; \
+	VCVTPS2DQ    K, K; \
+	VPSLLD       $23, K, K; \
+	VPADDD       K, P, P; \
+	VANDNPS      P, M, X
+
+// NEGLOG replaces X (positive normal in every lane) by negLogf32(X)
+// (expf.go), using E, M, T, Z and Y as scratch:
+//
+//	e = (bits(X)>>23) - 126; m = bits(X)&0x7fffff | bits(0.5)   (X = m*2^e)
+//	T = m < sqrt(1/2); e = e - (T & 1); x = (m - 1) + (T & m)
+//	z = x*x; y = L0; y = y*x + Li (i = 1..8); y = (y*x)*z
+//	y = e*c2 + y; y = y - z*0.5; r = x + y; r = e*c1 + r; X = -r
+#define NEGLOG(X, E, M, T, Z, Y) \
+	VPSRLD       $23, X, E; \
+	VPSUBD       K_I126, E, E; \
+	VCVTDQ2PS    E, E; \
+	VANDPS       K_MANT, X, M; \
+	VORPS        K_HALF, M, M; \
+	VCMPPS       $0x11, K_SQRTHF, M, T; \
+	VANDPS       K_ONE, T, Z; \
+	VSUBPS       Z, E, E; \
+	VANDPS       M, T, T; \
+	VSUBPS       K_ONE, M, M; \
+	VADDPS       T, M, M; \
+	VMULPS       M, M, Z; \
+	VMOVUPS      K_LP0, Y; \
+	VFMADD213PS  K_LP1, M, Y; \
+	VFMADD213PS  K_LP2, M, Y; \
+	VFMADD213PS  K_LP3, M, Y; \
+	VFMADD213PS  K_LP4, M, Y; \
+	VFMADD213PS  K_LP5, M, Y; \
+	VFMADD213PS  K_LP6, M, Y; \
+	VFMADD213PS  K_LP7, M, Y; \
+	VFMADD213PS  K_LP8, M, Y; \
+	VMULPS       M, Y, Y; \
+	VMULPS       Z, Y, Y; \
+	VFMADD231PS  K_C2, E, Y; \
+	VFNMADD231PS K_HALF, Z, Y; \
+	VADDPS       Y, M, Y; \
+	VFMADD231PS  K_C1, E, Y; \
+	VXORPS       K_SIGN, Y, X
+
+// TRANSPOSE4 turns A, B, C, D, each holding 4 consecutive floats of rows
+// (i, i+4) for i = 0..3 in its (low, high) half, into the four columns,
+// lane l = row l, using T0-T3 as scratch: within each 128-bit half it is
+// the classic 4x4 transpose.
+#define TRANSPOSE4(A, B, C, D, T0, T1, T2, T3) \
+	VUNPCKLPS B, A, T0; \
+	VUNPCKHPS B, A, T1; \
+	VUNPCKLPS D, C, T2; \
+	VUNPCKHPS D, C, T3; \
+	VSHUFPS   $0x44, T2, T0, A; \
+	VSHUFPS   $0xee, T2, T0, B; \
+	VSHUFPS   $0x44, T3, T1, C; \
+	VSHUFPS   $0xee, T3, T1, D
+
+// LOAD4 loads columns [off, off+4) of rows 0..3 (at R11 + k*BX) and 4..7
+// (at DX + k*BX) into Y0-Y3 (row k in the low half, row k+4 in the high
+// half); R10 = 3*BX.
+#define LOAD4(off) \
+	VMOVUPS     off(R11), X0; \
+	VINSERTF128 $1, off(DX), Y0, Y0; \
+	VMOVUPS     off(R11)(BX*1), X1; \
+	VINSERTF128 $1, off(DX)(BX*1), Y1, Y1; \
+	VMOVUPS     off(R11)(BX*2), X2; \
+	VINSERTF128 $1, off(DX)(BX*2), Y2, Y2; \
+	VMOVUPS     off(R11)(R10*1), X3; \
+	VINSERTF128 $1, off(DX)(R10*1), Y3, Y3
+
+// SCOL consumes column C of the group (lane l = row l): mn = min(mn, p);
+// c += p; store c to the cdf.
+#define SCOL(C) \
+	VMINPS  C, Y12, Y12; \
+	VADDPS  C, Y10, Y10; \
+	VMOVUPS Y10, (R12); \
+	ADDQ    $32, R12
+
+// SM8GROUP computes the softmax of the 8 rows of 8 floats at SI (stats to
+// DX) with one row per lane, leaving the probabilities as columns in Y0-Y7
+// (Y_j = column j, lane l = row l). Within a row these are the twin's
+// operations exactly: the max over the row (a tree, but max is exact), the
+// same EXP, the twin's 8-lane sum tree (one column per lane accumulator),
+// one division for the 8 rows. Uses Y8-Y13; Y14 = 1, Y15 = invTau.
+#define SM8GROUP \
+	VMOVUPS      0(SI), X0; \
+	VINSERTF128  $1, 128(SI), Y0, Y0; \
+	VMOVUPS      32(SI), X1; \
+	VINSERTF128  $1, 160(SI), Y1, Y1; \
+	VMOVUPS      64(SI), X2; \
+	VINSERTF128  $1, 192(SI), Y2, Y2; \
+	VMOVUPS      96(SI), X3; \
+	VINSERTF128  $1, 224(SI), Y3, Y3; \
+	VMOVUPS      16(SI), X4; \
+	VINSERTF128  $1, 144(SI), Y4, Y4; \
+	VMOVUPS      48(SI), X5; \
+	VINSERTF128  $1, 176(SI), Y5, Y5; \
+	VMOVUPS      80(SI), X6; \
+	VINSERTF128  $1, 208(SI), Y6, Y6; \
+	VMOVUPS      112(SI), X7; \
+	VINSERTF128  $1, 240(SI), Y7, Y7; \
+	TRANSPOSE4(Y0, Y1, Y2, Y3, Y8, Y9, Y10, Y11); \
+	TRANSPOSE4(Y4, Y5, Y6, Y7, Y8, Y9, Y10, Y11); \
+	VMAXPS       Y1, Y0, Y8; \
+	VMAXPS       Y3, Y2, Y9; \
+	VMAXPS       Y5, Y4, Y10; \
+	VMAXPS       Y7, Y6, Y11; \
+	VMAXPS       Y9, Y8, Y8; \
+	VMAXPS       Y11, Y10, Y10; \
+	VMAXPS       Y10, Y8, Y12; \
+	SM8EXP(Y0); \
+	SM8EXP(Y1); \
+	SM8EXP(Y2); \
+	SM8EXP(Y3); \
+	SM8EXP(Y4); \
+	SM8EXP(Y5); \
+	SM8EXP(Y6); \
+	SM8EXP(Y7); \
+	VADDPS       Y4, Y0, Y8; \
+	VADDPS       Y6, Y2, Y9; \
+	VADDPS       Y9, Y8, Y8; \
+	VADDPS       Y5, Y1, Y9; \
+	VADDPS       Y7, Y3, Y10; \
+	VADDPS       Y10, Y9, Y9; \
+	VADDPS       Y9, Y8, Y13; \
+	VUNPCKLPS    Y13, Y12, Y8; \
+	VUNPCKHPS    Y13, Y12, Y9; \
+	VPERM2F128   $0x20, Y9, Y8, Y10; \
+	VPERM2F128   $0x31, Y9, Y8, Y11; \
+	VMOVUPS      Y10, (DX); \
+	VMOVUPS      Y11, 32(DX); \
+	VDIVPS       Y13, Y14, Y13; \
+	VMULPS       Y13, Y0, Y0; \
+	VMULPS       Y13, Y1, Y1; \
+	VMULPS       Y13, Y2, Y2; \
+	VMULPS       Y13, Y3, Y3; \
+	VMULPS       Y13, Y4, Y4; \
+	VMULPS       Y13, Y5, Y5; \
+	VMULPS       Y13, Y6, Y6; \
+	VMULPS       Y13, Y7, Y7
+
+// SM8EXP replaces column C by exp((C - max)*invTau), max in Y12.
+#define SM8EXP(C) \
+	VSUBPS Y12, C, C; \
+	VMULPS Y15, C, C; \
+	EXP(C, Y8, Y9, Y10, Y11)
+
+// SM8STORE transposes the columns Y0-Y7 back to rows and stores the 8 rows
+// of 8 floats at DI.
+#define SM8STORE \
+	TRANSPOSE4(Y0, Y1, Y2, Y3, Y8, Y9, Y10, Y11); \
+	TRANSPOSE4(Y4, Y5, Y6, Y7, Y8, Y9, Y10, Y11); \
+	VMOVUPS      X0, 0(DI); \
+	VEXTRACTF128 $1, Y0, 128(DI); \
+	VMOVUPS      X1, 32(DI); \
+	VEXTRACTF128 $1, Y1, 160(DI); \
+	VMOVUPS      X2, 64(DI); \
+	VEXTRACTF128 $1, Y2, 192(DI); \
+	VMOVUPS      X3, 96(DI); \
+	VEXTRACTF128 $1, Y3, 224(DI); \
+	VMOVUPS      X4, 16(DI); \
+	VEXTRACTF128 $1, Y4, 144(DI); \
+	VMOVUPS      X5, 48(DI); \
+	VEXTRACTF128 $1, Y5, 176(DI); \
+	VMOVUPS      X6, 80(DI); \
+	VEXTRACTF128 $1, Y6, 208(DI); \
+	VMOVUPS      X7, 112(DI); \
+	VEXTRACTF128 $1, Y7, 240(DI)
+
+// ---------------------------------------------------------------------------
+// func softmaxRowsAVX2(dst, src, stats []float32, cols int, invTau float32)
+//
+// Registers: SI src row, DI dst row, DX stats, CX rows left, BX row bytes,
+// AX byte offset in the row; Y0 row max, Y2 lane sums then 1/sum, Y3 the
+// current vector, Y4-Y7 EXP scratch, Y14 = 1, Y15 = invTau.
+TEXT ·softmaxRowsAVX2(SB), NOSPLIT, $0-84
+	MOVQ         dst_base+0(FP), DI
+	MOVQ         src_base+24(FP), SI
+	MOVQ         stats_base+48(FP), DX
+	MOVQ         stats_len+56(FP), CX
+	SHRQ         $1, CX                // rows
+	JZ           sm_done
+	MOVQ         cols+72(FP), BX
+	SHLQ         $2, BX                // row bytes
+	VBROADCASTSS invTau+80(FP), Y15
+	VMOVUPS      K_ONE, Y14
+	CMPQ         BX, $32
+	JEQ          sm8_groups
+
+sm_row:
+	// Pass 1: Y0 = max over the row, broadcast.
+	VMOVUPS (SI), Y0
+	MOVQ    $32, AX
+	CMPQ    AX, BX
+	JAE     sm_maxred
+
+sm_maxloop:
+	VMAXPS (SI)(AX*1), Y0, Y0
+	ADDQ   $32, AX
+	CMPQ   AX, BX
+	JB     sm_maxloop
+
+sm_maxred:
+	VPERM2F128 $0x01, Y0, Y0, Y1 // swap 128-bit halves
+	VMAXPS     Y1, Y0, Y0
+	VPERMILPS  $0x4e, Y0, Y1     // swap 64-bit pairs
+	VMAXPS     Y1, Y0, Y0
+	VPERMILPS  $0xb1, Y0, Y1     // swap neighbours
+	VMAXPS     Y1, Y0, Y0
+	VMOVSS     X0, (DX)          // stats[2r] = m
+
+	// Pass 2: dst = exp((src - m)*invTau), Y2 += it lane by lane.
+	VXORPS Y2, Y2, Y2
+	XORQ   AX, AX
+
+sm_exploop:
+	VMOVUPS (SI)(AX*1), Y3
+	VSUBPS  Y0, Y3, Y3
+	VMULPS  Y15, Y3, Y3
+	EXP(Y3, Y4, Y5, Y6, Y7)
+	VMOVUPS Y3, (DI)(AX*1)
+	VADDPS  Y3, Y2, Y2
+	ADDQ    $32, AX
+	CMPQ    AX, BX
+	JB      sm_exploop
+
+	// Reduce the lane sums with the twin's tree: (l, l+4), (l, l+2), (0, 1).
+	VPERM2F128 $0x01, Y2, Y2, Y1
+	VADDPS     Y1, Y2, Y2
+	VPERMILPS  $0x4e, Y2, Y1
+	VADDPS     Y1, Y2, Y2
+	VPERMILPS  $0xb1, Y2, Y1
+	VADDPS     Y1, Y2, Y2
+	VMOVSS     X2, 4(DX)         // stats[2r+1] = s
+	VDIVPS     Y2, Y14, Y2       // 1/s
+
+	// Pass 3: dst *= 1/s.
+	XORQ AX, AX
+
+sm_scaleloop:
+	VMULPS  (DI)(AX*1), Y2, Y3
+	VMOVUPS Y3, (DI)(AX*1)
+	ADDQ    $32, AX
+	CMPQ    AX, BX
+	JB      sm_scaleloop
+
+	ADDQ BX, SI
+	ADDQ BX, DI
+	ADDQ $8, DX
+	DECQ CX
+	JNZ  sm_row
+	JMP  sm_done
+
+	// cols == 8: groups of 8 rows with one row per lane (SM8GROUP), then
+	// the last rows%8 rows one per vector.
+sm8_groups:
+	CMPQ CX, $8
+	JB   sm8_row
+	SM8GROUP
+	SM8STORE
+	ADDQ $256, SI
+	ADDQ $256, DI
+	ADDQ $64, DX
+	SUBQ $8, CX
+	JMP  sm8_groups
+
+	// One row per vector, kept in Y3 from load to store. The lane sums are
+	// the exponentials themselves (0 + e = e).
+sm8_row:
+	TESTQ CX, CX
+	JZ    sm_done
+	VMOVUPS    (SI), Y3
+	VPERM2F128 $0x01, Y3, Y3, Y1
+	VMAXPS     Y1, Y3, Y0
+	VPERMILPS  $0x4e, Y0, Y1
+	VMAXPS     Y1, Y0, Y0
+	VPERMILPS  $0xb1, Y0, Y1
+	VMAXPS     Y1, Y0, Y0
+	VMOVSS     X0, (DX)
+	VSUBPS     Y0, Y3, Y3
+	VMULPS     Y15, Y3, Y3
+	EXP(Y3, Y4, Y5, Y6, Y7)
+	VPERM2F128 $0x01, Y3, Y3, Y1
+	VADDPS     Y1, Y3, Y2
+	VPERMILPS  $0x4e, Y2, Y1
+	VADDPS     Y1, Y2, Y2
+	VPERMILPS  $0xb1, Y2, Y1
+	VADDPS     Y1, Y2, Y2
+	VMOVSS     X2, 4(DX)
+	VDIVPS     Y2, Y14, Y2
+	VMULPS     Y2, Y3, Y3
+	VMOVUPS    Y3, (DI)
+	ADDQ       $32, SI
+	ADDQ       $32, DI
+	ADDQ       $8, DX
+	DECQ       CX
+	JNZ        sm8_row
+
+sm_done:
+	VZEROUPPER
+	RET
+
+// ---------------------------------------------------------------------------
+// func softmaxSample8AVX2(dst, src, stats []float32, idx []int32, u []float32)
+//
+// For rows of 8 floats, rows%8 == 0: SM8GROUP, then sampling from the
+// probability columns exactly as sampleRowsAVX2 does on the stored rows,
+// then SM8STORE. Registers: SI src, DI dst, DX stats, R8 u, R9 idx, CX rows
+// left; Y0-Y7 the probability columns; Y8 t, Y9-Y13 scratch, Y14 = 1,
+// Y15 = invTau (1).
+TEXT ·softmaxSample8AVX2(SB), NOSPLIT, $0-120
+	MOVQ    dst_base+0(FP), DI
+	MOVQ    src_base+24(FP), SI
+	MOVQ    stats_base+48(FP), DX
+	MOVQ    idx_base+72(FP), R9
+	MOVQ    idx_len+80(FP), CX
+	MOVQ    u_base+96(FP), R8
+	SHRQ    $3, CX
+	JZ      ss_done
+	VMOVUPS K_ONE, Y14
+	VMOVUPS K_ONE, Y15
+
+ss_group:
+	SM8GROUP
+
+	// t = u * total, total = ((pi0 + pi1) + pi2) + ... in column order.
+	VADDPS Y1, Y0, Y8
+	VADDPS Y2, Y8, Y8
+	VADDPS Y3, Y8, Y8
+	VADDPS Y4, Y8, Y8
+	VADDPS Y5, Y8, Y8
+	VADDPS Y6, Y8, Y8
+	VADDPS Y7, Y8, Y8
+	VMULPS (R8), Y8, Y8
+
+	// k = #{j : c_j <= t}, the same partial sums again (Y11), counted
+	// negatively in Y9.
+	VCMPPS $0x1d, Y0, Y8, Y9
+	VADDPS Y1, Y0, Y11
+	VCMPPS $0x1d, Y11, Y8, Y10
+	VPADDD Y10, Y9, Y9
+	VADDPS Y2, Y11, Y11
+	VCMPPS $0x1d, Y11, Y8, Y10
+	VPADDD Y10, Y9, Y9
+	VADDPS Y3, Y11, Y11
+	VCMPPS $0x1d, Y11, Y8, Y10
+	VPADDD Y10, Y9, Y9
+	VADDPS Y4, Y11, Y11
+	VCMPPS $0x1d, Y11, Y8, Y10
+	VPADDD Y10, Y9, Y9
+	VADDPS Y5, Y11, Y11
+	VCMPPS $0x1d, Y11, Y8, Y10
+	VPADDD Y10, Y9, Y9
+	VADDPS Y6, Y11, Y11
+	VCMPPS $0x1d, Y11, Y8, Y10
+	VPADDD Y10, Y9, Y9
+	VADDPS Y7, Y11, Y11
+	VCMPPS $0x1d, Y11, Y8, Y10
+	VPADDD Y10, Y9, Y9
+	VPXOR  Y10, Y10, Y10
+	VPSUBD Y9, Y10, Y9      // k
+
+	// k == 8: -2 (fallback); u outside [0, 1): -1.
+	VPSLLD  $28, Y9, Y11
+	VPSRAD  $31, Y11, Y11   // -1 where bit 3 of k is set, i.e. k == 8
+	VPSLLD  $1, Y11, Y12
+	VPANDN  Y9, Y11, Y9
+	VPOR    Y12, Y9, Y9
+	VMOVUPS (R8), Y11
+	VCMPPS  $0x19, Y10, Y11, Y12 // NGE_UQ: !(u >= 0)
+	VPOR    Y12, Y9, Y9
+	VCMPPS  $0x15, Y14, Y11, Y12 // NLT_UQ: !(u < 1)
+	VPOR    Y12, Y9, Y9
+	VMOVDQU Y9, (R9)
+
+	SM8STORE
+	ADDQ $256, SI
+	ADDQ $256, DI
+	ADDQ $64, DX
+	ADDQ $32, R8
+	ADDQ $32, R9
+	DECQ CX
+	JNZ  ss_group
+
+ss_done:
+	VZEROUPPER
+	RET
+
+// SCEXP replaces the scratch column at off(AX) by exp((x - max)*invTau)
+// (max in Y12) and adds it to the lane accumulator ACC; Y8-Y11, Y13 scratch.
+#define SCEXP(off, ACC) \
+	VMOVUPS off(AX), Y8; \
+	VSUBPS  Y12, Y8, Y8; \
+	VMULPS  Y15, Y8, Y8; \
+	EXP(Y8, Y9, Y10, Y11, Y13); \
+	VMOVUPS Y8, off(AX); \
+	VADDPS  Y8, ACC, ACC
+
+// SCCDF adds the probability column C to the partial sums Y13 and stores
+// them to the scratch column at off(AX).
+#define SCCDF(off, C) \
+	VADDPS  C, Y13, Y13; \
+	VMOVUPS Y13, off(AX)
+
+// ---------------------------------------------------------------------------
+// func softmaxColsAVX2(dst, src, stats, scratch []float32, idx []int32, u []float32, cols int, invTau float32)
+//
+// Softmax of groups of 8 rows of cols floats (cols%8 == 0, cols >= 16,
+// rows = len(stats)/2 a multiple of 8) with one row per lane, so that the
+// exponentials of a group are independent (the per-row chain max -> exp ->
+// sum -> divide no longer limits the throughput). Per row these are the
+// twin's operations exactly; the lane accumulator of column j is acc[j%8],
+// filled in order of j. If len(idx) > 0 it then samples idx from the
+// probabilities as sampleRowsAVX2 does (u as there).
+//
+// scratch (>= 8*cols floats) holds the group column by column: the logits,
+// then the exponentials, then the partial sums of the sampler.
+//
+// Registers: SI src / DI dst of the group, BX row bytes, R10 3*BX, CX groups
+// left, R8 stats, R9 scratch, R12 idx (0: no sampling), R13 u, AX bytes of
+// columns left or scratch offset, R11 / DX rows 0 / 4 at the current 8
+// columns. Y12 max then 1/sum, Y13 partial sums, Y15 invTau.
+TEXT ·softmaxColsAVX2(SB), NOSPLIT, $0-156
+	MOVQ         dst_base+0(FP), DI
+	MOVQ         src_base+24(FP), SI
+	MOVQ         stats_base+48(FP), R8
+	MOVQ         stats_len+56(FP), CX
+	SHRQ         $4, CX                   // groups: rows/8 = len/16
+	JZ           sc_done
+	MOVQ         scratch_base+72(FP), R9
+	MOVQ         idx_base+96(FP), R12
+	MOVQ         idx_len+104(FP), AX
+	TESTQ        AX, AX
+	JNZ          sc_args
+	XORQ         R12, R12                 // no sampling
+
+sc_args:
+	MOVQ         u_base+120(FP), R13
+	MOVQ         cols+144(FP), BX
+	SHLQ         $2, BX
+	LEAQ         (BX)(BX*2), R10
+	VBROADCASTSS invTau+152(FP), Y15
+
+sc_group:
+	// Pass 1: transpose the group into scratch, 8 columns at a time, and
+	// take the lane-wise max.
+	VMOVUPS K_NEGINF, Y12
+	MOVQ    SI, R11
+	LEAQ    (SI)(BX*4), DX
+	MOVQ    R9, AX
+
+sc_load:
+	LOAD4(0)
+	TRANSPOSE4(Y0, Y1, Y2, Y3, Y8, Y9, Y10, Y11)
+	VMOVUPS Y0, 0(AX)
+	VMOVUPS Y1, 32(AX)
+	VMOVUPS Y2, 64(AX)
+	VMOVUPS Y3, 96(AX)
+	VMAXPS  Y1, Y0, Y4             // a tree per 4 columns keeps the
+	VMAXPS  Y3, Y2, Y5             // running max off the critical path
+	VMAXPS  Y5, Y4, Y4
+	LOAD4(16)
+	TRANSPOSE4(Y0, Y1, Y2, Y3, Y8, Y9, Y10, Y11)
+	VMOVUPS Y0, 128(AX)
+	VMOVUPS Y1, 160(AX)
+	VMOVUPS Y2, 192(AX)
+	VMOVUPS Y3, 224(AX)
+	VMAXPS  Y1, Y0, Y5
+	VMAXPS  Y3, Y2, Y6
+	VMAXPS  Y6, Y5, Y5
+	VMAXPS  Y5, Y4, Y4
+	VMAXPS  Y4, Y12, Y12
+	ADDQ    $32, R11
+	ADDQ    $32, DX
+	ADDQ    $256, AX
+	MOVQ    R11, R14
+	SUBQ    SI, R14
+	CMPQ    R14, BX
+	JB      sc_load
+
+	// Pass 2: exponentials in place in scratch; Y0-Y7 = acc[0..7].
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	MOVQ   R9, AX
+
+sc_exp:
+	SCEXP(0, Y0)
+	SCEXP(32, Y1)
+	SCEXP(64, Y2)
+	SCEXP(96, Y3)
+	SCEXP(128, Y4)
+	SCEXP(160, Y5)
+	SCEXP(192, Y6)
+	SCEXP(224, Y7)
+	ADDQ $256, AX
+	MOVQ AX, R14
+	SUBQ R9, R14
+	SHRQ $3, R14                     // scratch bytes / 8 = row bytes done
+	CMPQ R14, BX
+	JB   sc_exp
+
+	// Pass 3: the sum tree, the stats, 1/sum.
+	VADDPS     Y4, Y0, Y0
+	VADDPS     Y6, Y2, Y2
+	VADDPS     Y2, Y0, Y0
+	VADDPS     Y5, Y1, Y1
+	VADDPS     Y7, Y3, Y3
+	VADDPS     Y3, Y1, Y1
+	VADDPS     Y1, Y0, Y13
+	VUNPCKLPS  Y13, Y12, Y8
+	VUNPCKHPS  Y13, Y12, Y9
+	VPERM2F128 $0x20, Y9, Y8, Y10
+	VPERM2F128 $0x31, Y9, Y8, Y11
+	VMOVUPS    Y10, (R8)
+	VMOVUPS    Y11, 32(R8)
+	VMOVUPS    K_ONE, Y12
+	VDIVPS     Y13, Y12, Y12
+	VXORPS     Y13, Y13, Y13
+
+	// Pass 4: probabilities, transposed back to the rows of dst; with
+	// sampling, the partial sums go to scratch.
+	MOVQ DI, R11
+	LEAQ (DI)(BX*4), DX
+	MOVQ R9, AX
+
+sc_store:
+	VMULPS 0(AX), Y12, Y0
+	VMULPS 32(AX), Y12, Y1
+	VMULPS 64(AX), Y12, Y2
+	VMULPS 96(AX), Y12, Y3
+	VMULPS 128(AX), Y12, Y4
+	VMULPS 160(AX), Y12, Y5
+	VMULPS 192(AX), Y12, Y6
+	VMULPS 224(AX), Y12, Y7
+	TESTQ  R12, R12
+	JZ     sc_nocdf
+	SCCDF(0, Y0)
+	SCCDF(32, Y1)
+	SCCDF(64, Y2)
+	SCCDF(96, Y3)
+	SCCDF(128, Y4)
+	SCCDF(160, Y5)
+	SCCDF(192, Y6)
+	SCCDF(224, Y7)
+
+sc_nocdf:
+	TRANSPOSE4(Y0, Y1, Y2, Y3, Y8, Y9, Y10, Y11)
+	TRANSPOSE4(Y4, Y5, Y6, Y7, Y8, Y9, Y10, Y11)
+	VMOVUPS      X0, (R11)
+	VEXTRACTF128 $1, Y0, (DX)
+	VMOVUPS      X1, (R11)(BX*1)
+	VEXTRACTF128 $1, Y1, (DX)(BX*1)
+	VMOVUPS      X2, (R11)(BX*2)
+	VEXTRACTF128 $1, Y2, (DX)(BX*2)
+	VMOVUPS      X3, (R11)(R10*1)
+	VEXTRACTF128 $1, Y3, (DX)(R10*1)
+	VMOVUPS      X4, 16(R11)
+	VEXTRACTF128 $1, Y4, 16(DX)
+	VMOVUPS      X5, 16(R11)(BX*1)
+	VEXTRACTF128 $1, Y5, 16(DX)(BX*1)
+	VMOVUPS      X6, 16(R11)(BX*2)
+	VEXTRACTF128 $1, Y6, 16(DX)(BX*2)
+	VMOVUPS      X7, 16(R11)(R10*1)
+	VEXTRACTF128 $1, Y7, 16(DX)(R10*1)
+	ADDQ         $32, R11
+	ADDQ         $32, DX
+	ADDQ         $256, AX
+	MOVQ         R11, R14
+	SUBQ         DI, R14
+	CMPQ         R14, BX
+	JB           sc_store
+
+	TESTQ R12, R12
+	JZ    sc_next
+
+	// Pass 5: t = u*total, k = #{j : c_j <= t}, idx as in sampleRowsAVX2
+	// (the probabilities are valid, so only u can make a row bad).
+	VMULPS (R13), Y13, Y13
+	VPXOR  Y0, Y0, Y0
+	MOVQ   R9, AX
+	MOVQ   BX, R14
+	SHRQ   $2, R14                   // cols
+
+sc_count:
+	VCMPPS $0x1d, (AX), Y13, Y1      // t >= c_j (GE_OQ)
+	VPSUBD Y1, Y0, Y0
+	ADDQ   $32, AX
+	DECQ   R14
+	JNZ    sc_count
+
+	VPBROADCASTD cols+144(FP), Y2
+	VPCMPEQD     Y2, Y0, Y2          // k == cols
+	VPSLLD       $1, Y2, Y3
+	VPANDN       Y0, Y2, Y0
+	VPOR         Y3, Y0, Y0
+	VMOVUPS      (R13), Y1
+	VXORPS       Y2, Y2, Y2
+	VCMPPS       $0x19, Y2, Y1, Y3   // NGE_UQ: !(u >= 0)
+	VPOR         Y3, Y0, Y0
+	VCMPPS       $0x15, K_ONE, Y1, Y3 // NLT_UQ: !(u < 1)
+	VPOR         Y3, Y0, Y0
+	VMOVDQU      Y0, (R12)
+	ADDQ         $32, R12
+	ADDQ         $32, R13
+
+sc_next:
+	LEAQ (SI)(BX*8), SI
+	LEAQ (DI)(BX*8), DI
+	ADDQ $64, R8
+	DECQ CX
+	JNZ  sc_group
+
+sc_done:
+	VZEROUPPER
+	RET
+
+// ---------------------------------------------------------------------------
+// func sampleRowsAVX2(idx []int32, p, u, cdf []float32, cols int)
+//
+// Eight rows per group, one row per lane. Registers: SI p of the group,
+// DI idx, R8 u, R9 cdf, CX groups left, BX row bytes, R10 3*BX, R11 / DX
+// rows 0 / 4 at the current 8 columns, R12 cdf pointer, R13 bytes or
+// columns left; Y0-Y3 a transposed 4-column block, Y4-Y7 transpose scratch,
+// Y8 scratch, Y9 u then t = u*total, Y10 c (running sum), Y11 = +Inf,
+// Y12 running minimum, Y13 = cols, Y14 = 0.
+TEXT ·sampleRowsAVX2(SB), NOSPLIT, $0-104
+	MOVQ         idx_base+0(FP), DI
+	MOVQ         idx_len+8(FP), CX
+	SHRQ         $3, CX                  // groups of 8 rows
+	JZ           sa_done
+	MOVQ         p_base+24(FP), SI
+	MOVQ         u_base+48(FP), R8
+	MOVQ         cdf_base+72(FP), R9
+	MOVQ         cols+96(FP), BX
+	VPBROADCASTD cols+96(FP), Y13
+	SHLQ         $2, BX                  // row bytes
+	LEAQ         (BX)(BX*2), R10
+	VXORPS       Y14, Y14, Y14
+	VMOVUPS      K_INF, Y11
+
+sa_group:
+	VXORPS  Y10, Y10, Y10
+	VMOVAPS Y11, Y12
+	MOVQ    SI, R11
+	LEAQ    (SI)(BX*4), DX
+	MOVQ    R9, R12
+	MOVQ    BX, R13
+
+sa_block:
+	// Columns [j, j+4) then [j+4, j+8) of the eight rows, in order.
+	LOAD4(0)
+	TRANSPOSE4(Y0, Y1, Y2, Y3, Y4, Y5, Y6, Y7)
+	SCOL(Y0)
+	SCOL(Y1)
+	SCOL(Y2)
+	SCOL(Y3)
+	LOAD4(16)
+	TRANSPOSE4(Y0, Y1, Y2, Y3, Y4, Y5, Y6, Y7)
+	SCOL(Y0)
+	SCOL(Y1)
+	SCOL(Y2)
+	SCOL(Y3)
+	ADDQ $32, R11
+	ADDQ $32, DX
+	SUBQ $32, R13
+	JNZ  sa_block
+
+	// bad = !(u >= 0) | !(u < 1) | min < 0 | !(total > 0) | !(total < +Inf);
+	// a NaN entry makes the total NaN.
+	VMOVUPS (R8), Y9
+	VCMPPS  $0x19, Y14, Y9, Y4   // NGE_UQ
+	VCMPPS  $0x15, K_ONE, Y9, Y5 // NLT_UQ
+	VORPS   Y5, Y4, Y4
+	VCMPPS  $0x11, Y14, Y12, Y5  // LT_OQ
+	VORPS   Y5, Y4, Y4
+	VCMPPS  $0x1a, Y14, Y10, Y5  // NGT_UQ
+	VORPS   Y5, Y4, Y4
+	VCMPPS  $0x15, Y11, Y10, Y5  // NLT_UQ
+	VORPS   Y5, Y4, Y4
+	VMULPS  Y10, Y9, Y9          // t = u*total
+
+	// k = #{j : cdf[j] <= t}, two counters over even and odd columns.
+	VPXOR Y0, Y0, Y0
+	VPXOR Y1, Y1, Y1
+	MOVQ  R9, R12
+	MOVQ  BX, R13
+	SHRQ  $3, R13                // cols/2 pairs
+
+sa_count:
+	VCMPPS $0x1d, (R12), Y9, Y2   // t >= cdf[j] (GE_OQ)
+	VPSUBD Y2, Y0, Y0
+	VCMPPS $0x1d, 32(R12), Y9, Y3
+	VPSUBD Y3, Y1, Y1
+	ADDQ   $64, R12
+	DECQ   R13
+	JNZ    sa_count
+
+	// k == cols (no cdf above t): -2; bad rows: -1.
+	VPADDD   Y1, Y0, Y0
+	VPCMPEQD Y13, Y0, Y2        // k == cols
+	VPSLLD   $1, Y2, Y3         // -1 -> -2
+	VPANDN   Y0, Y2, Y0
+	VPOR     Y3, Y0, Y0
+	VPOR     Y4, Y0, Y0
+	VMOVDQU  Y0, (DI)
+	ADDQ     $32, DI
+	ADDQ     $32, R8
+	LEAQ     (SI)(BX*8), SI
+	DECQ     CX
+	JNZ      sa_group
+
+sa_done:
+	VZEROUPPER
+	RET
+
+// ---------------------------------------------------------------------------
+// func negLogRowsAVX2(dst []float32, n int)
+//
+// Registers: DI dst, CX vectors left, BX n, AX repeats left; Y0 the value,
+// Y1-Y5 NEGLOG scratch.
+TEXT ·negLogRowsAVX2(SB), NOSPLIT, $0-32
+	MOVQ dst_base+0(FP), DI
+	MOVQ dst_len+8(FP), CX
+	SHRQ $3, CX
+	JZ   nl_done
+	MOVQ n+24(FP), BX
+
+nl_loop:
+	VCVTDQ2PS (DI), Y0           // k < 2^24: exact
+	VMAXPS    K_HALF, Y0, Y0     // U = max(k, 1/2) * 2^-24
+	VMULPS    K_2M24, Y0, Y0
+	MOVQ      BX, AX
+
+nl_rep:
+	TESTQ AX, AX
+	JLE   nl_store
+	NEGLOG(Y0, Y1, Y2, Y3, Y4, Y5)
+	DECQ  AX
+	JMP   nl_rep
+
+nl_store:
+	VMOVUPS Y0, (DI)
+	ADDQ    $32, DI
+	DECQ    CX
+	JNZ     nl_loop
+
+nl_done:
+	VZEROUPPER
+	RET
