@@ -1,0 +1,107 @@
+package estimators
+
+import "math"
+
+// cgEps is the guard added inside the conditional-Gumbel logarithm (spec §2,
+// constant 1e-20, in float32 as in the reference's float32 path).
+const cgEps float32 = 1e-20
+
+// condGumbelRow overwrites buf, K rows of C holding iid Exp(1) draws E[k][c]
+// on entry, with K conditional samples of φ + G given argmax(φ + G) = i
+// (spec §2, CG(φ, D, E)), shifted by −max φ:
+//
+//	out[k][i] = −log(a_i),  a_i = E_i[k]/Z + 1e-20
+//	out[k][j] = −log(a_j),  a_j = E_j[k]/w_j + E_i[k]/Z + 1e-20   (j ≠ i)
+//
+// with w_j = exp(φ_j − max φ) and Z = Σ_j w_j computed (not assumed). The
+// shift (allowed by spec §2.3) keeps exp from overflowing; the consumers take
+// a softmax, which the shift does not change. A category with w_j = 0 (φ_j =
+// -Inf, a masked category, or exp underflow far below the maximum) gets
+// E_j/w_j = +Inf and so the perturbed logit -Inf: probability 0, never NaN
+// (E_j > 0 is required). w is cols of scratch. φ_i must be finite.
+//
+// With probs set, each row is instead replaced by its softmax at τ = 1,
+// softmax(−log a)_j = (1/a_j) / Σ_k (1/a_k): the same numbers without a
+// logarithm or an exponential (a_j >= a_i >= 1e-20, so 1/a never overflows
+// and a_j = +Inf gives exactly 0).
+func condGumbelRow(buf, phi []float32, i, K int, w []float32, probs bool) {
+	C := len(phi)
+	w = w[:C]
+	m := negInf
+	for _, v := range phi {
+		m = max(m, v)
+	}
+	var z float32
+	for j, v := range phi {
+		e := float32(math.Exp(float64(v - m))) // exp(-Inf) = 0 for masked categories
+		z += e
+		w[j] = 1 / e // +Inf where e = 0
+	}
+	for k := range K {
+		row := buf[k*C : (k+1)*C : (k+1)*C]
+		ei := row[i] / z
+		if !probs {
+			for j, v := range row {
+				row[j] = -log32(v*w[j] + ei + cgEps)
+			}
+			row[i] = -log32(ei + cgEps)
+			continue
+		}
+		var s float32
+		for j, v := range row {
+			r := 1 / (v*w[j] + ei + cgEps)
+			row[j] = r
+			s += r
+		}
+		ri := 1 / (ei + cgEps)
+		s += ri - row[i]
+		row[i] = ri
+		for j := range row {
+			row[j] /= s
+		}
+	}
+}
+
+// log32 is the natural logarithm in float32 (log(+Inf) = +Inf).
+func log32(x float32) float32 { return float32(math.Log(float64(x))) }
+
+// avgJ sets acc = (1/K) Σ_k J(p_k) g, where p_k are the K rows of C in pk
+// (spec §2, avgJ; no 1/τ factor).
+func avgJ(acc, pk, g []float32, K int) {
+	C := len(acc)
+	g = g[:C]
+	clear(acc)
+	for k := range K {
+		p := pk[k*C : (k+1)*C : (k+1)*C]
+		d := dot(p, g)
+		for j, pj := range p {
+			acc[j] += pj*g[j] - pj*d
+		}
+	}
+	kf := float32(K)
+	for j := range acc {
+		acc[j] /= kf
+	}
+}
+
+// avgJMix sets acc = (1/K) Σ_k J(q_k) g with q_k = ½(π + p_k), the
+// ReinMax-Rao gumbel_D average (spec §3.7). q is C of scratch.
+func avgJMix(acc, pk, pi, g, q []float32, K int) {
+	C := len(acc)
+	g, pi, q = g[:C], pi[:C], q[:C]
+	clear(acc)
+	for k := range K {
+		p := pk[k*C : (k+1)*C : (k+1)*C]
+		for j, pj := range p {
+			q[j] = 0.5 * (pi[j] + pj)
+		}
+		d := dot(q, g)
+		for j, qj := range q {
+			acc[j] += qj*g[j] - qj*d
+		}
+	}
+	kf := float32(K)
+	for j := range acc {
+		acc[j] /= kf
+	}
+}

@@ -1,0 +1,185 @@
+package estimators
+
+import (
+	"fmt"
+	"math"
+	"strings"
+
+	"github.com/discretegrad/reinmax/kernels"
+)
+
+// Config selects and parameterises one estimator. Zero values of optional
+// fields mean "default" (see WithDefaults); Eta is the exception: 0 is a
+// legal value, so WithDefaults never touches it and DefaultConfig sets 0.7.
+type Config struct {
+	Method string  // "st","gs","gr","gst","reinmax","reinmax-alpha","reinmax-rao","reinmax-rao-d","reinmax-cv","reinforce","exact"
+	Tau    float64 // temperature, finite and > 0 (required; DefaultConfig sets 1)
+	K      int     // conditional-Gumbel repeats for gr, reinmax-rao, reinmax-rao-d, reinmax-cv; 0 => 100; must be >= 1
+	Alpha  float64 // reinmax-alpha; 0 => 1; must be finite and > 0
+	Eta    float64 // reinmax-cv weight; finite and >= 0; 0 is legal (ReinMax at tau 1); DefaultConfig sets 0.7
+	Tau2   float64 // reinmax-cv temperature of the control variate; 0 => Tau
+	Noise  string  // reinmax-cv: "softmax" (default, "" => softmax) or "gumbel"
+	Gap    float64 // gst; 0 => 1.0; must be finite and > 0
+}
+
+// Defaults of the optional fields (spec §3, §7 note 6).
+const (
+	DefaultK     = 100
+	DefaultAlpha = 1.0
+	DefaultEta   = 0.7
+	DefaultGap   = 1.0
+	DefaultNoise = NoiseSoftmax
+)
+
+// ReinMax-CV noise modes (spec §3.8): the vector added to log s in the GS
+// term is the soft Gumbel-softmax sample (NoiseSoftmax, what the authors'
+// code computes) or the raw forward Gumbel noise (NoiseGumbel).
+const (
+	NoiseSoftmax = "softmax"
+	NoiseGumbel  = "gumbel"
+)
+
+// method is the internal, switchable form of Config.Method.
+type method int
+
+const (
+	mST method = iota
+	mGS
+	mGR
+	mGST
+	mReinMax
+	mReinMaxAlpha
+	mReinMaxRao
+	mReinMaxRaoD
+	mReinMaxCV
+	mReinforce
+	mExact
+)
+
+var methodNames = [...]string{
+	mST:           "st",
+	mGS:           "gs",
+	mGR:           "gr",
+	mGST:          "gst",
+	mReinMax:      "reinmax",
+	mReinMaxAlpha: "reinmax-alpha",
+	mReinMaxRao:   "reinmax-rao",
+	mReinMaxRaoD:  "reinmax-rao-d",
+	mReinMaxCV:    "reinmax-cv",
+	mReinforce:    "reinforce",
+	mExact:        "exact",
+}
+
+// Methods returns every method name in a stable order (a fresh slice).
+func Methods() []string {
+	out := make([]string, len(methodNames))
+	copy(out, methodNames[:])
+	return out
+}
+
+func parseMethod(name string) (method, bool) {
+	for i, n := range methodNames {
+		if n == name {
+			return method(i), true
+		}
+	}
+	return 0, false
+}
+
+// repeats reports whether the method draws K conditional-Gumbel repeats.
+func (m method) repeats() bool {
+	return m == mGR || m == mReinMaxRao || m == mReinMaxRaoD || m == mReinMaxCV
+}
+
+// gumbelForward reports whether the forward is D = onehot(argmax(θ + G))
+// (gs, reinmax-cv) rather than an inverse-CDF draw from Cat(π).
+func (m method) gumbelForward() bool { return m == mGS || m == mReinMaxCV }
+
+// DefaultConfig returns the configuration of method with every default
+// filled: Tau = 1, K = 100, Alpha = 1, Eta = 0.7, Noise = "softmax",
+// Gap = 1. Tau2 stays 0, which means "equal to Tau" (spec §3.8: τ2 = τ), so
+// that changing Tau afterwards moves Tau2 with it; WithDefaults resolves it.
+// An unknown method is kept as given; Validate reports it.
+func DefaultConfig(method string) Config {
+	return Config{Method: method, Tau: 1, K: DefaultK, Alpha: DefaultAlpha, Eta: DefaultEta, Noise: DefaultNoise, Gap: DefaultGap}
+}
+
+// WithDefaults returns c with zero optional fields replaced by their
+// defaults: K 0 => 100, Alpha 0 => 1, Tau2 0 => Tau, Noise "" => "softmax",
+// Gap 0 => 1. Method, Tau and Eta are never changed (Eta = 0 is a legal
+// ReinMax-CV weight, not "unset"). Negative or invalid values are kept for
+// Validate to report.
+func (c Config) WithDefaults() Config {
+	if c.K == 0 {
+		c.K = DefaultK
+	}
+	if c.Alpha == 0 {
+		c.Alpha = DefaultAlpha
+	}
+	if c.Tau2 == 0 {
+		c.Tau2 = c.Tau
+	}
+	if c.Noise == "" {
+		c.Noise = DefaultNoise
+	}
+	if c.Gap == 0 {
+		c.Gap = DefaultGap
+	}
+	return c
+}
+
+// Validate checks every field of c.WithDefaults() (whatever the method; zero
+// optional fields are therefore valid) and returns an error naming the
+// field and its value: unknown Method (kernels.ErrArgument), Tau or Tau2
+// not finite and > 0 (kernels.ErrTemperature), K < 1, Alpha or Gap not
+// finite and > 0, Eta not finite and >= 0, an unknown Noise mode, or a value
+// outside float32 range (kernels.ErrArgument).
+func (c Config) Validate() error {
+	c = c.WithDefaults()
+	if _, ok := parseMethod(c.Method); !ok {
+		return fmt.Errorf("estimators.Config.Validate: unknown Method %q (want one of %s): %w",
+			c.Method, strings.Join(methodNames[:], ", "), kernels.ErrArgument)
+	}
+	if !positiveFinite(c.Tau) {
+		return fmt.Errorf("estimators.Config.Validate: Tau=%v must be finite and > 0: %w", c.Tau, kernels.ErrTemperature)
+	}
+	if !positiveFinite(c.Tau2) {
+		return fmt.Errorf("estimators.Config.Validate: Tau2=%v must be finite and > 0 (0 means Tau): %w",
+			c.Tau2, kernels.ErrTemperature)
+	}
+	if c.K < 1 {
+		return fmt.Errorf("estimators.Config.Validate: K=%d must be >= 1 (0 means %d): %w",
+			c.K, DefaultK, kernels.ErrArgument)
+	}
+	if !positiveFinite(c.Alpha) {
+		return fmt.Errorf("estimators.Config.Validate: Alpha=%v must be finite and > 0: %w", c.Alpha, kernels.ErrArgument)
+	}
+	if !(c.Eta >= 0) || math.IsInf(c.Eta, 0) {
+		return fmt.Errorf("estimators.Config.Validate: Eta=%v must be finite and >= 0: %w", c.Eta, kernels.ErrArgument)
+	}
+	if c.Noise != NoiseSoftmax && c.Noise != NoiseGumbel {
+		return fmt.Errorf("estimators.Config.Validate: Noise=%q must be %q or %q: %w",
+			c.Noise, NoiseSoftmax, NoiseGumbel, kernels.ErrArgument)
+	}
+	if !positiveFinite(c.Gap) {
+		return fmt.Errorf("estimators.Config.Validate: Gap=%v must be finite and > 0: %w", c.Gap, kernels.ErrArgument)
+	}
+	// The float32 computation needs the parameters representable in float32.
+	for _, f := range [...]struct {
+		name     string
+		v        float64
+		sentinel error
+	}{
+		{"Tau", c.Tau, kernels.ErrTemperature}, {"Tau2", c.Tau2, kernels.ErrTemperature},
+		{"Alpha", c.Alpha, kernels.ErrArgument}, {"1/(2*Alpha)", 1 / (2 * c.Alpha), kernels.ErrArgument},
+		{"Eta", c.Eta, kernels.ErrArgument}, {"Gap", c.Gap, kernels.ErrArgument},
+	} {
+		if v32 := float32(f.v); math.IsInf(float64(v32), 0) || (f.v > 0 && v32 == 0) {
+			return fmt.Errorf("estimators.Config.Validate: %s=%v is outside float32 range: %w", f.name, f.v, f.sentinel)
+		}
+	}
+	return nil
+}
+
+// positiveFinite reports v > 0 and finite (false for NaN).
+func positiveFinite(v float64) bool { return v > 0 && !math.IsInf(v, 0) }

@@ -1,0 +1,89 @@
+package estimators_test
+
+import (
+	"math"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/discretegrad/reinmax/estimators"
+	"github.com/discretegrad/reinmax/kernels"
+)
+
+func TestMethodsAndDefaults(t *testing.T) {
+	want := []string{"st", "gs", "gr", "gst", "reinmax", "reinmax-alpha", "reinmax-rao", "reinmax-rao-d", "reinmax-cv", "reinforce", "exact"}
+	require.Equal(t, want, estimators.Methods())
+	ms := estimators.Methods()
+	ms[0] = "changed"
+	require.Equal(t, want, estimators.Methods(), "Methods returns a fresh slice")
+	for _, m := range want {
+		c := estimators.DefaultConfig(m)
+		require.NoError(t, c.Validate(), m)
+		require.Equal(t, estimators.Config{Method: m, Tau: 1, K: 100, Alpha: 1, Eta: 0.7, Noise: "softmax", Gap: 1}, c)
+		est, err := estimators.New(c, 3, 4)
+		require.NoError(t, err)
+		c.Tau2 = 1 // resolved by WithDefaults
+		require.Equal(t, c, est.Config())
+	}
+	// Tau2 follows a Tau changed after DefaultConfig.
+	c0 := estimators.DefaultConfig("reinmax-cv")
+	c0.Tau = 0.5
+	require.Equal(t, 0.5, c0.WithDefaults().Tau2)
+	// WithDefaults leaves Method, Tau and Eta alone (Eta = 0 is meaningful) and ties Tau2 to Tau.
+	c := estimators.Config{Method: "reinmax-cv", Tau: 0.5}.WithDefaults()
+	require.Equal(t, estimators.Config{Method: "reinmax-cv", Tau: 0.5, K: 100, Alpha: 1, Eta: 0, Tau2: 0.5, Noise: "softmax", Gap: 1}, c)
+	est, err := estimators.New(estimators.Config{Method: "reinmax-cv", Tau: 2, Tau2: 0.3, K: 7, Noise: "gumbel"}, 2, 3)
+	require.NoError(t, err)
+	require.Equal(t, estimators.Config{Method: "reinmax-cv", Tau: 2, K: 7, Alpha: 1, Eta: 0, Tau2: 0.3, Noise: "gumbel", Gap: 1}, est.Config())
+}
+
+func TestValidateErrors(t *testing.T) {
+	nan, inf := math.NaN(), math.Inf(1)
+	ok := estimators.DefaultConfig("reinmax-cv")
+	cases := []struct {
+		mod      func(c *estimators.Config)
+		sentinel error
+		mention  string
+	}{
+		{func(c *estimators.Config) { c.Method = "reinmax2" }, kernels.ErrArgument, `Method "reinmax2"`},
+		{func(c *estimators.Config) { c.Method = "" }, kernels.ErrArgument, "Method"},
+		{func(c *estimators.Config) { c.Tau = 0 }, kernels.ErrTemperature, "Tau=0"},
+		{func(c *estimators.Config) { c.Tau = -1 }, kernels.ErrTemperature, "Tau=-1"},
+		{func(c *estimators.Config) { c.Tau = nan }, kernels.ErrTemperature, "Tau=NaN"},
+		{func(c *estimators.Config) { c.Tau = inf }, kernels.ErrTemperature, "Tau=+Inf"},
+		{func(c *estimators.Config) { c.Tau = 1e-50 }, kernels.ErrTemperature, "Tau=1e-50"},
+		{func(c *estimators.Config) { c.Tau2 = -0.5 }, kernels.ErrTemperature, "Tau2=-0.5"},
+		{func(c *estimators.Config) { c.K = -3 }, kernels.ErrArgument, "K=-3"},
+		{func(c *estimators.Config) { c.Alpha = -0.5 }, kernels.ErrArgument, "Alpha=-0.5"},
+		{func(c *estimators.Config) { c.Alpha = nan }, kernels.ErrArgument, "Alpha=NaN"},
+		{func(c *estimators.Config) { c.Alpha = 1e-40 }, kernels.ErrArgument, "1/(2*Alpha)"},
+		{func(c *estimators.Config) { c.Eta = -0.1 }, kernels.ErrArgument, "Eta=-0.1"},
+		{func(c *estimators.Config) { c.Eta = inf }, kernels.ErrArgument, "Eta=+Inf"},
+		{func(c *estimators.Config) { c.Noise = "gaussian" }, kernels.ErrArgument, `Noise="gaussian"`},
+		{func(c *estimators.Config) { c.Gap = -1 }, kernels.ErrArgument, "Gap=-1"},
+	}
+	for _, tc := range cases {
+		c := ok
+		tc.mod(&c)
+		err := c.Validate()
+		require.ErrorIs(t, err, tc.sentinel, tc.mention)
+		require.Contains(t, err.Error(), tc.mention)
+		_, err = estimators.New(c, 4, 4)
+		require.ErrorIs(t, err, tc.sentinel, tc.mention)
+		require.Contains(t, err.Error(), "estimators.New")
+	}
+	// Zero optional fields are fine through New (it applies WithDefaults).
+	_, err := estimators.New(estimators.Config{Method: "gr", Tau: 0.5}, 4, 4)
+	require.NoError(t, err)
+	// Sizes.
+	_, err = estimators.New(ok, 0, 4)
+	require.ErrorIs(t, err, kernels.ErrShape)
+	require.Contains(t, err.Error(), "maxRows=0")
+	_, err = estimators.New(ok, 4, 1)
+	require.ErrorIs(t, err, kernels.ErrShape)
+	require.Contains(t, err.Error(), "cols=1")
+	big := ok
+	big.K = 1 << 20
+	_, err = estimators.New(big, 1<<10, 1<<10)
+	require.ErrorIs(t, err, kernels.ErrShape)
+}

@@ -1,0 +1,62 @@
+// Package estimators implements gradient estimators for one-hot categorical
+// samples, following the project's specification (estimators.md; section
+// numbers below refer to it). Each row of a [rows, cols] logit matrix θ is
+// one categorical variable with π = softmax(θ); Forward draws a one-hot D
+// per row and returns (D, π); Backward maps g = ∂Loss/∂D and g_p = ∂Loss/∂π
+// to ∂Loss/∂θ. J(p)v = p⊙v − p(pᵀv) and center(x) = x − mean(x).
+//
+// Methods (Config.Method):
+//
+//   - "st": straight-through (Bengio, Léonard & Courville 2013). D ~ Cat(π);
+//     the backward treats D as p_τ = softmax(θ/τ): J(p_τ)g/τ + J(π)g_p.
+//   - "gs": straight-through Gumbel-softmax (Jang, Gu & Poole 2017; Maddison,
+//     Mnih & Teh 2017). D = onehot(argmax(θ + G)) with Gumbel noise G; the
+//     backward differentiates y = softmax((θ + G)/τ): J(y)g/τ + J(π)g_p.
+//   - "gr": Gumbel-Rao (Paulus, Maddison & Krause 2021). ST-GS
+//     Rao-Blackwellised over the Gumbel noise given D: the Jacobian is
+//     averaged over K conditional Gumbel samples of θ + G with argmax D.
+//   - "gst": gapped straight-through (Fan et al. 2022). The softmax is taken
+//     at gapped logits that put the sampled category at max θ and cap the
+//     others at max θ − gap; its ST part is centred.
+//   - "reinmax": ReinMax (Liu et al. 2023). A second-order (Heun) estimate,
+//     center(2J(s)g + J(π)(g_p − g/2)) with s = (p_τ + D)/2; unbiased for
+//     quadratic losses at τ = 1.
+//   - "reinmax-alpha": the RK2 family ReinMax(α) of Wang & Bui (2026) as
+//     their code computes it (spec §3.6); α = 1 is ReinMax. For linear losses
+//     at τ = 1 its expectation is (2 − 1/α) times the exact gradient, so the
+//     midpoint (α = ½) and Ralston (α = ⅔) members are degenerate.
+//   - "reinmax-rao", "reinmax-rao-d": ReinMax-Rao (Wang & Bui 2026), ReinMax
+//     with its Jacobian Rao-Blackwellised by K conditional Gumbel samples:
+//     gumbel_ST (default) at the logits log((π + D)/2), or gumbel_D, which
+//     averages J((π + softmax(θ̃/τ))/2) over conditional samples θ̃ of θ.
+//   - "reinmax-cv": ReinMax-CV (Wang & Bui 2026), ReinMax at τ = 1 plus η
+//     times a Gumbel-Rao-minus-Gumbel-softmax control variate at τ2; D =
+//     onehot(argmax(θ + G)). As specified (§3.8) its control variate does not
+//     have zero conditional mean, so it is biased.
+//   - "reinforce": the score function (Williams 1992), f(D)(D − π) +
+//     J(π)g_p with f(D) given by SetRowLoss.
+//   - "exact": the exact gradient of Σ_z Π_l q_l(z_l) f(z) by enumerating all
+//     C^L codes (f given by SetCodeLoss), computed in float64.
+//
+// Numerics. Everything but exact is computed in float32, matching the golden
+// vectors within 1e-5 + 1e-4·|grad| of their float64 values. The conditional
+// Gumbel sampler subtracts max φ before exponentiating (spec §2.3). A -Inf
+// logit is a masked category: probability 0, never sampled, and an exactly
+// zero gradient; the final center of the ReinMax family then averages over
+// the active categories only (the spec's center when nothing is masked).
+// In ReinMax-Rao and ReinMax-CV, s = (π + D)/2 is 0 where π underflows; log 0
+// = -Inf is then treated as a masked category of the conditional sampler (it
+// gets probability 0), so gradients stay finite for logits of ±1e4.
+//
+// Randomness and threads. Forward draws the noise of row block b
+// (kernels.RowBlock rows) from kernels.SeedStream(seed, stream, b) and
+// Backward from kernels.SeedStream(seed, stream, b|1<<63); work is split
+// over the same fixed blocks, so results are bitwise identical for any
+// kernels.Workspace thread count. The K-repeat estimators build the
+// [rows·K, cols] matrix of conditional-Gumbel logits and take its softmax in
+// one kernels.SoftmaxRows call before reducing over K.
+//
+// Testing hooks. BackwardWithNoise runs the same backward with every random
+// quantity given (index, G, E), as the reference's bwd_* functions do; the
+// golden tests use it.
+package estimators
