@@ -1,0 +1,118 @@
+package nn
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"github.com/discretegrad/reinmax/kernels"
+)
+
+// Linear is an affine layer y = x·Wᵀ + b, PyTorch's nn.Linear. The weight W
+// is stored row-major [Out, In] and the bias b is [Out], as in a PyTorch
+// state_dict, so weights move between the two without transposing. The
+// tensors are named name+".weight" and name+".bias".
+type Linear struct {
+	Name    string
+	In, Out int
+	W, B    *Tensor
+}
+
+// NewLinear declares the weight and bias of an in→out layer in p (before
+// p.Alloc). in and out must be >= 1.
+func NewLinear(p *Params, name string, in, out int) (*Linear, error) {
+	if in < 1 || out < 1 {
+		return nil, fmt.Errorf("nn.NewLinear(%q): in=%d out=%d, both must be >= 1: %w", name, in, out, kernels.ErrShape)
+	}
+	w, err := p.NewTensor(name+".weight", out, in)
+	if err != nil {
+		return nil, err
+	}
+	b, err := p.NewTensor(name+".bias", out)
+	if err != nil {
+		return nil, err
+	}
+	return &Linear{Name: name, In: in, Out: out, W: w, B: b}, nil
+}
+
+// Init draws the layer's parameters with PyTorch's default initialisation:
+// weights Kaiming-uniform with a = √5, which is U(−1/√in, 1/√in), then the
+// bias from U(−1/√in, 1/√in). Draws are r.Float64() mapped to (2u−1)·bound,
+// weights first in row-major order, then the bias. The parameters must be
+// allocated.
+func (l *Linear) Init(r *rand.Rand) error {
+	if l.W.Data == nil {
+		return fmt.Errorf("nn.Linear.Init(%q): parameters not allocated (call Params.Alloc): %w", l.Name, kernels.ErrArgument)
+	}
+	// kaiming_uniform_(a=√5): gain = √(2/(1+a²)) = √(1/3), bound = √3·gain/√fan_in = 1/√fan_in.
+	bound := 1 / math.Sqrt(float64(l.In))
+	for i := range l.W.Data {
+		l.W.Data[i] = float32((2*r.Float64() - 1) * bound)
+	}
+	for i := range l.B.Data {
+		l.B.Data[i] = float32((2*r.Float64() - 1) * bound)
+	}
+	return nil
+}
+
+// Forward computes y = x·Wᵀ + b for rows examples: x is rows×In, y is
+// rows×Out (both row-major, contiguous). y must not overlap x.
+func (l *Linear) Forward(ws *kernels.Workspace, y, x []float32, rows int) error {
+	if err := l.check("Forward", rows, "x", len(x), l.In, "y", len(y), l.Out); err != nil {
+		return err
+	}
+	if rows == 0 {
+		return nil
+	}
+	if err := kernels.Sgemm(ws, false, true, rows, l.Out, l.In, 1, x, l.In, l.W.Data, l.In, 0, y, l.Out); err != nil {
+		return fmt.Errorf("nn.Linear.Forward(%q): %w", l.Name, err)
+	}
+	kernels.AddBias(y, rows, l.Out, l.B.Data)
+	return nil
+}
+
+// Backward takes dy = ∂loss/∂y (rows×Out) and the forward input x
+// (rows×In). It overwrites the gradients W.Grad = dyᵀ·x and B.Grad = column
+// sums of dy (it does not accumulate), and, when dx is not nil, writes
+// dx = dy·W (rows×In). dx must not overlap dy or x. rows = 0 gives zero
+// gradients.
+func (l *Linear) Backward(ws *kernels.Workspace, dx, dy, x []float32, rows int) error {
+	if err := l.check("Backward", rows, "x", len(x), l.In, "dy", len(dy), l.Out); err != nil {
+		return err
+	}
+	if dx != nil && len(dx) < rows*l.In {
+		return fmt.Errorf("nn.Linear.Backward(%q): len(dx)=%d, need %d for rows=%d in=%d: %w",
+			l.Name, len(dx), rows*l.In, rows, l.In, kernels.ErrShape)
+	}
+	// dW[o,i] = Σ_r dy[r,o]·x[r,i]: the batch is the reduction dimension, so
+	// Sgemm splits over dW's tiles and the result is thread-count independent.
+	if err := kernels.Sgemm(ws, true, false, l.Out, l.In, rows, 1, dy, l.Out, x, l.In, 0, l.W.Grad, l.In); err != nil {
+		return fmt.Errorf("nn.Linear.Backward(%q): dW: %w", l.Name, err)
+	}
+	clear(l.B.Grad)
+	kernels.SumRows(l.B.Grad, dy, rows, l.Out)
+	if dx != nil && rows > 0 {
+		if err := kernels.Sgemm(ws, false, false, rows, l.In, l.Out, 1, dy, l.Out, l.W.Data, l.In, 0, dx, l.In); err != nil {
+			return fmt.Errorf("nn.Linear.Backward(%q): dx: %w", l.Name, err)
+		}
+	}
+	return nil
+}
+
+func (l *Linear) check(fn string, rows int, inName string, inLen, inCols int, outName string, outLen, outCols int) error {
+	if l.W.Data == nil {
+		return fmt.Errorf("nn.Linear.%s(%q): parameters not allocated (call Params.Alloc): %w", fn, l.Name, kernels.ErrArgument)
+	}
+	if rows < 0 {
+		return fmt.Errorf("nn.Linear.%s(%q): rows=%d < 0: %w", fn, l.Name, rows, kernels.ErrShape)
+	}
+	if inLen < rows*inCols {
+		return fmt.Errorf("nn.Linear.%s(%q): len(%s)=%d, need %d for rows=%d cols=%d: %w",
+			fn, l.Name, inName, inLen, rows*inCols, rows, inCols, kernels.ErrShape)
+	}
+	if outLen < rows*outCols {
+		return fmt.Errorf("nn.Linear.%s(%q): len(%s)=%d, need %d for rows=%d cols=%d: %w",
+			fn, l.Name, outName, outLen, rows*outCols, rows, outCols, kernels.ErrShape)
+	}
+	return nil
+}

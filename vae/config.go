@@ -1,0 +1,130 @@
+package vae
+
+import (
+	"fmt"
+	"math"
+	"runtime"
+
+	"github.com/discretegrad/reinmax/estimators"
+	"github.com/discretegrad/reinmax/kernels"
+	"github.com/discretegrad/reinmax/nn"
+)
+
+// MaxExactCodes bounds C^L for the exact estimator, whose every step decodes
+// all C^L codes (the research code requires C^L < 16384).
+const MaxExactCodes = 16384
+
+// DefaultBatch is the protocol's batch size (spec §4.4).
+const DefaultBatch = 100
+
+// Config is one VAE training configuration. The JSON form is what
+// checkpoints store and what the command line reads.
+type Config struct {
+	// C is the number of categories per latent (>= 2), L the number of
+	// latents (>= 1); the code is L one-hot vectors of C entries.
+	C int `json:"c"`
+	L int `json:"l"`
+	// Batch is the number of examples per step; 0 means DefaultBatch.
+	Batch int `json:"batch"`
+	// Estimator selects the gradient estimator and its parameters.
+	Estimator estimators.Config `json:"estimator"`
+	// Optimizer is nn.Adam ("adam") or nn.RAdam ("radam"); "" means adam.
+	// Both use PyTorch's defaults apart from LR.
+	Optimizer string `json:"optimizer"`
+	// LR is the learning rate, finite and > 0.
+	LR float64 `json:"lr"`
+	// Seed drives every random draw: weights, shuffling, estimator noise,
+	// evaluation samples (see the package documentation for the streams).
+	Seed uint64 `json:"seed"`
+	// Threads is the number of worker goroutines; 0 means
+	// runtime.GOMAXPROCS(0). Results do not depend on it.
+	Threads int `json:"threads"`
+	// LeakyReLU uses leaky ReLU (slope 0.01) instead of ReLU between layers.
+	LeakyReLU bool `json:"leaky_relu"`
+}
+
+// DefaultConfig is the 8×4 (C = 8, L = 4) ReinMax configuration of the
+// protocol: batch 100, Adam, lr 5e-4, τ = 1, seed 0.
+func DefaultConfig() Config {
+	return Config{C: 8, L: 4, Batch: DefaultBatch, Estimator: estimators.DefaultConfig("reinmax"),
+		Optimizer: nn.Adam, LR: 5e-4}
+}
+
+// WithDefaults fills Batch, Optimizer, Threads and the estimator's optional
+// fields (estimators.Config.WithDefaults) where they are zero.
+func (c Config) WithDefaults() Config {
+	if c.Batch == 0 {
+		c.Batch = DefaultBatch
+	}
+	if c.Optimizer == "" {
+		c.Optimizer = nn.Adam
+	}
+	if c.Threads == 0 {
+		c.Threads = runtime.GOMAXPROCS(0)
+	}
+	c.Estimator = c.Estimator.WithDefaults()
+	return c
+}
+
+// Validate checks c after WithDefaults; errors name the field and value and
+// wrap kernels.ErrArgument (or the estimator's own error).
+func (c Config) Validate() error {
+	c = c.WithDefaults()
+	bad := func(format string, a ...any) error {
+		return fmt.Errorf("vae.Config: "+format+": %w", append(a, kernels.ErrArgument)...)
+	}
+	switch {
+	case c.C < 2:
+		return bad("C=%d categories, need >= 2", c.C)
+	case c.L < 1:
+		return bad("L=%d latents, need >= 1", c.L)
+	case c.C > 1<<16 || c.L > 1<<16 || c.C*c.L > 1<<16:
+		return bad("C×L=%d×%d exceeds %d code units", c.C, c.L, 1<<16)
+	case c.Batch < 1 || c.Batch > 1<<16:
+		return bad("Batch=%d, need 1..%d", c.Batch, 1<<16)
+	case c.Optimizer != nn.Adam && c.Optimizer != nn.RAdam:
+		return bad("Optimizer=%q, want %q or %q", c.Optimizer, nn.Adam, nn.RAdam)
+	case !(c.LR > 0) || math.IsInf(c.LR, 0):
+		return bad("LR=%v must be finite and > 0", c.LR)
+	case c.Threads < 0:
+		return bad("Threads=%d must be >= 0", c.Threads)
+	}
+	if err := c.Estimator.Validate(); err != nil {
+		return fmt.Errorf("vae.Config: Estimator: %w", err)
+	}
+	if c.Estimator.Method == "exact" {
+		if n, ok := codeCount(c.C, c.L); !ok {
+			return bad("exact estimator needs C^L <= %d codes, have C^L=%d^%d (%d)", MaxExactCodes, c.C, c.L, n)
+		}
+	}
+	return nil
+}
+
+// codeCount returns C^L and whether it is at most MaxExactCodes (the count
+// stops growing once past the bound, so it cannot overflow).
+func codeCount(c, l int) (int, bool) {
+	n := 1
+	for range l {
+		n *= c
+		if n > MaxExactCodes {
+			return n, false
+		}
+	}
+	return n, true
+}
+
+// activation maps the LeakyReLU switch to the nn activation.
+func (c Config) activation() nn.Activation {
+	if c.LeakyReLU {
+		return nn.LeakyReLU
+	}
+	return nn.ReLU
+}
+
+// sameRun reports whether two configurations produce the same numbers:
+// every field but Threads (results do not depend on it).
+func (c Config) sameRun(o Config) bool {
+	c, o = c.WithDefaults(), o.WithDefaults()
+	c.Threads, o.Threads = 0, 0
+	return c == o
+}
