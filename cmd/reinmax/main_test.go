@@ -1,0 +1,248 @@
+package main
+
+import (
+	"bytes"
+	"compress/gzip"
+	"encoding/binary"
+	"encoding/json"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/discretegrad/reinmax/vae"
+)
+
+// run calls realMain and returns its exit status, stdout and stderr.
+func run(args ...string) (int, string, string) {
+	var out, errb bytes.Buffer
+	code := realMain(args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+// writeIDX writes a gzipped idx file of n 28×28 random images (or labels).
+func writeIDX(t *testing.T, path string, n int, images bool, seed uint64) {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	r := rand.New(rand.NewPCG(seed, 7))
+	if images {
+		require.NoError(t, binary.Write(zw, binary.BigEndian, []uint32{0x803, uint32(n), 28, 28}))
+		pix := make([]byte, n*vae.ImagePixels)
+		for i := range pix {
+			if r.IntN(3) == 0 {
+				pix[i] = byte(r.IntN(256))
+			}
+		}
+		_, err := zw.Write(pix)
+		require.NoError(t, err)
+	} else {
+		require.NoError(t, binary.Write(zw, binary.BigEndian, []uint32{0x801, uint32(n)}))
+		lab := make([]byte, n)
+		for i := range lab {
+			lab[i] = byte(r.IntN(10))
+		}
+		_, err := zw.Write(lab)
+		require.NoError(t, err)
+	}
+	require.NoError(t, zw.Close())
+	require.NoError(t, os.WriteFile(path, buf.Bytes(), 0o644))
+}
+
+// synthMNIST writes a small MNIST-shaped data directory.
+func synthMNIST(t *testing.T, train, test int) string {
+	t.Helper()
+	dir := t.TempDir()
+	writeIDX(t, filepath.Join(dir, vae.TrainImagesFile), train, true, 1)
+	writeIDX(t, filepath.Join(dir, vae.TrainLabelsFile), train, false, 2)
+	writeIDX(t, filepath.Join(dir, vae.TestImagesFile), test, true, 3)
+	writeIDX(t, filepath.Join(dir, vae.TestLabelsFile), test, false, 4)
+	return dir
+}
+
+func TestUsage(t *testing.T) {
+	code, _, stderr := run()
+	require.Equal(t, 2, code)
+	require.Contains(t, stderr, "usage: reinmax")
+	code, _, stderr = run("nope")
+	require.Equal(t, 2, code)
+	require.Contains(t, stderr, `unknown command "nope"`)
+	code, stdout, _ := run("help")
+	require.Equal(t, 0, code)
+	for _, c := range commands() {
+		require.Contains(t, stdout, c.name)
+	}
+	code, _, stderr = run("help", "train")
+	require.Equal(t, 0, code)
+	require.Contains(t, stderr, "-method")
+}
+
+func TestVersion(t *testing.T) {
+	code, stdout, _ := run("version")
+	require.Equal(t, 0, code)
+	require.Contains(t, stdout, "kernels")
+}
+
+// TestTrainRejectsBadFlags checks that every invalid value stops train
+// before any work, with exit status 2, the usage line and a message naming
+// the problem.
+func TestTrainRejectsBadFlags(t *testing.T) {
+	data := synthMNIST(t, 20, 10)
+	notDir := filepath.Join(t.TempDir(), "file")
+	require.NoError(t, os.WriteFile(notDir, nil, 0o644))
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-tau", "0"}, "Tau"},
+		{[]string{"-tau", "-1"}, "Tau"},
+		{[]string{"-tau", "NaN"}, "Tau"},
+		{[]string{"-method", "magic"}, "magic"},
+		{[]string{"-C", "1"}, "C=1"},
+		{[]string{"-L", "0"}, "L=0"},
+		{[]string{"-batch", "0"}, "--batch=0"},
+		{[]string{"-batch", "21"}, "larger than the 20 training images"},
+		{[]string{"-K", "0"}, "--K=0"},
+		{[]string{"-epochs", "-1"}, "--epochs=-1"},
+		{[]string{"-lr", "0"}, "LR"},
+		{[]string{"-optimizer", "sgd"}, "sgd"},
+		{[]string{"-alpha", "0", "-method", "reinmax-alpha"}, "lpha"},
+		{[]string{"-eta", "-1", "-method", "reinmax-cv"}, "ta"},
+		{[]string{"-noise", "pink", "-method", "reinmax-cv"}, "pink"},
+		{[]string{"-threads", "-2"}, "--threads=-2"},
+		{[]string{"-out", filepath.Join(notDir, "sub")}, "--out"},
+		{[]string{"-preset", "-method", "reinforce"}, "no preset"},
+		{[]string{"-method", "exact", "-C", "10", "-L", "30"}, "exact"},
+		{[]string{"-bogus"}, "bogus"},
+		{[]string{"extra"}, "unexpected argument"},
+	} {
+		args := append([]string{"train", "-data", data, "-out", t.TempDir(), "-epochs", "1", "-quiet"}, tc.args...)
+		code, stdout, stderr := run(args...)
+		require.Equal(t, 2, code, "%v: %s", tc.args, stderr)
+		require.Contains(t, stderr, tc.want, "%v", tc.args)
+		require.Contains(t, stderr, "usage: reinmax train", "%v", tc.args)
+		require.Empty(t, stdout, "%v", tc.args)
+	}
+}
+
+func TestTrainMissingData(t *testing.T) {
+	code, _, stderr := run("train", "-data", t.TempDir(), "-out", t.TempDir(), "-epochs", "1")
+	require.Equal(t, 1, code)
+	require.Contains(t, stderr, vae.TrainImagesFile)
+}
+
+func readRecords(t *testing.T, dir string) []epochRecord {
+	t.Helper()
+	var recs []epochRecord
+	data, err := os.ReadFile(filepath.Join(dir, metricsFile))
+	require.NoError(t, err)
+	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		var r epochRecord
+		require.NoError(t, json.Unmarshal([]byte(line), &r))
+		recs = append(recs, r)
+	}
+	return recs
+}
+
+// sameLosses compares the deterministic fields of two records.
+func sameLosses(t *testing.T, a, b epochRecord) {
+	t.Helper()
+	a.Seconds, a.TrainSeconds, b.Seconds, b.TrainSeconds = 0, 0, 0, 0
+	require.Equal(t, a, b)
+}
+
+// TestTrainOutputsAndResume trains two epochs in one go, and one epoch then
+// a resumed second one, and requires identical losses (bitwise) and the
+// promised outputs; it also runs sample on the checkpoint.
+func TestTrainOutputsAndResume(t *testing.T) {
+	data := synthMNIST(t, 60, 30)
+	common := []string{"train", "-data", data, "-method", "st", "-batch", "20", "-quiet", "-seed", "5"}
+	full := t.TempDir()
+	code, stdout, stderr := run(append(common, "-out", full, "-epochs", "2", "-threads", "2")...)
+	require.Equal(t, 0, code, stderr)
+	require.Empty(t, stdout, "-quiet prints no JSON lines")
+	for _, f := range []string{metricsFile, summaryFile, checkpointFile, lossPlotFile, "config.json"} {
+		fi, err := os.Stat(filepath.Join(full, f))
+		require.NoError(t, err, f)
+		require.NotZero(t, fi.Size(), f)
+	}
+	want := readRecords(t, full)
+	require.Len(t, want, 2)
+	require.Equal(t, 3, want[0].Step)
+	require.Equal(t, 6, want[1].Step)
+
+	var sum runSummary
+	raw, err := os.ReadFile(filepath.Join(full, summaryFile))
+	require.NoError(t, err)
+	require.NoError(t, json.Unmarshal(raw, &sum))
+	require.Equal(t, 2, sum.Epochs)
+	require.Equal(t, want[1].TestLoss, sum.Final.TestLoss)
+	require.Equal(t, "st", sum.Config.Estimator.Method)
+	require.Equal(t, 1e-3, sum.Config.LR, "preset for st at 8x4")
+	require.Equal(t, 1.3, sum.Config.Estimator.Tau, "preset for st at 8x4")
+
+	part := t.TempDir()
+	code, stdout, stderr = run(append(append([]string{}, common...), "-out", part, "-epochs", "1", "-threads", "1")...)
+	require.Equal(t, 0, code, stderr)
+	require.Empty(t, stdout)
+	code, _, stderr = run("train", "-data", data, "-out", part, "-epochs", "2", "-resume", "-threads", "2")
+	require.Equal(t, 0, code, stderr)
+	require.Contains(t, stderr, "resuming")
+	got := readRecords(t, part)
+	require.Len(t, got, 2)
+	for i := range want {
+		sameLosses(t, want[i], got[i])
+	}
+
+	// A flag that contradicts the checkpoint is refused.
+	code, _, stderr = run("train", "-data", data, "-out", part, "-epochs", "3", "-resume", "-method", "reinmax")
+	require.Equal(t, 2, code)
+	require.Contains(t, stderr, "disagree")
+
+	png := filepath.Join(t.TempDir(), "grid.png")
+	code, stdout, stderr = run("sample", "-checkpoint", filepath.Join(full, checkpointFile), "-data", data, "-n", "8", "-out", png)
+	require.Equal(t, 0, code, stderr)
+	require.Contains(t, stdout, png)
+	img, err := os.ReadFile(png)
+	require.NoError(t, err)
+	require.True(t, bytes.HasPrefix(img, []byte("\x89PNG")))
+}
+
+func TestTrainStdoutJSON(t *testing.T) {
+	data := synthMNIST(t, 40, 20)
+	code, stdout, stderr := run("train", "-data", data, "-method", "reinmax-rao", "-K", "3", "-batch", "20",
+		"-epochs", "1", "-out", t.TempDir())
+	require.Equal(t, 0, code, stderr)
+	var r epochRecord
+	require.NoError(t, json.Unmarshal([]byte(strings.TrimSpace(stdout)), &r))
+	require.Equal(t, 1, r.Epoch)
+	require.Greater(t, r.TestLoss, 0.0)
+}
+
+func TestSampleErrors(t *testing.T) {
+	code, _, stderr := run("sample")
+	require.Equal(t, 2, code)
+	require.Contains(t, stderr, "--checkpoint is required")
+	bad := filepath.Join(t.TempDir(), "bad.safetensors")
+	require.NoError(t, os.WriteFile(bad, []byte("not a checkpoint"), 0o644))
+	code, _, stderr = run("sample", "-checkpoint", bad)
+	require.Equal(t, 1, code)
+	require.Contains(t, stderr, "bad.safetensors")
+}
+
+func TestWriteFileAtomic(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "f.json")
+	require.NoError(t, writeFileAtomic(p, []byte("one")))
+	require.NoError(t, writeFileAtomic(p, []byte("two")))
+	b, err := os.ReadFile(p)
+	require.NoError(t, err)
+	require.Equal(t, "two", string(b))
+	ents, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	require.Len(t, ents, 1, "no temporary files left behind")
+	require.Error(t, writeFileAtomic(filepath.Join(dir, "missing", "f"), nil))
+}

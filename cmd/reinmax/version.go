@@ -1,0 +1,56 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"runtime"
+	"runtime/debug"
+	"strings"
+
+	"github.com/klauspost/cpuid/v2"
+
+	"github.com/discretegrad/reinmax/kernels"
+)
+
+// buildVersion returns the main module's version and VCS revision.
+func buildVersion() (version, revision string) {
+	version, revision = "(devel)", "unknown"
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return
+	}
+	if bi.Main.Version != "" {
+		version = bi.Main.Version
+	}
+	for _, s := range bi.Settings {
+		if s.Key == "vcs.revision" {
+			revision = s.Value
+		}
+	}
+	return
+}
+
+// cpuFeatures lists the SIMD features relevant to the kernels.
+func cpuFeatures() string {
+	var fs []string
+	for _, f := range []cpuid.FeatureID{cpuid.SSE4, cpuid.AVX, cpuid.AVX2, cpuid.FMA3, cpuid.AVX512F, cpuid.ASIMD} {
+		if cpuid.CPU.Supports(f) {
+			fs = append(fs, f.String())
+		}
+	}
+	return strings.Join(fs, " ")
+}
+
+func runVersion(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("version", "", stderr)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	v, rev := buildVersion()
+	fmt.Fprintf(stdout, "reinmax %s (revision %s)\n", v, rev)
+	fmt.Fprintf(stdout, "go      %s %s/%s\n", runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	fmt.Fprintf(stdout, "cpu     %s (%d logical cores, x86-64 level %d)\n", cpuid.CPU.BrandName, runtime.NumCPU(), cpuid.CPU.X64Level())
+	fmt.Fprintf(stdout, "simd    %s\n", cpuFeatures())
+	fmt.Fprintf(stdout, "kernels %s (available: %s)\n", kernels.Active(), strings.Join(kernels.Available(), ", "))
+	return nil
+}
