@@ -142,6 +142,7 @@ func CheckpointConfig(path string) (Config, error) {
 // then the trainer is left unchanged. Training after Load continues bit for
 // bit as if it had never stopped.
 func (t *Trainer) Load(path string) error {
+	t.lastN = 0
 	const fn = "vae.Trainer.Load"
 	ck, err := readCheckpoint(fn, path)
 	if err != nil {

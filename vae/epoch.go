@@ -95,6 +95,7 @@ func (t *Trainer) Evaluate() (EvalStats, error) {
 // EvaluateDataset is Evaluate on any data set (for example the training
 // set). It does not change the trainer's state.
 func (t *Trainer) EvaluateDataset(d *Dataset) (EvalStats, error) {
+	t.lastN = 0 // the batch buffers are reused
 	if d == nil || d.N < 1 || len(d.Pixels) < d.N*ImagePixels {
 		return EvalStats{}, fmt.Errorf("vae.Trainer.EvaluateDataset: empty or malformed data set: %w", kernels.ErrShape)
 	}

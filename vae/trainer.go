@@ -45,6 +45,10 @@ type Trainer struct {
 	sumLoss, sumBCE, sumKLD float64
 	seen                    int
 	seconds                 float64
+
+	// lastN is the batch size of the last Step (LastBatch), 0 when the
+	// batch buffers no longer hold it.
+	lastN int
 }
 
 // StepStats are the batch-mean losses of one training step.
@@ -180,6 +184,7 @@ func (t *Trainer) Step() (StepStats, error) {
 	t.sumBCE += st.BCE * fn
 	t.sumKLD += st.KLD * fn
 	t.seen += n
+	t.lastN = n
 	return st, nil
 }
 
