@@ -48,6 +48,33 @@ type impl struct {
 	// x -> -log(x) n times (1: Exp(1) draws, 2: Gumbel draws).
 	// len(dst)%w == 0.
 	negLog func(dst []float32, n int)
+
+	// Elementwise kernels of the loss and the optimisers (sigmoidbce.go,
+	// adam.go, finite.go). These fields are optional: nil means the table
+	// uses the Go twin (bceGeneric, adamGeneric, radamGeneric,
+	// finiteGeneric), so a table need not implement them. The assembly sees
+	// whole vectors only: len(z), len(p) and len(x) are multiples of 8.
+	//
+	// bce: for each i, the loss term e_i and gradient g_i of bceElem;
+	// acc[i%8] += float64(e_i) in index order and, if len(dz) > 0,
+	// dz[i] = scale*g_i. It returns the updated acc.
+	bce func(dz, z, x []float32, scale float32, acc [8]float64) [8]float64
+	// adam, radam: one optimiser update of len(p) elements with the
+	// per-step scalars in k (see adamConsts).
+	adam, radam func(p, g, m, v []float32, k adamConsts)
+	// finite reports whether x holds no NaN and no ±Inf.
+	finite func(x []float32) bool
+
+	// Layer helpers (elementwise.go), also optional (nil: the Go twin).
+	// addBias: m[r*cols+j] += bias[j] for r < rows, j < len(bias)
+	// (len(bias)%8 == 0, len(bias) <= cols). sumRows: dst[j] +=
+	// m[r*cols+j] for r = 0, 1, ... in order, j < len(dst) (len(dst)%8 ==
+	// 0, <= cols). relu: y = max(x, 0) (Go's max: NaN stays, -0 -> +0);
+	// reluBackward: dx = y > 0 ? dy : 0; lengths multiples of 8.
+	addBias      func(m []float32, rows, cols int, bias []float32)
+	sumRows      func(dst, m []float32, rows, cols int)
+	relu         func(y, x []float32)
+	reluBackward func(dx, dy, y []float32)
 }
 
 // impls lists the registered implementations, best first; generic is last.

@@ -91,11 +91,13 @@ func (b *BCE) Loss(ws *kernels.Workspace, dz, z, x []float32, rows, cols int, sc
 
 // SigmoidLogs returns the clamped logs of p = sigmoid(z) that the binary
 // cross-entropy uses, lp = max(log p, −100) and l1p = max(log(1−p), −100),
-// with exactly the semantics of kernels.SigmoidBCE: stable log-sigmoid
+// with the semantics of kernels.SigmoidBCE (the same saturation points;
+// the kernel works in float32, this in float64, so they agree within the
+// kernel's 4e-7 relative error): stable log-sigmoid
 // forms in float64, except where PyTorch's float32 p saturates — when
 // 1 + e^−z rounds to 1 in float32 (z >= 24·ln 2 ≈ 16.64), p = 1 and
 // l1p = −100; when e^−z overflows float32 (z < −88.72), p = 0 and lp = −100.
-// So the BCE of a target x, −(x·lp + (1−x)·l1p), equals the kernel's, and the
+// So the BCE of a target x, −(x·lp + (1−x)·l1p), matches the kernel's, and the
 // exact estimator's code losses agree with the sampled loss.
 func SigmoidLogs(z float32) (lp, l1p float64) {
 	zf := float64(z)

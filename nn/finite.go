@@ -22,24 +22,9 @@ func (t *finiteTask) RunTask(i int) {
 	t.bad[i] = !allFinite(t.x[lo:hi])
 }
 
-// allFinite reports whether x holds no NaN and no ±Inf. v*0 is 0 for every
-// finite v and NaN otherwise, and NaN survives the sums; four accumulators
-// keep the loop free of a long dependency chain. (An integer test of the
-// exponent bits measured slower.)
-func allFinite(x []float32) bool {
-	var s0, s1, s2, s3 float32
-	i := 0
-	for ; i+4 <= len(x); i += 4 {
-		s0 += x[i] * 0
-		s1 += x[i+1] * 0
-		s2 += x[i+2] * 0
-		s3 += x[i+3] * 0
-	}
-	for ; i < len(x); i++ {
-		s0 += x[i] * 0
-	}
-	return s0+s1+s2+s3 == 0
-}
+// allFinite reports whether x holds no NaN and no ±Inf (kernels.AllFinite:
+// AVX2 where available).
+func allFinite(x []float32) bool { return kernels.AllFinite(x) }
 
 // GradFinite reports whether every gradient is finite (no NaN, no ±Inf).
 // The scan is split over ws's workers in fixed chunks. It allocates only on

@@ -1,0 +1,97 @@
+//go:build !purego && !noasm
+
+package kernels
+
+import "math"
+
+// The AVX2+FMA elementwise kernels (elementwise_amd64.s) join the avx2
+// table here; avx2Impl is only registered when the CPU has AVX2 and FMA.
+func init() {
+	avx2Impl.bce = bceAVX2
+	avx2Impl.adam = adamAVX2
+	avx2Impl.radam = radamAVX2
+	avx2Impl.finite = finiteAVX2
+	avx2Impl.addBias = addBiasAVX2
+	avx2Impl.sumRows = sumRowsAVX2
+	avx2Impl.relu = reluAVX2
+	avx2Impl.reluBackward = reluBackwardAVX2
+}
+
+// bceAVX2 computes, eight elements at a time, exactly what bceGeneric
+// computes: for each i, (e, g) = bceElem(z[i], x[i]); acc[i%8] +=
+// float64(e); if len(dz) > 0, dz[i] = scale*g. It returns acc.
+//
+// Preconditions: len(z)%8 == 0, len(x) >= len(z), len(dz) == 0 or
+// len(dz) >= len(z); dz may be z.
+//
+//go:noescape
+func bceAVX2(dz, z, x []float32, scale float32, acc [8]float64) [8]float64
+
+// adamAVX2 computes what adamGeneric computes, eight elements at a time.
+// Preconditions: len(p)%8 == 0, len(g), len(m), len(v) >= len(p).
+//
+//go:noescape
+func adamAVX2(p, g, m, v []float32, k adamConsts)
+
+// radamAVX2 computes what radamGeneric computes, eight elements at a time.
+// Preconditions as for adamAVX2.
+//
+//go:noescape
+func radamAVX2(p, g, m, v []float32, k adamConsts)
+
+// finiteAVX2 reports whether x (len(x)%8 == 0) holds no NaN and no ±Inf:
+// it ORs the bits of x - x (+0 exactly for finite x) over the slice.
+//
+//go:noescape
+func finiteAVX2(x []float32) bool
+
+// addBiasAVX2 computes m[r*cols+j] += bias[j] for r < rows and
+// j < len(bias), eight columns at a time (addBiasGeneric per row).
+// Preconditions: rows >= 1, len(bias)%8 == 0, 8 <= len(bias) <= cols,
+// len(m) >= rows*cols.
+//
+//go:noescape
+func addBiasAVX2(m []float32, rows, cols int, bias []float32)
+
+// sumRowsAVX2 computes dst[j] += m[r*cols+j] for r = 0..rows-1 in order
+// and j < len(dst) (sumRowsGeneric), 32 or 8 columns at a time.
+// Preconditions: rows >= 1, len(dst)%8 == 0, 8 <= len(dst) <= cols,
+// len(m) >= rows*cols.
+//
+//go:noescape
+func sumRowsAVX2(dst, m []float32, rows, cols int)
+
+// reluAVX2 computes y[i] = max(x[i], 0) with Go's semantics (NaN stays
+// NaN, -0 becomes +0): VMAXPS keeps x when it is NaN, and adding +0 turns
+// -0 into +0 and changes nothing else. len(x)%8 == 0, len(y) >= len(x).
+//
+//go:noescape
+func reluAVX2(y, x []float32)
+
+// reluBackwardAVX2 computes dx[i] = y[i] > 0 ? dy[i] : +0 (a compare mask
+// ANDed with dy). len(dy)%8 == 0, len(dx), len(y) >= len(dy).
+//
+//go:noescape
+func reluBackwardAVX2(dx, dy, y []float32)
+
+// elemConsts holds the constants of elementwise_amd64.s, each repeated in
+// the 8 lanes of a YMM register so that it can be a memory operand; the
+// assembly names them by index (E_* macros). The values come from expf.go
+// and sigmoidbce.go, so the Go twins and the assembly cannot drift apart.
+var elemConsts = func() (t [30][8]uint32) {
+	f := math.Float32bits
+	vals := [...]uint32{
+		0: f(expCutoff), 1: f(expLog2e), 2: f(expC1), 3: f(expC2),
+		4: f(expP0), 5: f(expP1), 6: f(expP2), 7: f(expP3), 8: f(expP4), 9: f(expP5),
+		10: f(1), 11: 0x80000000, 12: 0x007fffff, 13: f(0.5), 14: 126,
+		15: f(logSqrtHalf), 16: f(logP0), 17: f(logP1), 18: f(logP2), 19: f(logP3), 20: f(logP4),
+		21: f(logP5), 22: f(logP6), 23: f(logP7), 24: f(logP8),
+		25: f(-100), 26: f(-bceSatNeg), 27: f(1e12),
+	}
+	for i, v := range vals {
+		for l := range t[i] {
+			t[i][l] = v
+		}
+	}
+	return t
+}()

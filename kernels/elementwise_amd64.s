@@ -1,0 +1,547 @@
+//go:build !purego && !noasm
+
+#include "textflag.h"
+
+// AVX2+FMA elementwise kernels: the fused sigmoid + BCE, the Adam and RAdam
+// updates and the finiteness scan. Each mirrors its Go twin operation for
+// operation (sigmoidbce.go, adam.go, finite.go); the stubs are in
+// elementwise_amd64.go. Constants are 8-lane splats in ·elemConsts, used
+// as memory operands; the index of each is fixed by that table.
+
+#define E_CUTOFF ·elemConsts+0(SB)
+#define E_LOG2E ·elemConsts+32(SB)
+#define E_C1 ·elemConsts+64(SB)
+#define E_C2 ·elemConsts+96(SB)
+#define E_EP0 ·elemConsts+128(SB)
+#define E_EP1 ·elemConsts+160(SB)
+#define E_EP2 ·elemConsts+192(SB)
+#define E_EP3 ·elemConsts+224(SB)
+#define E_EP4 ·elemConsts+256(SB)
+#define E_EP5 ·elemConsts+288(SB)
+#define E_ONE ·elemConsts+320(SB)
+#define E_SIGN ·elemConsts+352(SB)
+#define E_MANT ·elemConsts+384(SB)
+#define E_HALF ·elemConsts+416(SB)
+#define E_I126 ·elemConsts+448(SB)
+#define E_SQRTHF ·elemConsts+480(SB)
+#define E_LP0 ·elemConsts+512(SB)
+#define E_LP1 ·elemConsts+544(SB)
+#define E_LP2 ·elemConsts+576(SB)
+#define E_LP3 ·elemConsts+608(SB)
+#define E_LP4 ·elemConsts+640(SB)
+#define E_LP5 ·elemConsts+672(SB)
+#define E_LP6 ·elemConsts+704(SB)
+#define E_LP7 ·elemConsts+736(SB)
+#define E_LP8 ·elemConsts+768(SB)
+#define E_M100 ·elemConsts+800(SB)
+#define E_NEGT ·elemConsts+832(SB)
+#define E_1E12 ·elemConsts+864(SB)
+
+// EXP replaces X by expf32(X) in every lane (expf.go; the same sequence as
+// rows_amd64.s), using K, R, P and M as scratch. y·2^k is formed by adding
+// k<<23 to the bits of y, which equals the twin's product exactly above the
+// cutoff; lanes below it (and -Inf) are masked to +0 last; NaN stays NaN.
+#define EXP(X, K, R, P, M) \
+	VCMPPS       $0x11, E_CUTOFF, X, M; \
+	VMULPS       E_LOG2E, X, K; \
+	VROUNDPS     $0, K, K; \
+	VFNMADD231PS E_C1, K, X; \
+	VFNMADD231PS E_C2, K, X; \
+	VMOVUPS      E_EP0, P; \
+	VFMADD213PS  E_EP1, X, P; \
+	VFMADD213PS  E_EP2, X, P; \
+	VFMADD213PS  E_EP3, X, P; \
+	VFMADD213PS  E_EP4, X, P; \
+	VFMADD213PS  E_EP5, X, P; \
+	VMULPS       X, X, R; \
+	VFMADD213PS  X, R, P; \
+	VADDPS       E_ONE, P, P; \
+	VCVTPS2DQ    K, K; \
+	VPSLLD       $23, K, K; \
+	VPADDD       K, P, P; \
+	VANDNPS      P, M, X
+
+// NEGLOG replaces X (positive normal in every lane) by negLogf32(X)
+// (expf.go; the same sequence as rows_amd64.s), using E, M, T, Z and Y as
+// scratch.
+#define NEGLOG(X, E, M, T, Z, Y) \
+	VPSRLD       $23, X, E; \
+	VPSUBD       E_I126, E, E; \
+	VCVTDQ2PS    E, E; \
+	VANDPS       E_MANT, X, M; \
+	VORPS        E_HALF, M, M; \
+	VCMPPS       $0x11, E_SQRTHF, M, T; \
+	VANDPS       E_ONE, T, Z; \
+	VSUBPS       Z, E, E; \
+	VANDPS       M, T, T; \
+	VSUBPS       E_ONE, M, M; \
+	VADDPS       T, M, M; \
+	VMULPS       M, M, Z; \
+	VMOVUPS      E_LP0, Y; \
+	VFMADD213PS  E_LP1, M, Y; \
+	VFMADD213PS  E_LP2, M, Y; \
+	VFMADD213PS  E_LP3, M, Y; \
+	VFMADD213PS  E_LP4, M, Y; \
+	VFMADD213PS  E_LP5, M, Y; \
+	VFMADD213PS  E_LP6, M, Y; \
+	VFMADD213PS  E_LP7, M, Y; \
+	VFMADD213PS  E_LP8, M, Y; \
+	VMULPS       M, Y, Y; \
+	VMULPS       Z, Y, Y; \
+	VFMADD231PS  E_C2, E, Y; \
+	VFNMADD231PS E_HALF, Z, Y; \
+	VADDPS       Y, M, Y; \
+	VFMADD231PS  E_C1, E, Y; \
+	VXORPS       E_SIGN, Y, X
+
+// ---------------------------------------------------------------------------
+// func bceAVX2(dz, z, x []float32, scale float32, acc [8]float64) [8]float64
+//
+// Each element is one long dependency chain (an exp, a division, a log),
+// longer than the out-of-order window holds, so the work runs in blocks of
+// up to 4 vectors in three phases with short chains, through 384 bytes of
+// stack: T = exp(-|z|), then Q = 1/u and L = l = c·q + log u (u = 1 + t,
+// c = t - (u - 1)), then everything else (bceElem, lane by lane):
+//
+//	near = S ? 0 : -l, far = S ? -100 : max(-|z| - l, -100),
+//	S (sign bit) = (u == 1 && z not negative) || z <= -88.7228,
+//	lp/l1p = blend of near/far on the sign of z, e = x·lp + (1-x)·l1p,
+//	acc += e (float64, lanes 0-3 in Y13, 4-7 in Y14),
+//	dz = scale·(S ? 0 : (neg ? r - x : (1-x) - r)·min(r·q·1e12, 1)), r = t·q.
+//
+// Registers: SI z, DX x, DI dz (R8 = len(dz), 0: no gradient) at the
+// block; CX vectors left; R10 vectors in the block, R14 its bytes; R11 byte
+// offset in the block; R13 the scratch (T at 0, Q at 128, L at 256).
+// Y12 = -100, Y15 = scale.
+TEXT ·bceAVX2(SB), NOSPLIT, $384-208
+	MOVQ         dz_base+0(FP), DI
+	MOVQ         dz_len+8(FP), R8
+	MOVQ         z_base+24(FP), SI
+	MOVQ         z_len+32(FP), CX
+	MOVQ         x_base+48(FP), DX
+	VBROADCASTSS scale+72(FP), Y15
+	VMOVUPD      acc_0+80(FP), Y13
+	VMOVUPD      acc_4+112(FP), Y14
+	VMOVUPS      E_M100, Y12
+	LEAQ         0(SP), R13
+	SHRQ         $3, CX
+
+bceblock:
+	TESTQ CX, CX
+	JZ    bcedone
+	MOVQ  CX, R10
+	CMPQ  R10, $4
+	JLE   bcesized
+	MOVQ  $4, R10
+
+bcesized:
+	MOVQ R10, R14
+	SHLQ $5, R14
+	XORQ R11, R11
+
+bcephase1:
+	VMOVUPS (SI)(R11*1), Y0
+	VORPS   E_SIGN, Y0, Y0
+	EXP(Y0, Y1, Y2, Y3, Y4)
+	VMOVUPS Y0, (R13)(R11*1)
+	ADDQ    $32, R11
+	CMPQ    R11, R14
+	JLT     bcephase1
+	XORQ    R11, R11
+
+bcephase2:
+	VMOVUPS (R13)(R11*1), Y0
+	VADDPS  E_ONE, Y0, Y1
+	VSUBPS  E_ONE, Y1, Y2
+	VSUBPS  Y2, Y0, Y2
+	VMOVUPS E_ONE, Y3
+	VDIVPS  Y1, Y3, Y3
+	VMULPS  Y3, Y2, Y2
+	VMOVUPS Y3, 128(R13)(R11*1)
+	NEGLOG(Y1, Y4, Y5, Y6, Y7, Y8)
+	VSUBPS  Y1, Y2, Y2
+	VMOVUPS Y2, 256(R13)(R11*1)
+	ADDQ    $32, R11
+	CMPQ    R11, R14
+	JLT     bcephase2
+	XORQ    R11, R11
+
+bcephase3:
+	VMOVUPS   (SI)(R11*1), Y0
+	VORPS     E_SIGN, Y0, Y1
+	VMOVUPS   (R13)(R11*1), Y2
+	VMOVUPS   128(R13)(R11*1), Y5
+	VMOVUPS   256(R13)(R11*1), Y4
+	VADDPS    E_ONE, Y2, Y3
+	VCMPPS    $0, E_ONE, Y3, Y6
+	VXORPS    E_SIGN, Y4, Y7
+	VSUBPS    Y4, Y1, Y8
+	VMAXPS    Y8, Y12, Y8
+	VANDNPS   Y6, Y0, Y9
+	VCMPPS    $2, E_NEGT, Y0, Y10
+	VORPS     Y10, Y9, Y9
+	VBLENDVPS Y9, Y12, Y8, Y8
+	VXORPS    Y10, Y10, Y10
+	VBLENDVPS Y9, Y10, Y7, Y7
+	VBLENDVPS Y0, Y8, Y7, Y10
+	VBLENDVPS Y0, Y7, Y8, Y11
+	VMOVUPS   (DX)(R11*1), Y3
+	VMOVUPS   E_ONE, Y4
+	VSUBPS    Y3, Y4, Y4
+	VMULPS    Y3, Y10, Y10
+	VMULPS    Y4, Y11, Y11
+	VADDPS    Y11, Y10, Y10
+	VCVTPS2PD X10, Y6
+	VADDPD    Y6, Y13, Y13
+	VEXTRACTF128 $1, Y10, X10
+	VCVTPS2PD X10, Y6
+	VADDPD    Y6, Y14, Y14
+	TESTQ     R8, R8
+	JZ        bcenext
+
+	// Gradient: r = t·q; g = neg ? r - x : (1-x) - r;
+	// g *= min(r·q·1e12, 1); g = S ? 0 : g; dz = scale·g.
+	VMULPS    Y5, Y2, Y6
+	VSUBPS    Y3, Y6, Y7
+	VSUBPS    Y6, Y4, Y8
+	VBLENDVPS Y0, Y7, Y8, Y7
+	VMULPS    Y5, Y6, Y6
+	VMULPS    E_1E12, Y6, Y6
+	VMINPS    E_ONE, Y6, Y6
+	VMULPS    Y6, Y7, Y7
+	VXORPS    Y8, Y8, Y8
+	VBLENDVPS Y9, Y8, Y7, Y7
+	VMULPS    Y15, Y7, Y7
+	VMOVUPS   Y7, (DI)(R11*1)
+
+bcenext:
+	ADDQ $32, R11
+	CMPQ R11, R14
+	JLT  bcephase3
+	ADDQ R14, SI
+	ADDQ R14, DX
+	ADDQ R14, DI
+	SUBQ R10, CX
+	JMP  bceblock
+
+bcedone:
+	VMOVUPD    Y13, ret_0+144(FP)
+	VMOVUPD    Y14, ret_4+176(FP)
+	VZEROUPPER
+	RET
+
+// ---------------------------------------------------------------------------
+// ADAMMV loads g (Y0), m (Y1), v (Y2) at offset R9 and stores the new
+// moments (adamGeneric):
+//
+//	mi = base + coef·(g - m)   (base = g where Y11 has the sign bit set)
+//	vi = v·b2 + (w2·g)·g
+//
+// leaving mi in Y5 and vi in Y2. Y8 = coef, Y9 = b2, Y10 = w2.
+#define ADAMMV \
+	VMOVUPS   (BX)(R9*1), Y0; \
+	VMOVUPS   (DX)(R9*1), Y1; \
+	VMOVUPS   (DI)(R9*1), Y2; \
+	VSUBPS    Y1, Y0, Y4; \
+	VMULPS    Y8, Y4, Y4; \
+	VBLENDVPS Y11, Y0, Y1, Y5; \
+	VADDPS    Y4, Y5, Y5; \
+	VMOVUPS   Y5, (DX)(R9*1); \
+	VMULPS    Y9, Y2, Y2; \
+	VMULPS    Y10, Y0, Y6; \
+	VMULPS    Y0, Y6, Y6; \
+	VADDPS    Y6, Y2, Y2; \
+	VMOVUPS   Y2, (DI)(R9*1)
+
+// func adamAVX2(p, g, m, v []float32, k adamConsts)
+//
+// Registers: SI p, BX g, DX m, DI v, R9 byte offset, CX end offset.
+// Y8 coef, Y9 b2, Y10 w2, Y11 baseIsG mask, Y12 step, Y13 ibc2s, Y14 eps.
+// Per element: p += (step·mi) / (sqrt(vi)·ibc2s + eps).
+TEXT ·adamAVX2(SB), NOSPLIT, $0-128
+	MOVQ         p_base+0(FP), SI
+	MOVQ         p_len+8(FP), CX
+	MOVQ         g_base+24(FP), BX
+	MOVQ         m_base+48(FP), DX
+	MOVQ         v_base+72(FP), DI
+	VBROADCASTSS k_coef+96(FP), Y8
+	VBROADCASTSS k_baseIsG+100(FP), Y11
+	VBROADCASTSS k_b2+104(FP), Y9
+	VBROADCASTSS k_w2+108(FP), Y10
+	VBROADCASTSS k_step+112(FP), Y12
+	VBROADCASTSS k_ibc2s+116(FP), Y13
+	VBROADCASTSS k_eps+120(FP), Y14
+	SHLQ         $2, CX
+	XORQ         R9, R9
+	CMPQ         CX, $0
+	JEQ          adamdone
+
+adamloop:
+	ADAMMV
+	VMOVUPS (SI)(R9*1), Y3
+	VSQRTPS Y2, Y6
+	VMULPS  Y13, Y6, Y6
+	VADDPS  Y14, Y6, Y6
+	VMULPS  Y12, Y5, Y7
+	VDIVPS  Y6, Y7, Y7
+	VADDPS  Y7, Y3, Y3
+	VMOVUPS Y3, (SI)(R9*1)
+	ADDQ    $32, R9
+	CMPQ    R9, CX
+	JLT     adamloop
+
+adamdone:
+	VZEROUPPER
+	RET
+
+// func radamAVX2(p, g, m, v []float32, k adamConsts)
+//
+// Registers as adamAVX2. Per element: u = mi·step; if adaptive,
+// u = u/(sqrt(vi) + eps); p -= u.
+TEXT ·radamAVX2(SB), NOSPLIT, $0-128
+	MOVQ         p_base+0(FP), SI
+	MOVQ         p_len+8(FP), CX
+	MOVQ         g_base+24(FP), BX
+	MOVQ         m_base+48(FP), DX
+	MOVQ         v_base+72(FP), DI
+	VBROADCASTSS k_coef+96(FP), Y8
+	VBROADCASTSS k_baseIsG+100(FP), Y11
+	VBROADCASTSS k_b2+104(FP), Y9
+	VBROADCASTSS k_w2+108(FP), Y10
+	VBROADCASTSS k_step+112(FP), Y12
+	VBROADCASTSS k_eps+120(FP), Y14
+	MOVL         k_adaptive+124(FP), AX
+	SHLQ         $2, CX
+	XORQ         R9, R9
+	CMPQ         CX, $0
+	JEQ          radamdone
+	TESTL        AX, AX
+	JZ           radamplain
+
+radamloop:
+	ADAMMV
+	VMULPS  Y12, Y5, Y5
+	VSQRTPS Y2, Y6
+	VADDPS  Y14, Y6, Y6
+	VDIVPS  Y6, Y5, Y5
+	VMOVUPS (SI)(R9*1), Y7
+	VSUBPS  Y5, Y7, Y7
+	VMOVUPS Y7, (SI)(R9*1)
+	ADDQ    $32, R9
+	CMPQ    R9, CX
+	JLT     radamloop
+	JMP     radamdone
+
+radamplain:
+	ADAMMV
+	VMULPS  Y12, Y5, Y5
+	VMOVUPS (SI)(R9*1), Y7
+	VSUBPS  Y5, Y7, Y7
+	VMOVUPS Y7, (SI)(R9*1)
+	ADDQ    $32, R9
+	CMPQ    R9, CX
+	JLT     radamplain
+
+radamdone:
+	VZEROUPPER
+	RET
+
+// ---------------------------------------------------------------------------
+// func finiteAVX2(x []float32) bool
+//
+// ORs the bits of x - x over the slice (four accumulators, 32 floats per
+// iteration, then single vectors): x - x is +0 for finite x and NaN for
+// NaN and ±Inf, so the OR is zero exactly when every element is finite.
+TEXT ·finiteAVX2(SB), NOSPLIT, $0-25
+	MOVQ   x_base+0(FP), SI
+	MOVQ   x_len+8(FP), CX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	SHRQ   $3, CX
+	CMPQ   CX, $4
+	JLT    finsingle
+
+finloop4:
+	VMOVUPS (SI), Y4
+	VMOVUPS 32(SI), Y5
+	VMOVUPS 64(SI), Y6
+	VMOVUPS 96(SI), Y7
+	VSUBPS  Y4, Y4, Y4
+	VSUBPS  Y5, Y5, Y5
+	VSUBPS  Y6, Y6, Y6
+	VSUBPS  Y7, Y7, Y7
+	VORPS   Y4, Y0, Y0
+	VORPS   Y5, Y1, Y1
+	VORPS   Y6, Y2, Y2
+	VORPS   Y7, Y3, Y3
+	ADDQ    $128, SI
+	SUBQ    $4, CX
+	CMPQ    CX, $4
+	JGE     finloop4
+
+finsingle:
+	TESTQ CX, CX
+	JZ    finreduce
+
+finloop1:
+	VMOVUPS (SI), Y4
+	VSUBPS  Y4, Y4, Y4
+	VORPS   Y4, Y0, Y0
+	ADDQ    $32, SI
+	DECQ    CX
+	JNZ     finloop1
+
+finreduce:
+	VORPS      Y1, Y0, Y0
+	VORPS      Y3, Y2, Y2
+	VORPS      Y2, Y0, Y0
+	VPTEST     Y0, Y0
+	SETEQ      AX
+	MOVB       AX, ret+24(FP)
+	VZEROUPPER
+	RET
+
+// ---------------------------------------------------------------------------
+// func addBiasAVX2(m []float32, rows, cols int, bias []float32)
+//
+// SI row start, R8 row stride in bytes, BX bias, CX len(bias) in bytes,
+// DX rows left, R9 byte offset within the row.
+TEXT ·addBiasAVX2(SB), NOSPLIT, $0-64
+	MOVQ m_base+0(FP), SI
+	MOVQ rows+24(FP), DX
+	MOVQ cols+32(FP), R8
+	MOVQ bias_base+40(FP), BX
+	MOVQ bias_len+48(FP), CX
+	SHLQ $2, R8
+	SHLQ $2, CX
+
+abrow:
+	XORQ R9, R9
+
+abvec:
+	VMOVUPS (SI)(R9*1), Y0
+	VADDPS  (BX)(R9*1), Y0, Y0
+	VMOVUPS Y0, (SI)(R9*1)
+	ADDQ    $32, R9
+	CMPQ    R9, CX
+	JLT     abvec
+	ADDQ    R8, SI
+	DECQ    DX
+	JNZ     abrow
+	VZEROUPPER
+	RET
+
+// func sumRowsAVX2(dst, m []float32, rows, cols int)
+//
+// Column blocks of 32 (four accumulators, Y0-Y3) while they last, then of
+// 8 (Y0); each block runs down all the rows, adding in row order.
+// DI dst block, SI m at the block's first column, R8 row stride in bytes,
+// CX dst bytes left, R10 row pointer, R11 rows left.
+TEXT ·sumRowsAVX2(SB), NOSPLIT, $0-64
+	MOVQ dst_base+0(FP), DI
+	MOVQ dst_len+8(FP), CX
+	MOVQ m_base+24(FP), SI
+	MOVQ rows+48(FP), DX
+	MOVQ cols+56(FP), R8
+	SHLQ $2, R8
+	SHLQ $2, CX
+
+srblock4:
+	CMPQ    CX, $128
+	JLT     srblock1
+	VMOVUPS (DI), Y0
+	VMOVUPS 32(DI), Y1
+	VMOVUPS 64(DI), Y2
+	VMOVUPS 96(DI), Y3
+	MOVQ    SI, R10
+	MOVQ    DX, R11
+
+srrow4:
+	VADDPS (R10), Y0, Y0
+	VADDPS 32(R10), Y1, Y1
+	VADDPS 64(R10), Y2, Y2
+	VADDPS 96(R10), Y3, Y3
+	ADDQ   R8, R10
+	DECQ   R11
+	JNZ    srrow4
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+	VMOVUPS Y2, 64(DI)
+	VMOVUPS Y3, 96(DI)
+	ADDQ    $128, DI
+	ADDQ    $128, SI
+	SUBQ    $128, CX
+	JMP     srblock4
+
+srblock1:
+	TESTQ   CX, CX
+	JZ      srdone
+	VMOVUPS (DI), Y0
+	MOVQ    SI, R10
+	MOVQ    DX, R11
+
+srrow1:
+	VADDPS (R10), Y0, Y0
+	ADDQ   R8, R10
+	DECQ   R11
+	JNZ    srrow1
+	VMOVUPS Y0, (DI)
+	ADDQ    $32, DI
+	ADDQ    $32, SI
+	SUBQ    $32, CX
+	JMP     srblock1
+
+srdone:
+	VZEROUPPER
+	RET
+
+// func reluAVX2(y, x []float32)
+TEXT ·reluAVX2(SB), NOSPLIT, $0-48
+	MOVQ   y_base+0(FP), DI
+	MOVQ   x_base+24(FP), SI
+	MOVQ   x_len+32(FP), CX
+	SHLQ   $2, CX
+	XORQ   R9, R9
+	VXORPS Y15, Y15, Y15
+	TESTQ  CX, CX
+	JZ     reludone
+
+reluloop:
+	VMOVUPS (SI)(R9*1), Y0
+	VMAXPS  Y0, Y15, Y0
+	VADDPS  Y15, Y0, Y0
+	VMOVUPS Y0, (DI)(R9*1)
+	ADDQ    $32, R9
+	CMPQ    R9, CX
+	JLT     reluloop
+
+reludone:
+	VZEROUPPER
+	RET
+
+// func reluBackwardAVX2(dx, dy, y []float32)
+TEXT ·reluBackwardAVX2(SB), NOSPLIT, $0-72
+	MOVQ   dx_base+0(FP), DI
+	MOVQ   dy_base+24(FP), SI
+	MOVQ   dy_len+32(FP), CX
+	MOVQ   y_base+48(FP), BX
+	SHLQ   $2, CX
+	XORQ   R9, R9
+	VXORPS Y15, Y15, Y15
+	TESTQ  CX, CX
+	JZ     rbdone
+
+rbloop:
+	VMOVUPS (BX)(R9*1), Y0
+	VCMPPS  $0x1e, Y15, Y0, Y0
+	VANDPS  (SI)(R9*1), Y0, Y0
+	VMOVUPS Y0, (DI)(R9*1)
+	ADDQ    $32, R9
+	CMPQ    R9, CX
+	JLT     rbloop
+
+rbdone:
+	VZEROUPPER
+	RET
