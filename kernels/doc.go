@@ -3,7 +3,7 @@
 // sampling (SampleRows, SoftmaxSampleRows, GumbelMaxRows), reproducible
 // random streams (SeedStream, Uniforms, Exponentials, Gumbels) and the
 // elementwise helpers of the layers and optimisers (Axpy, Scale, AddBias,
-// SumRows, Relu, ReluBackward, SigmoidBCE, AdamStep, RAdamStep).
+// SumRows, Relu, ReluBackward, SigmoidBCE, AdamStep, RAdamStep, AllFinite).
 //
 // # Data and shapes
 //
@@ -45,7 +45,8 @@
 // # Implementations
 //
 // Each inner loop exists as a pure-Go twin (always compiled, the reference)
-// and, on amd64 with AVX2 and FMA, as hand-written assembly. The best
+// and as hand-written assembly: AVX2+FMA on amd64 (also the loss, optimiser
+// and layer helpers), NEON on arm64. The best
 // implementation the CPU supports is chosen once at start-up with
 // golang.org/x/sys/cpu (Active reports it, Available lists them); force the
 // twins with -tags purego (or noasm), with GODEBUG=cpu.avx2=off, or with
@@ -99,6 +100,9 @@
 //
 // SigmoidBCE follows PyTorch's binary_cross_entropy on sigmoid outputs,
 // including the clamp of the logs at -100 where PyTorch's float32 p
-// saturates; AdamStep and RAdamStep follow torch.optim.Adam and RAdam
-// (elementwise.go).
+// saturates, in float32 with the exp and log above and per-lane float64
+// loss sums in a fixed order (sigmoidbce.go); AdamStep and RAdamStep follow
+// torch.optim.Adam and RAdam in one fused pass (adam.go); AllFinite is the
+// vectorised finiteness check the trainer runs before applying a step
+// (finite.go).
 package kernels
