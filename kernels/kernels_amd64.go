@@ -14,4 +14,12 @@ var avx2Impl = &impl{
 }
 
 // x/sys/cpu honours GODEBUG=cpu.avx2=off and checks OS support of the YMM state.
-var _ = cpu.X86.HasAVX2 && cpu.X86.HasFMA && register(avx2Impl)
+var hasAVX2 = cpu.X86.HasAVX2 && cpu.X86.HasFMA && register(avx2Impl)
+
+// "avx512" goes ahead of "avx2": register prepends, and naming hasAVX2 makes
+// this initialiser run after that one. HasAVX512F also checks OS support of
+// the ZMM and mask state, and honours GODEBUG=cpu.avx512f=off.
+var _ = hasAVX2 && cpu.X86.HasAVX512F && cpu.X86.HasAVX512VL && register(avx512Impl)
+
+// After elementwise_amd64.go's init (file order) has completed avx2Impl.
+func init() { inheritAVX2(avx512Impl, avx2Impl) }

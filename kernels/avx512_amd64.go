@@ -1,0 +1,113 @@
+//go:build !purego && !noasm
+
+package kernels
+
+// The "avx512" table: the AVX2 table with the SGEMM micro-kernel and the row
+// softmax replaced by AVX-512 (F, VL) routines (avx512_amd64.s). Its vector
+// width w stays 8, so the row drivers pad and block exactly as for "avx2"
+// and the AVX2 sampling, -log and elementwise routines it inherits see what
+// they expect.
+var avx512Impl = &impl{
+	name: "avx512", w: 8,
+	mr: gemmAVX512MR, nr: gemmAVX512NR, kc: gemmAVX512KC, gemm: gemm20x16AVX512,
+	softmax: softmaxAVX512,
+}
+
+// inheritAVX2 fills every field of the avx512 table that it does not define
+// itself (sampling, -log, the optional elementwise kernels) from the AVX2
+// table. It runs from kernels_amd64.go's init, after elementwise_amd64.go's
+// init has filled the AVX2 table's optional fields (inits run in file name
+// order), so tables stay equal in everything but GEMM and softmax.
+func inheritAVX2(im, avx2 *impl) {
+	own := *im
+	*im = *avx2
+	im.name, im.w = own.name, own.w
+	im.mr, im.nr, im.kc, im.gemm = own.mr, own.nr, own.kc, own.gemm
+	im.softmax = own.softmax
+}
+
+// Shape of the AVX-512 GEMM micro-kernel: 20 ZMM accumulators of 16 floats
+// (20 of the 32 registers, 2 for B). nr = 16 keeps the driver's fast
+// 16-column B packing, and 20 rows tile the VAE's batches (100, 200) with
+// no edge panel. kc fixes the summation order: it equals the AVX2 one, so
+// "avx512" and "avx2" give the same bits (one FMA chain per element in k
+// order either way); a 256×16 B panel (16 KiB) stays in L1 while the A
+// panels stream from L2.
+const (
+	gemmAVX512MR = 20
+	gemmAVX512NR = 16
+	gemmAVX512KC = 256
+)
+
+// gemm20x16AVX512 computes one 20×16 tile of C from packed panels, with one
+// FMA per product (so it may differ from gemmGeneric in the last bits):
+//
+//	for i := 0; i < 20; i++ {
+//		for j := 0; j < 16; j++ {
+//			var s float32
+//			for p := 0; p < kc; p++ {
+//				s = fma(a[p*20+i], b[p*16+j], s)
+//			}
+//			if beta == 0 {
+//				c[i*ldc+j] = s // C is not read
+//			} else {
+//				c[i*ldc+j] = s + beta*c[i*ldc+j]
+//			}
+//		}
+//	}
+//
+// Preconditions (checked by the Go driver): kc >= 0, len(a) >= 20*kc,
+// len(b) >= 16*kc, ldc >= 16, len(c) >= 19*ldc+16. No alignment is assumed.
+//
+//go:noescape
+func gemm20x16AVX512(kc int, a, b, c []float32, ldc int, beta float32)
+
+// softmaxAVX512MinCols is the shortest row that softmaxRowsAVX512 takes.
+// Shorter rows of 16 and 24 floats go to the AVX2 kernel that puts eight
+// rows in the lanes of a vector: with one row at a time, the chain max ->
+// exp -> sum -> divide of a row that short is what limits the speed (on
+// Zen 4, where a ZMM operation costs two YMM ones, the AVX2 kernel was
+// 5-10% faster at 16 and 24 columns, even at 32 and 10% slower at 64).
+const softmaxAVX512MinCols = 32
+
+// softmaxAVX512 is the table's softmax (the impl.softmax contract: cols%8
+// == 0, pads -Inf). Rows of 8 floats go two per vector (softmax8AVX512; an
+// odd last row takes the AVX2 routine), rows of at least
+// softmaxAVX512MinCols floats one at a time (softmaxRowsAVX512), the others
+// to softmaxAVX2. Every path computes the twin's operations in the twin's
+// order, so the split changes no bit.
+func softmaxAVX512(dst, src, stats, scratch []float32, cols int, invTau float32) {
+	rows := len(stats) / 2
+	switch {
+	case cols >= softmaxAVX512MinCols:
+		softmaxRowsAVX512(dst, src, stats, cols, invTau)
+	case cols == 8:
+		g := rows &^ 1
+		softmax8AVX512(dst[:8*g], src[:8*g], stats[:2*g], invTau)
+		if g < rows {
+			softmaxRowsAVX2(dst[8*g:], src[8*g:], stats[2*g:], 8, invTau)
+		}
+	default:
+		softmaxAVX2(dst, src, stats, scratch, cols, invTau)
+	}
+}
+
+// softmaxRowsAVX512 computes, for each of the rows = len(stats)/2 rows of
+// cols floats (cols%8 == 0, cols >= 16; pads are -Inf), exactly what
+// softmaxRowsGeneric computes (see softmaxRowsAVX2), 16 columns per
+// vector.
+//
+// Preconditions (checked by the Go driver): len(src), len(dst) >=
+// rows*cols; dst is src or does not overlap it. No alignment is assumed.
+//
+//go:noescape
+func softmaxRowsAVX512(dst, src, stats []float32, cols int, invTau float32)
+
+// softmax8AVX512 computes softmaxRowsAVX512(dst, src, stats, 8, invTau) for
+// an even number of rows (len(stats)/2), two rows per vector.
+//
+// Preconditions: len(src), len(dst) >= 4*len(stats); dst is src or does not
+// overlap it.
+//
+//go:noescape
+func softmax8AVX512(dst, src, stats []float32, invTau float32)
