@@ -1,0 +1,222 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/discretegrad/reinmax/diag"
+	"github.com/discretegrad/reinmax/estimators"
+	"github.com/discretegrad/reinmax/kernels"
+	"github.com/discretegrad/reinmax/nn"
+	"github.com/discretegrad/reinmax/vae"
+)
+
+// readGradstat decodes gradstat's JSON output.
+func readGradstat(t *testing.T, path string) gradstatReport {
+	t.Helper()
+	raw, err := os.ReadFile(path)
+	require.NoError(t, err)
+	var rep gradstatReport
+	require.NoError(t, json.Unmarshal(raw, &rep))
+	return rep
+}
+
+func TestGradstatRejectsBadInput(t *testing.T) {
+	data := synthMNIST(t, 10, 5)
+	bad := filepath.Join(t.TempDir(), "bad.safetensors")
+	require.NoError(t, os.WriteFile(bad, []byte("not a checkpoint"), 0o644))
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"-methods", "magic"}, 2, `unknown method "magic"`},
+		{[]string{"-methods", "st,exact"}, 2, `"exact" is not available`},
+		{[]string{"-methods", ","}, 2, "--methods is empty"},
+		{[]string{"-samples", "0"}, 2, "--samples=0"},
+		{[]string{"-examples", "0"}, 2, "--examples=0"},
+		{[]string{"-examples", "11"}, 2, "more than the 10 training images"},
+		{[]string{"-threads", "-1"}, 2, "--threads=-1"},
+		{[]string{"-tau", "0"}, 2, "Tau"},
+		{[]string{"-K", "0"}, 2, "--K=0"},
+		{[]string{"-alpha", "-1", "-methods", "reinmax-alpha"}, 2, "--alpha=-1"},
+		{[]string{"-noise", "pink"}, 2, "pink"},
+		{[]string{"-C", "10", "-L", "5"}, 2, "at most 16384"},
+		{[]string{"-C", "1"}, 2, "C=1"},
+		{[]string{"-checkpoint", bad, "-C", "4"}, 2, "fresh model"},
+		{[]string{"-checkpoint", bad}, 1, "bad.safetensors"},
+		{[]string{"-checkpoint", filepath.Join(t.TempDir(), "missing")}, 1, "missing"},
+		{[]string{"extra"}, 2, "unexpected argument"},
+	} {
+		args := append([]string{"gradstat", "-data", data, "-examples", "4", "-samples", "2", "-C", "2", "-L", "2"}, tc.args...)
+		if tc.args[0] == "-checkpoint" {
+			args = append([]string{"gradstat", "-data", data, "-examples", "4", "-samples", "2"}, tc.args...)
+		}
+		code, stdout, stderr := run(args...)
+		require.Equal(t, tc.code, code, "%v: %s", tc.args, stderr)
+		require.Contains(t, stderr, tc.want, "%v", tc.args)
+		require.Empty(t, stdout, "%v", tc.args)
+		if tc.code == 2 {
+			require.Contains(t, stderr, "usage: reinmax gradstat", "%v", tc.args)
+		}
+	}
+}
+
+// TestGradstatFreshModel measures a fresh model and recomputes the metrics
+// from the library (same model, batch, streams), so the command's wiring is
+// checked, not only its format; the result is the same for 1 and 2 threads.
+func TestGradstatFreshModel(t *testing.T) {
+	data := synthMNIST(t, 12, 5)
+	dir := t.TempDir()
+	args := []string{"gradstat", "-data", data, "-C", "3", "-L", "2", "-seed", "4", "-examples", "6", "-samples", "16",
+		"-methods", "st,reinmax,reinmax-alpha,reinforce", "-alpha", "0.5", "-K", "5", "-quiet"}
+	code, stdout, stderr := run(append(args, "-threads", "1", "-json", filepath.Join(dir, "a.json"))...)
+	require.Equal(t, 0, code, stderr)
+	require.Empty(t, stderr, "-quiet")
+	for _, m := range []string{"st", "reinmax", "reinmax-alpha", "reinforce", "rel_bias", "fresh 3×2 model"} {
+		require.Contains(t, stdout, m)
+	}
+	a := readGradstat(t, filepath.Join(dir, "a.json"))
+	code, _, stderr = run(append(args, "-threads", "2", "-json", filepath.Join(dir, "b.json"))...)
+	require.Equal(t, 0, code, stderr)
+	b := readGradstat(t, filepath.Join(dir, "b.json"))
+
+	require.Len(t, a.Models, 1)
+	gm := a.Models[0]
+	require.Equal(t, 3, gm.C)
+	require.Equal(t, 2, gm.L)
+	require.NotNil(t, gm.InitSeed)
+	require.Equal(t, uint64(4), *gm.InitSeed)
+	require.Len(t, gm.Results, 4)
+	for i, r := range gm.Results {
+		require.Empty(t, r.Error, r.Method)
+		require.NotNil(t, r.Metrics, r.Method)
+		require.Equal(t, 16, r.Metrics.Samples)
+		require.Equal(t, 6, r.Metrics.Examples)
+		require.Equal(t, *r.Metrics, *b.Models[0].Results[i].Metrics, "%s: 1 vs 2 threads", r.Method)
+	}
+	require.Equal(t, 0.5, gm.Results[2].Estimator.Alpha)
+	require.Equal(t, 5, gm.Results[0].Estimator.K)
+
+	// The same numbers straight from the library.
+	mn, err := vae.LoadMNIST(data)
+	require.NoError(t, err)
+	m, err := vae.NewModel(3, 2, nn.ReLU)
+	require.NoError(t, err)
+	require.NoError(t, m.Init(4))
+	x := mn.Train.Pixels[:6*vae.ImagePixels]
+	exact := make([]float32, 6*3*2)
+	for _, r := range gm.Results {
+		p, err := vae.NewGradProbe(m, r.Estimator, x, 6, kernels.NewWorkspace(1))
+		require.NoError(t, err)
+		require.NoError(t, p.Exact(exact))
+		mom, err := diag.NewMoments(len(exact))
+		require.NoError(t, err)
+		require.NoError(t, mom.Draw(p, 4, 0, 16))
+		want, err := mom.Metrics(exact, 6)
+		require.NoError(t, err)
+		require.Equal(t, want, *r.Metrics, r.Method)
+	}
+	// Different estimators give different statistics.
+	require.NotEqual(t, gm.Results[0].Metrics.RelBiasExact, gm.Results[1].Metrics.RelBiasExact)
+}
+
+// TestGradstatSeries trains a small model for two epochs, keeping the
+// checkpoint of each, and measures the series: one model per checkpoint
+// with its epoch, and one PNG per metric.
+func TestGradstatSeries(t *testing.T) {
+	data := synthMNIST(t, 20, 10)
+	run1 := t.TempDir()
+	ckpts := t.TempDir()
+	common := []string{"train", "-data", data, "-out", run1, "-method", "reinmax", "-C", "3", "-L", "2", "-batch", "10", "-quiet"}
+	for epoch := 1; epoch <= 2; epoch++ {
+		code, _, stderr := run(append(common, "-epochs", strconv.Itoa(epoch), "-resume")...)
+		require.Equal(t, 0, code, stderr)
+		raw, err := os.ReadFile(filepath.Join(run1, checkpointFile))
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(filepath.Join(ckpts, fmt.Sprintf("e%d.safetensors", epoch)), raw, 0o644))
+	}
+	out := t.TempDir()
+	jsonPath := filepath.Join(out, "gs.json")
+	code, stdout, stderr := run("gradstat", "-data", data, "-examples", "5", "-samples", "8", "-methods", "st,gst",
+		"-checkpoint", filepath.Join(ckpts, "e1.safetensors")+","+filepath.Join(ckpts, "e2.safetensors"), "-json", jsonPath)
+	require.Equal(t, 0, code, stderr)
+	require.Contains(t, stdout, "epoch 1, step 2")
+	require.Contains(t, stdout, "epoch 2, step 4")
+	require.Contains(t, stderr, "gradstat-rel_std.png")
+	rep := readGradstat(t, jsonPath)
+	require.Len(t, rep.Models, 2)
+	for i, gm := range rep.Models {
+		require.NotNil(t, gm.Epoch)
+		require.Equal(t, i+1, *gm.Epoch)
+		require.Equal(t, 2*(i+1), *gm.Step)
+		require.Equal(t, "reinmax", gm.TrainedWith)
+		require.Len(t, gm.Results, 2)
+	}
+	require.NotEqual(t, *rep.Models[0].Results[0].Metrics, *rep.Models[1].Results[0].Metrics, "the model changed")
+	xs, label := gradstatSeriesX(rep.Models)
+	require.Equal(t, []float64{1, 2}, xs)
+	require.Equal(t, "epoch", label)
+	for _, pm := range gradstatPlotMetrics {
+		img, err := os.ReadFile(filepath.Join(out, "gradstat-"+pm.file+".png"))
+		require.NoError(t, err, pm.file)
+		require.True(t, bytes.HasPrefix(img, []byte("\x89PNG")), pm.file)
+	}
+}
+
+func TestGradstatSeriesX(t *testing.T) {
+	one, two := 1, 2
+	xs, label := gradstatSeriesX([]gradstatModel{{Epoch: &two, Step: &one}, {Epoch: &two, Step: &two}})
+	require.Equal(t, "step", label, "repeated epochs fall back to steps")
+	require.Equal(t, []float64{1, 2}, xs)
+	xs, label = gradstatSeriesX([]gradstatModel{{}, {Epoch: &one, Step: &one}})
+	require.Equal(t, "checkpoint (order given)", label)
+	require.Equal(t, []float64{1, 2}, xs)
+}
+
+func TestGradstatMethodList(t *testing.T) {
+	var l gradstatListFlag
+	require.NoError(t, l.Set("a, b,,c"))
+	require.NoError(t, l.Set("d"))
+	require.Equal(t, gradstatListFlag{"a", "b", "c", "d"}, l)
+	require.NotContains(t, gradstatMethods(), "exact")
+	require.Len(t, gradstatMethods(), len(estimators.Methods())-1)
+	require.True(t, gradstatExactFeasible(8, 4))
+	require.True(t, gradstatExactFeasible(2, 14))
+	require.False(t, gradstatExactFeasible(2, 15))
+	require.False(t, gradstatExactFeasible(64, 8))
+}
+
+// TestGradstatRealMNIST measures two estimators on the real training images
+// when the GoMNIST files are in the module cache.
+func TestGradstatRealMNIST(t *testing.T) {
+	dir, err := vae.FindMNIST()
+	if err != nil {
+		t.Skipf("real MNIST not available: %v", err)
+	}
+	code, stdout, stderr := run("gradstat", "-data", dir, "-examples", "10", "-samples", "4", "-methods", "reinmax,gr", "-K", "4", "-quiet")
+	require.Equal(t, 0, code, stderr)
+	require.Contains(t, stdout, "reinmax")
+}
+
+// TestGradstatCheckpointTooLarge: a checkpoint whose C^L exceeds the
+// enumeration limit is refused before any data is read.
+func TestGradstatCheckpointTooLarge(t *testing.T) {
+	data := synthMNIST(t, 20, 10)
+	dir := t.TempDir()
+	code, _, stderr := run("train", "-data", data, "-out", dir, "-method", "st", "-C", "2", "-L", "15", "-batch", "10",
+		"-epochs", "1", "-quiet")
+	require.Equal(t, 0, code, stderr)
+	code, stdout, stderr := run("gradstat", "-checkpoint", filepath.Join(dir, checkpointFile), "-data", t.TempDir())
+	require.Equal(t, 1, code)
+	require.Contains(t, stderr, "2×15 model")
+	require.Contains(t, stderr, "too many for the exact gradient")
+	require.Empty(t, stdout)
+}

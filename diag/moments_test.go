@@ -1,0 +1,119 @@
+package diag
+
+import (
+	"errors"
+	"math"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/discretegrad/reinmax/kernels"
+)
+
+func TestMomentsHandComputed(t *testing.T) {
+	m, err := NewMoments(2)
+	require.NoError(t, err)
+	// Draws (1, -2), (3, -2), (5, 4): mean (3, 0), population variance (8/3, 8).
+	for _, g := range [][]float32{{1, -2}, {3, -2}, {5, 4}} {
+		require.NoError(t, m.Add(g))
+	}
+	require.Equal(t, 3, m.Count())
+	require.Equal(t, 2, m.Len())
+	mean, std := make([]float64, 2), make([]float64, 2)
+	require.NoError(t, m.Mean(mean))
+	require.NoError(t, m.Std(std))
+	require.InDeltaSlice(t, []float64{3, 0}, mean, 1e-15)
+	require.InDeltaSlice(t, []float64{math.Sqrt(8.0 / 3), math.Sqrt(8)}, std, 1e-15)
+
+	m.Reset()
+	require.Zero(t, m.Count())
+	require.ErrorIs(t, m.Mean(mean), kernels.ErrArgument)
+	require.NoError(t, m.Add([]float32{7, 7}))
+	require.NoError(t, m.Std(std))
+	require.Equal(t, []float64{0, 0}, std, "a single draw has no spread")
+}
+
+func TestMomentsErrors(t *testing.T) {
+	_, err := NewMoments(0)
+	require.ErrorIs(t, err, kernels.ErrShape)
+	m, err := NewMoments(3)
+	require.NoError(t, err)
+	require.ErrorIs(t, m.Add([]float32{1, 2}), kernels.ErrShape)
+	require.NoError(t, m.Add([]float32{1, 2, 3}))
+	err = m.Add([]float32{1, float32(math.NaN()), 3})
+	require.ErrorIs(t, err, kernels.ErrNonFinite)
+	require.Contains(t, err.Error(), "g[1]")
+	require.ErrorIs(t, m.Add([]float32{float32(math.Inf(-1)), 0, 0}), kernels.ErrNonFinite)
+	require.Equal(t, 1, m.Count(), "a rejected draw is not counted")
+	mean := make([]float64, 3)
+	require.NoError(t, m.Mean(mean))
+	require.Equal(t, []float64{1, 2, 3}, mean, "a rejected draw leaves the sums untouched")
+	require.ErrorIs(t, m.Mean(make([]float64, 2)), kernels.ErrShape)
+	require.ErrorIs(t, m.Std(make([]float64, 4)), kernels.ErrShape)
+}
+
+// seqSampler returns grad[i] = stream + i, or an error at stream failAt.
+type seqSampler struct {
+	calls  []uint64
+	failAt uint64
+}
+
+var errFake = errors.New("fake failure")
+
+func (s *seqSampler) Sample(seed, stream uint64, grad []float32) (float64, error) {
+	s.calls = append(s.calls, seed<<32|stream)
+	if stream == s.failAt {
+		return 0, errFake
+	}
+	for i := range grad {
+		grad[i] = float32(stream) + float32(i)
+	}
+	return 0, nil
+}
+
+func TestDrawUsesDistinctStreams(t *testing.T) {
+	m, err := NewMoments(2)
+	require.NoError(t, err)
+	s := &seqSampler{failAt: math.MaxUint64}
+	require.NoError(t, m.Draw(s, 7, 10, 4))
+	require.Equal(t, []uint64{7<<32 | 10, 7<<32 | 11, 7<<32 | 12, 7<<32 | 13}, s.calls)
+	mean := make([]float64, 2)
+	require.NoError(t, m.Mean(mean))
+	require.Equal(t, []float64{11.5, 12.5}, mean)
+
+	require.ErrorIs(t, m.Draw(s, 7, 0, 0), kernels.ErrArgument)
+	m.Reset()
+	s = &seqSampler{failAt: 2}
+	err = m.Draw(s, 1, 0, 5)
+	require.ErrorIs(t, err, errFake)
+	require.Contains(t, err.Error(), "stream 2")
+	require.Equal(t, 2, m.Count(), "draws before the failure stay accumulated")
+}
+
+func TestMomentsAllocateNothing(t *testing.T) {
+	m, err := NewMoments(64)
+	require.NoError(t, err)
+	g := make([]float32, 64)
+	exact := make([]float32, 64)
+	for i := range g {
+		g[i], exact[i] = float32(i+1), float32(i+2)
+	}
+	s := &constSampler{g: g}
+	require.NoError(t, m.Draw(s, 0, 0, 2))
+	allocs := testing.AllocsPerRun(20, func() {
+		_ = m.Add(g)
+		_ = m.Draw(s, 0, 0, 3)
+		_, _ = m.Metrics(exact, 4)
+		m.Reset()
+		_ = m.Add(g)
+	})
+	require.Zero(t, allocs)
+}
+
+// constSampler always returns g.
+type constSampler struct{ g []float32 }
+
+func (s *constSampler) Sample(_, _ uint64, grad []float32) (float64, error) {
+	copy(grad, s.g)
+	return 0, nil
+}
