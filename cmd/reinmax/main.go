@@ -27,9 +27,14 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"train", "train the categorical VAE on MNIST with one estimator", runTrain},
+		{"sweep", "run a grid of training runs (methods x configs x seeds x hyper-parameters), resumable and shardable", runSweep},
+		{"report", "aggregate a sweep directory into the paper-style table and plots", runReport},
 		{"sample", "write a PNG of test images, reconstructions and prior samples from a checkpoint", runSample},
 		{"version", "print module, Go, CPU and kernel versions", runVersion},
 		{"selfcheck", "check the active kernels against their pure-Go twins", runSelfcheck},
+		{"gradstat", "gradient bias, variance and cosine of estimators against the exact gradient", runGradstat},
+		{"poly", "the polynomial-programming toy task with every estimator", runPoly},
+		{"bench", "measure kernels, estimators and training steps on this machine", runBench},
 	}
 }
 

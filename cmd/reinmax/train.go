@@ -170,13 +170,34 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	if cfg.Batch > data.Train.N {
 		return usageErr(fs, "--batch=%d is larger than the %d training images", cfg.Batch, data.Train.N)
 	}
-	t, err := vae.NewTrainer(cfg, data.Train, data.Test)
+	ctx, stop := interruptContext(stderr)
+	defer stop()
+	return trainRun(ctx, trainOptions{cfg: cfg, epochs: f.epochs, out: f.out, data: data, resume: resuming, quiet: f.quiet},
+		stdout, stderr)
+}
+
+// trainOptions is one training run for trainRun.
+type trainOptions struct {
+	cfg    vae.Config // checked, and equal to the checkpoint's when resume is set
+	epochs int        // the total to reach
+	out    string     // the run directory, writable
+	data   *vae.MNIST // read only, so concurrent runs may share it
+	resume bool       // continue from out's checkpoint
+	quiet  bool       // no per-epoch JSON on stdout and no progress line
+}
+
+// trainRun trains one run whose flags have been checked, writing the run
+// directory; cancelling ctx makes it finish the current step, write a
+// checkpoint and return errInterrupted. sweep runs several at once.
+func trainRun(ctx context.Context, f trainOptions, stdout, stderr io.Writer) error {
+	cfg, ckpt := f.cfg, filepath.Join(f.out, checkpointFile)
+	t, err := vae.NewTrainer(cfg, f.data.Train, f.data.Test)
 	if err != nil {
 		return err
 	}
 	defer t.Close()
 	var recs []epochRecord
-	if resuming {
+	if f.resume {
 		if err := t.Load(ckpt); err != nil {
 			return fmt.Errorf("--resume: %w", err)
 		}
@@ -189,8 +210,6 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 
-	ctx, stop := interruptContext(stderr)
-	defer stop()
 	progress, clearProgress := progressPrinter(stderr, f.quiet, t.StepsPerEpoch(), f.epochs)
 	for t.Epoch() < f.epochs {
 		st, err := t.TrainEpoch(ctx, progress)

@@ -1,0 +1,122 @@
+package main
+
+import (
+	"bytes"
+	"encoding/csv"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestMeanSE(t *testing.T) {
+	// Hand-checked: deviations -2, 0, 2 give the sample variance
+	// (4 + 0 + 4) / 2 = 4, sd 2, se 2/√3.
+	s := newMeanSE([]float64{100, 102, 104})
+	require.Equal(t, 3, s.n)
+	require.Equal(t, 102.0, s.mean)
+	require.InDelta(t, 2/math.Sqrt(3), s.se, 1e-12)
+	require.Equal(t, "102.00 ± 1.15", s.String())
+	s = newMeanSE([]float64{90, 91}) // sd √0.5, se √0.5/√2 = 0.5
+	require.InDelta(t, 0.5, s.se, 1e-12)
+	s = newMeanSE([]float64{80})
+	require.Equal(t, 80.0, s.mean)
+	require.True(t, math.IsNaN(s.se), "no standard error from one seed")
+	require.Equal(t, "80.00 ± –", s.String())
+	require.True(t, math.IsNaN(newMeanSE(nil).mean))
+}
+
+// TestReportFixture aggregates testdata/report: three st seeds at lr 1e-3
+// (final train 100, 102, 104; test 101, 104, 98), two at lr 5e-4 (103, 105;
+// 99, 100), two reinmax seeds (90, 91; 92, 95), one reinmax seed at 4×24
+// (80; 81), one reinmax run stopped after one of two epochs and one not
+// started.
+func TestReportFixture(t *testing.T) {
+	out := t.TempDir()
+	code, stdout, stderr := run("report", "-dir", filepath.Join("testdata", "report"), "-out", out)
+	require.Equal(t, 0, code, stderr)
+
+	raw, err := os.ReadFile(filepath.Join(out, reportCSVFile))
+	require.NoError(t, err)
+	rows, err := csv.NewReader(bytes.NewReader(raw)).ReadAll()
+	require.NoError(t, err)
+	require.Len(t, rows, 1+4, "a header and four settings")
+	col := map[string]int{}
+	for i, h := range rows[0] {
+		col[h] = i
+	}
+	type want struct {
+		method, c, l, lr, n, seeds   string
+		train, trainSE, test, testSE float64 // NaN: empty
+		selected                     bool
+	}
+	nan := math.NaN()
+	for i, w := range []want{
+		{"st", "8", "4", "0.0005", "2", "0 1", 104, 1, 99.5, 0.5, false},
+		// Test: deviations 0, 3, -3: variance 9, sd 3, se √3.
+		{"st", "8", "4", "0.001", "3", "0 1 2", 102, 2 / math.Sqrt(3), 101, math.Sqrt(3), true},
+		// Test: 92, 95: variance 4.5, se √(4.5/2) = 1.5.
+		{"reinmax", "8", "4", "0.0005", "2", "0 1", 90.5, 0.5, 93.5, 1.5, true},
+		{"reinmax", "4", "24", "0.0005", "1", "0", 80, nan, 81, nan, true},
+	} {
+		r := rows[i+1]
+		require.Equal(t, []string{w.method, w.c, w.l, w.lr, w.n, w.seeds},
+			[]string{r[col["method"]], r[col["C"]], r[col["L"]], r[col["lr"]], r[col["n"]], r[col["seeds"]]}, "row %d", i)
+		for _, f := range []struct {
+			name string
+			v    float64
+		}{{"train_mean", w.train}, {"train_se", w.trainSE}, {"test_mean", w.test}, {"test_se", w.testSE}} {
+			if math.IsNaN(f.v) {
+				require.Empty(t, r[col[f.name]], "row %d %s", i, f.name)
+				continue
+			}
+			got, err := strconv.ParseFloat(r[col[f.name]], 64)
+			require.NoError(t, err)
+			require.InDelta(t, f.v, got, 1e-12, "row %d %s", i, f.name)
+		}
+		require.Equal(t, strconv.FormatBool(w.selected), r[col["selected"]], "row %d", i)
+		require.Equal(t, "2", r[col["epochs"]])
+	}
+
+	md, err := os.ReadFile(filepath.Join(out, reportMarkdownFile))
+	require.NoError(t, err)
+	require.Equal(t, string(md), stdout, "the markdown goes to stdout too")
+	for _, s := range []string{
+		"| st | 102.00 ± 1.15 (3) | – |",                         // train table: the selected st setting
+		"| reinmax | **90.50 ± 0.50** (2) | **80.00 ± –** (1) |", // lowest per configuration in bold
+		"| st | 101.00 ± 1.73 (3) | – |",                         // test table, same settings
+		"| reinmax | **93.50 ± 1.50** (2) | **81.00 ± –** (1) |",
+		"| st | 8×4 | 0.0005 | 1.3 | adam |  | 2 | 2 | 104.00 ± 1.00 | 99.50 ± 0.50 |  |",
+		"| reinmax-4x24-lr0.0005-tau1.5-radam-seed1 | 1 | 2 | no summary.json |",
+		"| reinmax-4x24-lr0.0005-tau1.5-radam-seed2 | 0 | 2 | not started |",
+		"8 finished runs in 4 settings; 2 runs unfinished",
+	} {
+		require.Contains(t, stdout, s)
+	}
+	for _, f := range []string{"curves-8x4.png", "curves-4x24.png", reportFinalPlot} {
+		b, err := os.ReadFile(filepath.Join(out, f))
+		require.NoError(t, err, f)
+		require.True(t, bytes.HasPrefix(b, []byte("\x89PNG")), f)
+	}
+}
+
+func TestReportErrors(t *testing.T) {
+	code, _, stderr := run("report", "-dir", filepath.Join(t.TempDir(), "missing"))
+	require.Equal(t, 2, code)
+	require.Contains(t, stderr, "is not a directory")
+	require.Contains(t, stderr, "usage: reinmax report")
+
+	// A corrupt summary is listed with the reason, not averaged.
+	dir := t.TempDir()
+	run := filepath.Join(dir, "st-8x4-lr0.001-tau1.3-adam-seed0")
+	require.NoError(t, os.MkdirAll(run, 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(run, summaryFile), []byte("{"), 0o644))
+	var out, errb bytes.Buffer
+	code = realMain([]string{"report", "-dir", dir, "-plots=false"}, &out, &errb)
+	require.Equal(t, 0, code, errb.String())
+	require.Contains(t, out.String(), "0 finished runs in 0 settings; 1 runs unfinished")
+	require.Contains(t, out.String(), "summary.json: unexpected end of JSON input")
+}
