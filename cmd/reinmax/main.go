@@ -5,8 +5,9 @@
 //
 //	reinmax <command> [flags]
 //
-// Commands: train, sample, version, selfcheck, help. `reinmax help <command>`
-// or `reinmax <command> -h` prints that command's flags.
+// Commands: train, sample, sweep, report, gradstat, poly, bench, version,
+// selfcheck, help. `reinmax help <command>` or `reinmax <command> -h` prints
+// that command's flags.
 package main
 
 import (
