@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"errors"
 	"os"
 	"os/exec"
@@ -32,7 +31,7 @@ func TestInterruptWritesCheckpoint(t *testing.T) {
 	args := "train -data " + data + " -method reinmax-rao -K 20 -batch 10 -epochs 3 -seed 9 -threads 1 -out " + out
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), "REINMAX_TEST_MAIN="+args)
-	var stderr bytes.Buffer
+	var stderr syncBuffer
 	cmd.Stderr = &stderr
 	require.NoError(t, cmd.Start())
 	// Wait until training is under way (config.json is written just before

@@ -259,7 +259,7 @@ func TestSweepInterrupt(t *testing.T) {
 	args := "sweep -data " + data + " -methods reinmax-rao -K 20 -seeds 0-1 -batch 10 -epochs 2 -parallel 1 -out " + out
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), "REINMAX_TEST_MAIN="+args)
-	var stderr bytes.Buffer
+	var stderr syncBuffer
 	cmd.Stderr = &stderr
 	require.NoError(t, cmd.Start())
 	names := sweepList(t, strings.Fields(args)[1:]...)
