@@ -30,6 +30,15 @@ const gemmGenericKC = 256
 // once per call; larger ones are cut into chunks of whole row panels.
 const gemmPackBudget = 1 << 20
 
+// gemmPackInline is the largest chunk of A, in floats, that the caller
+// packs alone rather than in a parallel round of its own. Waking a parked
+// worker takes 50-100 µs on a virtual machine whose idle vCPU has halted,
+// and on a busy machine the round ends only when the late worker has run,
+// while packing 128Ki floats takes some 15-40 µs; so every A of the VAE (at
+// most 100×784 or 784×100 floats) is packed inline and each of its products
+// is one parallel round, not two.
+const gemmPackInline = 1 << 17
+
 // gemmParallelFlops is the smallest product, in flops (2·m·n·k), that is
 // split across a workspace's workers.
 const gemmParallelFlops = 1 << 21
@@ -46,14 +55,17 @@ func cacheBytes(v, fallback int) int {
 	return v
 }
 
-// gemmBlocks returns the largest row count mc (a multiple of mr) whose
-// packed A block of one k-block takes at most half of L2, and the largest
-// column count nc (a multiple of nr) whose packed B block takes at most a
-// quarter of L2. A compute piece holds at most mc rows; it packs B nc
-// columns at a time and runs its row panels over them, so its A block and
-// the B block stay in L2 while each kc×nr B panel is reused from L1.
-func gemmBlocks(im *impl) (mc, nc int) {
-	kb := im.kc * 4
+// gemmBlocks returns, for products with k-blocks of kcb = min(kc, k)
+// floats, the largest row count mc (a multiple of mr) whose packed A block
+// of one k-block takes at most half of L2, and the largest column count nc
+// (a multiple of nr) whose packed B block takes at most a quarter of L2. A
+// compute piece holds at most mc rows; it packs B nc columns at a time and
+// runs its row panels over them, so its A block and the B block stay in L2
+// while each kcb×nr B panel is reused from L1. Short k (the batch of a
+// weight gradient) gives taller and wider blocks, so B is packed once per
+// column block rather than once per row block too.
+func gemmBlocks(im *impl, k int) (mc, nc int) {
+	kb := max(min(im.kc, k), 1) * 4
 	mc = max(gemmL2/2/kb/im.mr, 4) * im.mr
 	nc = max(gemmL2/4/kb/im.nr, 2) * im.nr
 	return mc, nc
@@ -61,10 +73,10 @@ func gemmBlocks(im *impl) (mc, nc int) {
 
 // GemmBlocking reports the active implementation's GEMM micro-tile (mr×nr),
 // its fixed k-block kc, and the cache-derived row and column block sizes mc
-// and nc, for logging.
+// and nc used when k >= kc (shorter products use larger ones), for logging.
 func GemmBlocking() (mr, nr, kc, mc, nc int) {
 	im := current()
-	mc, nc = gemmBlocks(im)
+	mc, nc = gemmBlocks(im, im.kc)
 	return im.mr, im.nr, im.kc, mc, nc
 }
 
@@ -230,7 +242,7 @@ func (g *gemmScratch) drive() {
 	if 2*float64(r.m)*float64(r.n)*float64(r.k) < gemmParallelFlops {
 		threads = 1
 	}
-	mc, nc := gemmBlocks(im)
+	mc, nc := gemmBlocks(im, r.k)
 	g.ncp = nc / nr
 	rpAll := ceilDiv(r.m, mr)
 	rpChunk := max(gemmPackBudget/(r.k*mr), 1)
@@ -240,18 +252,21 @@ func (g *gemmScratch) drive() {
 		g.workers = make([]gemmWorker, threads)
 	}
 	for w := range g.workers[:threads] {
-		g.workers[w].pb = grow(g.workers[w].pb, g.ncp*im.kc*nr)
+		g.workers[w].pb = grow(g.workers[w].pb, g.ncp*min(im.kc, r.k)*nr)
 		g.workers[w].tile = grow(g.workers[w].tile, mr*nr)
 	}
 
 	for ip := 0; ip < rpAll; ip += rpChunk {
 		g.ic, g.rp = ip*mr, min(rpChunk, rpAll-ip)
 		g.pa = grow(g.pa, g.rp*mr*r.k)
+		// A small chunk of A is packed by the caller alone: a parallel
+		// round of its own would cost more in waking and waiting for the
+		// workers than it saves.
 		g.packPieces = 1
-		if threads > 1 {
+		if threads > 1 && g.rp*mr*r.k > gemmPackInline {
 			g.packPieces = min(g.rp, 4*threads)
 		}
-		ws.maybeParallel(threads, g.packPieces, &g.pack)
+		ws.maybeParallel(threads, g.packPieces, &g.pack) // inline if 1 piece
 
 		g.gr, g.gc = gemmGrid(g.rp, g.cp, threads, max(mc/mr, 1), mr, nr)
 		ws.maybeParallel(threads, g.gr*g.gc, &g.compute)
@@ -273,9 +288,15 @@ func ceilDiv(a, b int) int { return (a + b - 1) / b }
 // gr×gc pieces for threads workers; pieces never hold more than mcp row
 // panels (the A block of a piece stays in L2). The cost of a piece, per k
 // step, is its tiles' FMAs (mr·nr/16 cycles per tile at two 8-wide FMAs a
-// cycle) plus packing its columns of B (about a cycle per float); among
-// grids of at most 4·threads pieces the one with the smallest estimated
-// makespan (rounds of pieces × cost of the largest) wins, then the one with
+// cycle) plus packing its columns of B (about a cycle per float). Pieces
+// are handed out dynamically, and a parked worker joins late (waking one
+// takes 50-100 µs on a virtual machine, as long as a whole GEMM of the
+// VAE), so the estimated makespan is that of greedy list scheduling,
+// total/threads + (1 - 1/threads)·largest: it charges the duplicated B
+// packing of extra row groups, and it favours several smaller pieces over
+// one per thread, so that a worker that arrives late still takes an equal
+// share of what is left instead of leaving the caller a whole piece. Among
+// grids of at most 4·threads pieces the cheapest wins, then the one with
 // fewer pieces. Any grid gives the same numbers.
 func gemmGrid(rp, cp, threads, mcp, mr, nr int) (gr, gc int) {
 	gr0 := ceilDiv(rp, mcp)
@@ -286,8 +307,17 @@ func gemmGrid(rp, cp, threads, mcp, mr, nr int) (gr, gc int) {
 	best := -1
 	for r := gr0; r <= min(rp, limit); r++ {
 		for c := 1; c <= cp && r*c <= limit; c++ {
-			rows, cols := ceilDiv(rp, r), ceilDiv(cp, c)
-			cost := ceilDiv(r*c, threads) * (rows*cols*mr*nr/16 + cols*nr)
+			total, largest := 0, 0
+			for gi := 0; gi < r; gi++ {
+				rows := (gi+1)*rp/r - gi*rp/r
+				for gj := 0; gj < c; gj++ {
+					cols := (gj+1)*cp/c - gj*cp/c
+					piece := rows*cols*mr*nr/16 + cols*nr
+					total += piece
+					largest = max(largest, piece)
+				}
+			}
+			cost := total + (threads-1)*largest // threads × the estimate
 			if best < 0 || cost < best || (cost == best && r*c < gr*gc) {
 				best, gr, gc = cost, r, c
 			}
@@ -314,6 +344,7 @@ func (g *gemmScratch) packPiece(i int) {
 func (g *gemmScratch) packAPanels(q0, q1 int) {
 	r := &g.run
 	mr, kc, alpha := r.im.mr, r.im.kc, r.alpha
+	asm := r.im != genericImpl
 	i0 := g.ic + q0*mr         // first row of the range
 	i1 := min(g.ic+q1*mr, r.m) // end of its valid rows
 	full := q0 + (i1-i0)/mr    // panels [q0, full) have mr valid rows
@@ -324,17 +355,14 @@ func (g *gemmScratch) packAPanels(q0, q1 int) {
 			clear(blk[full*kcb*mr:][:kcb*mr])
 		}
 		if r.tA {
-			// op(A)[i][p] = a[p*lda+i].
+			// op(A)[i][p] = a[p*lda+i]: a stored row is mr-float runs
+			// of consecutive panels.
 			for p := 0; p < kcb; p++ {
 				src := r.a[(pc+p)*r.lda+i0 : (pc+p)*r.lda+i1]
-				q := q0
-				if mr == 6 && q < full {
-					scatter6(blk[q0*kcb*6+p*6:], kcb*6, src, full-q0, alpha)
-					q = full
-				}
-				for ; q < q1; q++ {
-					s := src[(q-q0)*mr : min(len(src), (q-q0+1)*mr)]
-					d := blk[q*kcb*mr+p*mr:][:len(s)]
+				scatterGroups(blk[q0*kcb*mr+p*mr:], kcb*mr, src, full-q0, mr, alpha)
+				if full < q1 {
+					s := src[(full-q0)*mr:]
+					d := blk[full*kcb*mr+p*mr:][:len(s)]
 					for i, v := range s {
 						d[i] = alpha * v
 					}
@@ -347,9 +375,15 @@ func (g *gemmScratch) packAPanels(q0, q1 int) {
 		for q := q0; q < q1; q++ {
 			dst := blk[q*kcb*mr:][:kcb*mr]
 			row := g.ic + q*mr
-			if mr == 6 && q < full {
-				packRows6(dst, r.a[row*r.lda+pc:], r.lda, kcb, alpha)
-				continue
+			if q < full {
+				switch {
+				case mr >= 8:
+					transposePanel(asm, dst, mr, r.a[row*r.lda+pc:], r.lda, kcb, alpha)
+					continue
+				case mr == 6:
+					packRows6(dst, r.a[row*r.lda+pc:], r.lda, kcb, alpha)
+					continue
+				}
 			}
 			for i := 0; i < min(mr, r.m-row); i++ {
 				src := r.a[(row+i)*r.lda+pc:][:kcb]
@@ -369,6 +403,7 @@ func (g *gemmScratch) packAPanels(q0, q1 int) {
 func (g *gemmScratch) packB(dst []float32, pc, kcb, q0, q1 int) {
 	r := &g.run
 	nr := r.im.nr
+	asm := r.im != genericImpl
 	j0 := q0 * nr
 	j1 := min(q1*nr, r.n)
 	full := q0 + (j1-j0)/nr
@@ -377,17 +412,16 @@ func (g *gemmScratch) packB(dst []float32, pc, kcb, q0, q1 int) {
 		clear(dst[(full-q0)*kcb*nr:])
 	}
 	if !r.tB {
-		// op(B)[p][j] = b[p*ldb+j].
+		// op(B)[p][j] = b[p*ldb+j]. Each stored row is read as one
+		// sequential run spread over the panels: when B is cold (the
+		// weights in dX = dY·W) this streams from memory faster than
+		// filling the panels one by one from 16-float pieces of every
+		// row (measured in the training step: 0.3 vs 0.5 ms).
 		for p := 0; p < kcb; p++ {
 			src := r.b[(pc+p)*r.ldb+j0 : (pc+p)*r.ldb+j1]
-			q := q0
-			if nr == 16 && q < full {
-				scatter16(dst[p*16:], kcb*16, src, full-q0)
-				q = full
-			}
-			for ; q < q1; q++ {
-				s := src[(q-q0)*nr : min(len(src), (q-q0+1)*nr)]
-				copy(dst[(q-q0)*kcb*nr+p*nr:], s)
+			scatterGroups(dst[p*nr:], kcb*nr, src, full-q0, nr, 1)
+			if full < q1 {
+				copy(dst[(full-q0)*kcb*nr+p*nr:], src[(full-q0)*nr:])
 			}
 		}
 		return
@@ -396,8 +430,8 @@ func (g *gemmScratch) packB(dst []float32, pc, kcb, q0, q1 int) {
 	for q := q0; q < q1; q++ {
 		d := dst[(q-q0)*kcb*nr:][:kcb*nr]
 		col := q * nr
-		if nr == 16 && q < full {
-			packRows16(d, r.b[col*r.ldb+pc:], r.ldb, kcb)
+		if q < full && nr >= 8 {
+			transposePanel(asm, d, nr, r.b[col*r.ldb+pc:], r.ldb, kcb, 1)
 			continue
 		}
 		for j := 0; j < min(nr, r.n-col); j++ {
@@ -406,82 +440,6 @@ func (g *gemmScratch) packB(dst []float32, pc, kcb, q0, q1 int) {
 				d[p*nr+j] = v
 			}
 		}
-	}
-}
-
-// scatter6 spreads n groups of 6 consecutive floats of src to dst, step
-// floats apart, scaled by alpha: dst[q*step+i] = alpha*src[q*6+i]. (A leaf
-// function, so the loop keeps its few variables in registers.)
-func scatter6(dst []float32, step int, src []float32, n int, alpha float32) {
-	src = src[:6*n]
-	for q := 0; q < n; q++ {
-		s := (*[6]float32)(src[6*q:])
-		d := (*[6]float32)(dst[q*step:])
-		d[0], d[1], d[2] = alpha*s[0], alpha*s[1], alpha*s[2]
-		d[3], d[4], d[5] = alpha*s[3], alpha*s[4], alpha*s[5]
-	}
-}
-
-// scatter16 spreads n groups of 16 consecutive floats of src to dst, step
-// floats apart: dst[q*step+j] = src[q*16+j]. Four-float array copies compile
-// to one 16-byte move each, cheaper than a call to memmove.
-func scatter16(dst []float32, step int, src []float32, n int) {
-	src = src[:16*n]
-	for q := 0; q < n; q++ {
-		s := src[16*q:][:16]
-		d := dst[q*step:][:16]
-		*(*[4]float32)(d[0:]) = *(*[4]float32)(s[0:])
-		*(*[4]float32)(d[4:]) = *(*[4]float32)(s[4:])
-		*(*[4]float32)(d[8:]) = *(*[4]float32)(s[8:])
-		*(*[4]float32)(d[12:]) = *(*[4]float32)(s[12:])
-	}
-}
-
-// packRows6 interleaves 6 rows of kcb floats (row stride lda) into dst,
-// dst[p*6+i] = alpha*a[i*lda+p].
-func packRows6(dst, a []float32, lda, kcb int, alpha float32) {
-	r0 := a[0*lda:][:kcb]
-	r1 := a[1*lda:][:len(r0)]
-	r2 := a[2*lda:][:len(r0)]
-	r3 := a[3*lda:][:len(r0)]
-	r4 := a[4*lda:][:len(r0)]
-	r5 := a[5*lda:][:len(r0)]
-	dst = dst[:6*len(r0)]
-	for p := range r0 {
-		d := (*[6]float32)(dst[p*6:])
-		d[0], d[1], d[2] = alpha*r0[p], alpha*r1[p], alpha*r2[p]
-		d[3], d[4], d[5] = alpha*r3[p], alpha*r4[p], alpha*r5[p]
-	}
-}
-
-// packRows16 transposes 16 rows of kcb floats (row stride ldb) into dst,
-// dst[p*16+j] = b[j*ldb+p]: each step reads one float of every row and
-// writes one contiguous 64-byte row of the panel. Slicing every row to
-// len(r0) lets the compiler drop the bounds checks in the loop.
-func packRows16(dst, b []float32, ldb, kcb int) {
-	r0 := b[0*ldb:][:kcb]
-	r1 := b[1*ldb:][:len(r0)]
-	r2 := b[2*ldb:][:len(r0)]
-	r3 := b[3*ldb:][:len(r0)]
-	r4 := b[4*ldb:][:len(r0)]
-	r5 := b[5*ldb:][:len(r0)]
-	r6 := b[6*ldb:][:len(r0)]
-	r7 := b[7*ldb:][:len(r0)]
-	r8 := b[8*ldb:][:len(r0)]
-	r9 := b[9*ldb:][:len(r0)]
-	r10 := b[10*ldb:][:len(r0)]
-	r11 := b[11*ldb:][:len(r0)]
-	r12 := b[12*ldb:][:len(r0)]
-	r13 := b[13*ldb:][:len(r0)]
-	r14 := b[14*ldb:][:len(r0)]
-	r15 := b[15*ldb:][:len(r0)]
-	dst = dst[:16*len(r0)]
-	for p := range r0 {
-		d := (*[16]float32)(dst[p*16:])
-		d[0], d[1], d[2], d[3] = r0[p], r1[p], r2[p], r3[p]
-		d[4], d[5], d[6], d[7] = r4[p], r5[p], r6[p], r7[p]
-		d[8], d[9], d[10], d[11] = r8[p], r9[p], r10[p], r11[p]
-		d[12], d[13], d[14], d[15] = r12[p], r13[p], r14[p], r15[p]
 	}
 }
 

@@ -593,12 +593,12 @@ func TestGemmGrid(t *testing.T) {
 	for _, tc := range []struct{ rp, cp, th, mcp, gr, gc int }{
 		{17, 32, 1, 85, 1, 1},
 		{17, 32, 1, 5, 4, 1},
-		{17, 32, 2, 85, 1, 2},
-		{17, 2, 2, 85, 1, 2},
-		{34, 49, 2, 85, 1, 2},
+		{17, 32, 2, 85, 1, 8}, // column pieces: no B packed twice, a late worker still gets half
+		{17, 2, 2, 85, 2, 2},
+		{34, 49, 2, 85, 1, 7},
 		{1, 1, 8, 85, 1, 1},
-		{3, 3, 8, 85, 2, 3},
-		{43, 2, 3, 85, 3, 1},
+		{3, 3, 8, 85, 1, 3},
+		{43, 2, 3, 85, 4, 2},
 	} {
 		gr, gc := gemmGrid(tc.rp, tc.cp, tc.th, tc.mcp, 6, 16)
 		require.Equalf(t, [2]int{tc.gr, tc.gc}, [2]int{gr, gc}, "%+v", tc)
