@@ -1,10 +1,6 @@
 package kernels
 
-import (
-	"runtime"
-	"sync"
-	"sync/atomic"
-)
+import "runtime"
 
 // Workspace holds reusable scratch (packed GEMM panels, edge tiles, padded
 // row blocks) and a pool of persistent worker goroutines. Buffers grow on
@@ -107,92 +103,4 @@ func runInline(n int, t Task) {
 	for i := 0; i < n; i++ {
 		t.RunTask(i)
 	}
-}
-
-// pool is a set of persistent workers. One Parallel call at a time: the
-// caller publishes the task, wakes up to len(wake) workers through their
-// channels, takes pieces itself from the shared atomic counter, then waits on
-// the WaitGroup. Nothing here allocates per call.
-type pool struct {
-	busy   atomic.Bool     // a run is in progress (guards against reentry)
-	closed atomic.Bool     // close was called
-	wake   []chan struct{} // one per worker, buffered 1
-	done   sync.WaitGroup  // workers still running the current task
-	exited sync.WaitGroup  // workers not yet exited
-	mu     sync.Mutex      // serialises close with run
-
-	task Task
-	n    int64
-	next atomic.Int64
-}
-
-func newPool(workers int) *pool {
-	p := &pool{wake: make([]chan struct{}, workers)}
-	p.exited.Add(workers)
-	for i := range p.wake {
-		p.wake[i] = make(chan struct{}, 1)
-		go p.worker(p.wake[i], i+1)
-	}
-	return p
-}
-
-// worker runs pieces as worker id (the caller of run is worker 0).
-func (p *pool) worker(wake chan struct{}, id int) {
-	defer p.exited.Done()
-	for range wake {
-		p.drain(id)
-		p.done.Done()
-	}
-}
-
-// drain runs pieces until the counter passes n.
-func (p *pool) drain(id int) {
-	wt, _ := p.task.(workerTask)
-	for {
-		i := p.next.Add(1) - 1
-		if i >= p.n {
-			return
-		}
-		if wt != nil {
-			wt.runOn(int(i), id)
-		} else {
-			p.task.RunTask(int(i))
-		}
-	}
-}
-
-// run executes the task on the pool; it reports false (having run nothing)
-// when the pool is closed or already busy, so the caller runs it inline.
-func (p *pool) run(n int, t Task) bool {
-	if !p.busy.CompareAndSwap(false, true) {
-		return false
-	}
-	defer p.busy.Store(false)
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.closed.Load() {
-		return false
-	}
-	p.task, p.n = t, int64(n)
-	p.next.Store(0)
-	w := min(len(p.wake), n-1)
-	p.done.Add(w)
-	for _, c := range p.wake[:w] {
-		c <- struct{}{}
-	}
-	p.drain(0)
-	p.done.Wait()
-	p.task = nil
-	return true
-}
-
-func (p *pool) close() {
-	p.mu.Lock()
-	if !p.closed.Swap(true) {
-		for _, c := range p.wake {
-			close(c)
-		}
-	}
-	p.mu.Unlock()
-	p.exited.Wait()
 }

@@ -1,0 +1,156 @@
+package kernels
+
+import (
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// spinFor is how long an idle worker keeps polling for the next task
+// before it parks, and how long the caller polls for the workers to finish
+// before it blocks. Waking a parked goroutine costs 50–100 µs on a VM, as
+// much as a whole VAE matrix product, while the gap between two Parallel
+// calls in a training step is a few µs; a short spin hides the wake-up and
+// bounds the CPU an idle pool burns.
+const spinFor = 50 * time.Microsecond
+
+// Worker states.
+const (
+	workerParked   int32 = iota // blocked on its wake channel
+	workerSpinning              // polling its state for a task
+	workerAssigned              // given the current task, not yet done
+)
+
+// pool is a set of persistent workers. One run at a time: the caller
+// publishes the task, hands it to up to len(workers) workers (a spinning
+// worker sees its state change; a parked one is woken through its
+// channel), takes pieces itself from the shared atomic counter, then waits
+// until every assigned worker has finished (polling briefly, then on the
+// done channel). Nothing here allocates per call.
+type pool struct {
+	busy    atomic.Bool // a run is in progress (guards against reentry)
+	closed  atomic.Bool // close was called
+	workers []poolWorker
+	pending atomic.Int32  // assigned workers still running the current task
+	done    chan struct{} // one token per run, sent by the last worker
+	exited  sync.WaitGroup
+	mu      sync.Mutex // serialises close with run
+
+	task Task
+	n    int64
+	next atomic.Int64
+}
+
+type poolWorker struct {
+	state atomic.Int32
+	wake  chan struct{} // buffered 1; closed by close
+	_     [48]byte      // keep states of different workers off one cache line
+}
+
+func newPool(workers int) *pool {
+	p := &pool{workers: make([]poolWorker, workers), done: make(chan struct{}, 1)}
+	p.exited.Add(workers)
+	for i := range p.workers {
+		w := &p.workers[i]
+		w.wake = make(chan struct{}, 1)
+		w.state.Store(workerSpinning)
+		go p.worker(w, i+1)
+	}
+	return p
+}
+
+// worker runs pieces as worker id (the caller of run is worker 0).
+func (p *pool) worker(w *poolWorker, id int) {
+	defer p.exited.Done()
+	for {
+		if !spinUntil(func() bool { return w.state.Load() == workerAssigned }) &&
+			w.state.CompareAndSwap(workerSpinning, workerParked) {
+			if _, ok := <-w.wake; !ok {
+				return
+			}
+		}
+		// Assigned: seen while spinning, or the CAS to parked lost to the
+		// caller's assignment, or woken by the caller.
+		p.drain(id)
+		w.state.Store(workerSpinning)
+		if p.pending.Add(-1) == 0 {
+			p.done <- struct{}{}
+		}
+	}
+}
+
+// spinUntil polls cond for up to spinFor, yielding the processor between
+// polls; it reports whether cond became true.
+func spinUntil(cond func() bool) bool {
+	start := time.Now()
+	for i := 0; ; i++ {
+		if cond() {
+			return true
+		}
+		if i&15 == 15 && time.Since(start) > spinFor {
+			return false
+		}
+		runtime.Gosched()
+	}
+}
+
+// drain runs pieces until the counter passes n.
+func (p *pool) drain(id int) {
+	wt, _ := p.task.(workerTask)
+	for {
+		i := p.next.Add(1) - 1
+		if i >= p.n {
+			return
+		}
+		if wt != nil {
+			wt.runOn(int(i), id)
+		} else {
+			p.task.RunTask(int(i))
+		}
+	}
+}
+
+// run executes the task on the pool; it reports false (having run nothing)
+// when the pool is closed or already busy, so the caller runs it inline.
+func (p *pool) run(n int, t Task) bool {
+	if !p.busy.CompareAndSwap(false, true) {
+		return false
+	}
+	defer p.busy.Store(false)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed.Load() {
+		return false
+	}
+	p.task, p.n = t, int64(n)
+	p.next.Store(0)
+	w := min(len(p.workers), n-1)
+	p.pending.Store(int32(w))
+	for i := range p.workers[:w] {
+		wk := &p.workers[i]
+		if !wk.state.CompareAndSwap(workerSpinning, workerAssigned) {
+			// Parked (every worker is spinning or parked between runs).
+			wk.state.Store(workerAssigned)
+			wk.wake <- struct{}{}
+		}
+	}
+	p.drain(0)
+	if w > 0 {
+		spinUntil(func() bool { return p.pending.Load() == 0 })
+		<-p.done // the last worker always sends exactly one token
+	}
+	p.task = nil
+	return true
+}
+
+func (p *pool) close() {
+	p.mu.Lock()
+	if !p.closed.Swap(true) {
+		for i := range p.workers {
+			close(p.workers[i].wake)
+		}
+	}
+	p.mu.Unlock()
+	p.exited.Wait()
+}
