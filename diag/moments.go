@@ -3,6 +3,8 @@ package diag
 import (
 	"fmt"
 	"math"
+	"sync"
+	"sync/atomic"
 
 	"github.com/discretegrad/reinmax/kernels"
 )
@@ -18,7 +20,8 @@ import (
 type Moments struct {
 	n       int
 	sum, sq []float64
-	scratch []float32 // one draw, for Draw
+	work    []*chunkSums // one per sampler, for Draw
+	one     [1]Sampler   // Draw's sampler, without allocating a slice
 }
 
 // NewMoments returns an empty accumulator for gradients of size values
@@ -27,7 +30,7 @@ func NewMoments(size int) (*Moments, error) {
 	if size < 1 {
 		return nil, fmt.Errorf("diag.NewMoments: size=%d, need >= 1: %w", size, kernels.ErrShape)
 	}
-	return &Moments{sum: make([]float64, size), sq: make([]float64, size), scratch: make([]float32, size)}, nil
+	return &Moments{sum: make([]float64, size), sq: make([]float64, size)}, nil
 }
 
 // Len is the length of the gradients accumulated.
@@ -113,6 +116,18 @@ type Sampler interface {
 	Sample(seed, stream uint64, grad []float32) (float64, error)
 }
 
+// drawChunk is how many consecutive draws are summed on their own before
+// being added to the totals, in stream order. It is fixed, so the sums (and
+// every metric) are bitwise the same whatever the number of samplers.
+const drawChunk = 32
+
+// chunkSums is one sampler's partial sums over a chunk of draws.
+type chunkSums struct {
+	n       int
+	sum, sq []float64
+	scratch []float32
+}
+
 // Draw adds samples draws of s: draw j uses the stream first+j of seed, so
 // the draws are distinct and the result is a pure function of (s, seed,
 // first, samples). It allocates nothing beyond what s allocates. Errors:
@@ -120,16 +135,121 @@ type Sampler interface {
 // (from s, or a non-finite gradient), naming its stream; the draws before it
 // stay accumulated.
 func (m *Moments) Draw(s Sampler, seed, first uint64, samples int) error {
+	m.one[0] = s
+	err := m.DrawParallel(m.one[:], seed, first, samples)
+	m.one[0] = nil
+	return err
+}
+
+// DrawParallel is Draw with the draws shared among the samplers ss, one
+// goroutine each (each sampler serves one goroutine; give them independent
+// state, e.g. one vae.GradProbe per goroutine on a single-threaded
+// workspace). The draws are summed in fixed chunks merged in stream order,
+// so the result is bitwise identical to Draw's for any len(ss), provided
+// every sampler returns the same gradient for the same (seed, stream).
+// Errors as for Draw; len(ss) == 0 is kernels.ErrArgument. With one sampler
+// it allocates nothing; with several, a little for the goroutines.
+func (m *Moments) DrawParallel(ss []Sampler, seed, first uint64, samples int) error {
+	const fn = "diag.Moments.Draw"
 	if samples < 1 {
-		return fmt.Errorf("diag.Moments.Draw: samples=%d, need >= 1: %w", samples, kernels.ErrArgument)
+		return fmt.Errorf("%s: samples=%d, need >= 1: %w", fn, samples, kernels.ErrArgument)
 	}
-	for j := range uint64(samples) {
-		if _, err := s.Sample(seed, first+j, m.scratch); err != nil {
-			return fmt.Errorf("diag.Moments.Draw: seed %d stream %d: %w", seed, first+j, err)
+	if len(ss) == 0 {
+		return fmt.Errorf("%s: no sampler: %w", fn, kernels.ErrArgument)
+	}
+	chunks := (samples + drawChunk - 1) / drawChunk
+	workers := min(len(ss), chunks)
+	for len(m.work) < workers {
+		size := len(m.sum)
+		m.work = append(m.work, &chunkSums{sum: make([]float64, size), sq: make([]float64, size), scratch: make([]float32, size)})
+	}
+	if workers == 1 {
+		w := m.work[0]
+		for c := range chunks {
+			lo, hi := c*drawChunk, min((c+1)*drawChunk, samples)
+			err := w.draw(ss[0], seed, first+uint64(lo), hi-lo)
+			m.merge(w)
+			if err != nil {
+				return fmt.Errorf("%s: %w", fn, err)
+			}
 		}
-		if err := m.Add(m.scratch); err != nil {
-			return fmt.Errorf("diag.Moments.Draw: seed %d stream %d: %w", seed, first+j, err)
+		return nil
+	}
+	// Workers take chunks in order and merge them in the same order: a
+	// worker that finishes chunk c waits until chunks 0..c-1 are merged.
+	var (
+		next     atomic.Int64
+		failed   atomic.Bool // stop taking chunks once a draw failed
+		mu       sync.Mutex
+		turn     = sync.NewCond(&mu)
+		merged   int
+		firstErr error
+		wg       sync.WaitGroup
+	)
+	for i := range workers {
+		wg.Go(func() {
+			s, w := ss[i], m.work[i]
+			for !failed.Load() {
+				c := int(next.Add(1) - 1)
+				if c >= chunks {
+					return
+				}
+				lo, hi := c*drawChunk, min((c+1)*drawChunk, samples)
+				err := w.draw(s, seed, first+uint64(lo), hi-lo)
+				mu.Lock()
+				for merged != c {
+					turn.Wait()
+				}
+				if firstErr == nil {
+					m.merge(w)
+					if err != nil {
+						firstErr = fmt.Errorf("%s: %w", fn, err)
+						failed.Store(true)
+					}
+				}
+				merged++
+				turn.Broadcast()
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	return firstErr
+}
+
+// draw sums count draws of s from stream first on, from zero. It stops at
+// the first failure; the draws before it stay in w.
+func (w *chunkSums) draw(s Sampler, seed, first uint64, count int) error {
+	w.n = 0
+	clear(w.sum)
+	clear(w.sq)
+	for j := range uint64(count) {
+		stream := first + j
+		if _, err := s.Sample(seed, stream, w.scratch); err != nil {
+			return fmt.Errorf("seed %d stream %d: %w", seed, stream, err)
 		}
+		for i, v := range w.scratch {
+			if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+				return fmt.Errorf("seed %d stream %d: g[%d]=%v: %w", seed, stream, i, v, kernels.ErrNonFinite)
+			}
+		}
+		sum, sq := w.sum[:len(w.scratch)], w.sq[:len(w.scratch)]
+		for i, v := range w.scratch {
+			x := float64(v)
+			sum[i] += x
+			sq[i] += x * x
+		}
+		w.n++
 	}
 	return nil
+}
+
+// merge adds a chunk's sums to the totals.
+func (m *Moments) merge(w *chunkSums) {
+	sum, sq := m.sum[:len(w.sum)], m.sq[:len(w.sq)]
+	for i := range sum {
+		sum[i] += w.sum[i]
+		sq[i] += w.sq[i]
+	}
+	m.n += w.n
 }

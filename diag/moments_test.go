@@ -117,3 +117,54 @@ func (s *constSampler) Sample(_, _ uint64, grad []float32) (float64, error) {
 	copy(grad, s.g)
 	return 0, nil
 }
+
+// hashSampler returns a pseudo-random gradient that depends only on
+// (seed, stream), and fails at stream failAt; it is safe for one goroutine.
+type hashSampler struct{ failAt uint64 }
+
+func (s hashSampler) Sample(seed, stream uint64, grad []float32) (float64, error) {
+	if stream == s.failAt {
+		return 0, errFake
+	}
+	x := seed*0x9e3779b97f4a7c15 ^ stream*0xbf58476d1ce4e5b9
+	for i := range grad {
+		x ^= x >> 31
+		x *= 0x94d049bb133111eb
+		grad[i] = float32(x>>40)/float32(1<<24)*2 - 1
+	}
+	return 0, nil
+}
+
+func TestDrawParallelIsBitwiseDraw(t *testing.T) {
+	const size, samples = 5, 101 // not a multiple of the chunk
+	ref, err := NewMoments(size)
+	require.NoError(t, err)
+	require.NoError(t, ref.Draw(hashSampler{math.MaxUint64}, 3, 7, samples))
+	want := make([]float64, size)
+	require.NoError(t, ref.Std(want))
+	for _, workers := range []int{1, 2, 3, 8} {
+		m, err := NewMoments(size)
+		require.NoError(t, err)
+		ss := make([]Sampler, workers)
+		for i := range ss {
+			ss[i] = hashSampler{math.MaxUint64}
+		}
+		require.NoError(t, m.DrawParallel(ss, 3, 7, samples))
+		require.Equal(t, samples, m.Count())
+		require.Equal(t, ref.sum, m.sum, "%d samplers: sums", workers)
+		require.Equal(t, ref.sq, m.sq, "%d samplers: squares", workers)
+
+		// A failure keeps exactly the draws before it, whatever the split.
+		m.Reset()
+		for i := range ss {
+			ss[i] = hashSampler{failAt: 7 + 40}
+		}
+		err = m.DrawParallel(ss, 3, 7, samples)
+		require.ErrorIs(t, err, errFake)
+		require.Contains(t, err.Error(), "stream 47")
+		require.Equal(t, 40, m.Count(), "%d samplers", workers)
+	}
+	m, err := NewMoments(size)
+	require.NoError(t, err)
+	require.ErrorIs(t, m.DrawParallel(nil, 0, 0, 4), kernels.ErrArgument)
+}

@@ -17,8 +17,9 @@ import (
 //
 // The probe reads the model's parameters and overwrites the decoder's
 // gradients in Params.Grad (scratch for the decoder backward pass); it must
-// not run concurrently with training on the same model. It serves one
-// goroutine at a time.
+// not run concurrently with training on the same model, nor with another
+// probe of the same model (give each goroutine its own Model.Clone). It
+// serves one goroutine at a time.
 type GradProbe struct {
 	pass
 	x        []float32

@@ -109,3 +109,46 @@ func TestGradProbeSample(t *testing.T) {
 	require.NoError(t, err)
 	require.ErrorIs(t, pb.Exact(make([]float32, 40)), kernels.ErrArgument)
 }
+
+// Probes on clones of one model run concurrently (the race detector checks
+// they share nothing mutable) and draw what a probe on the original draws.
+func TestGradProbeOnClonesConcurrently(t *testing.T) {
+	const n = 4
+	tr := newTestTrainer(t, smallConfig("st"), n, 0)
+	m := tr.Model()
+	x := tr.train.Pixels[:n*ImagePixels]
+	lc := m.L * m.C
+	est := estimators.DefaultConfig("reinmax-rao")
+	ref, err := NewGradProbe(m, est, x, n, nil)
+	require.NoError(t, err)
+	want := make([][]float32, 2)
+	for s := range want {
+		want[s] = make([]float32, n*lc)
+		_, err := ref.Sample(9, uint64(s), want[s])
+		require.NoError(t, err)
+	}
+	got := make([][]float32, 2)
+	errs := make([]error, 2)
+	done := make(chan int)
+	for s := range got {
+		c, err := m.Clone()
+		require.NoError(t, err)
+		require.Equal(t, m.Params.Data, c.Params.Data)
+		require.NotSame(t, &m.Params.Data[0], &c.Params.Data[0])
+		p, err := NewGradProbe(c, est, x, n, nil)
+		require.NoError(t, err)
+		got[s] = make([]float32, n*lc)
+		go func() {
+			for range 3 {
+				_, errs[s] = p.Sample(9, uint64(s), got[s])
+			}
+			done <- s
+		}()
+	}
+	<-done
+	<-done
+	for s := range got {
+		require.NoError(t, errs[s])
+		require.Equal(t, want[s], got[s], "stream %d", s)
+	}
+}

@@ -66,6 +66,18 @@ func (m *Model) Layers() []*nn.Linear {
 	return []*nn.Linear{m.Enc1, m.Enc2, m.Enc3, m.Dec1, m.Dec2, m.Dec3}
 }
 
+// Clone returns a model with a copy of m's parameters (gradients zero), for
+// work that must not share m's gradient buffers, such as GradProbes on
+// several goroutines.
+func (m *Model) Clone() (*Model, error) {
+	c, err := NewModel(m.C, m.L, m.Act)
+	if err != nil {
+		return nil, err
+	}
+	copy(c.Params.Data, m.Params.Data)
+	return c, nil
+}
+
 // Init draws every parameter with PyTorch's default initialisation
 // (nn.Linear.Init) from one generator seeded on the stream (seed, init):
 // layers in the order of Layers, each weight then bias.

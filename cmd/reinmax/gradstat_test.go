@@ -75,7 +75,7 @@ func TestGradstatRejectsBadInput(t *testing.T) {
 func TestGradstatFreshModel(t *testing.T) {
 	data := synthMNIST(t, 12, 5)
 	dir := t.TempDir()
-	args := []string{"gradstat", "-data", data, "-C", "3", "-L", "2", "-seed", "4", "-examples", "6", "-samples", "16",
+	args := []string{"gradstat", "-data", data, "-C", "3", "-L", "2", "-seed", "4", "-examples", "6", "-samples", "80", // three chunks: the 2-thread run splits them
 		"-methods", "st,reinmax,reinmax-alpha,reinforce", "-alpha", "0.5", "-K", "5", "-quiet"}
 	code, stdout, stderr := run(append(args, "-threads", "1", "-json", filepath.Join(dir, "a.json"))...)
 	require.Equal(t, 0, code, stderr)
@@ -98,7 +98,7 @@ func TestGradstatFreshModel(t *testing.T) {
 	for i, r := range gm.Results {
 		require.Empty(t, r.Error, r.Method)
 		require.NotNil(t, r.Metrics, r.Method)
-		require.Equal(t, 16, r.Metrics.Samples)
+		require.Equal(t, 80, r.Metrics.Samples)
 		require.Equal(t, 6, r.Metrics.Examples)
 		require.Equal(t, *r.Metrics, *b.Models[0].Results[i].Metrics, "%s: 1 vs 2 threads", r.Method)
 	}
@@ -119,7 +119,7 @@ func TestGradstatFreshModel(t *testing.T) {
 		require.NoError(t, p.Exact(exact))
 		mom, err := diag.NewMoments(len(exact))
 		require.NoError(t, err)
-		require.NoError(t, mom.Draw(p, 4, 0, 16))
+		require.NoError(t, mom.Draw(p, 4, 0, 80))
 		want, err := mom.Metrics(exact, 6)
 		require.NoError(t, err)
 		require.Equal(t, want, *r.Metrics, r.Method)

@@ -16,6 +16,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
+
+	"github.com/discretegrad/reinmax/kernels"
 )
 
 // command is one subcommand: its name, a one-line summary and its runner.
@@ -123,4 +126,13 @@ func usageErr(fs *flag.FlagSet, format string, a ...any) error {
 	fmt.Fprintf(fs.Output(), "reinmax %s: %s\n", fs.Name(), fmt.Sprintf(format, a...))
 	fs.Usage()
 	return errUsage
+}
+
+// newWorkspace returns a workspace of the given --threads value, 0 meaning
+// GOMAXPROCS (the flags' documented default).
+func newWorkspace(threads int) *kernels.Workspace {
+	if threads == 0 {
+		threads = runtime.GOMAXPROCS(0)
+	}
+	return kernels.NewWorkspace(threads)
 }

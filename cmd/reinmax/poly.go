@@ -9,7 +9,6 @@ import (
 
 	"github.com/discretegrad/reinmax/diag"
 	"github.com/discretegrad/reinmax/estimators"
-	"github.com/discretegrad/reinmax/kernels"
 )
 
 // polyReport is poly's JSON output.
@@ -55,7 +54,7 @@ func runPoly(args []string, stdout, stderr io.Writer) error {
 	if err := cfg.Validate(); err != nil {
 		return usageErr(fs, "%v", err)
 	}
-	ws := kernels.NewWorkspace(*threads)
+	ws := newWorkspace(*threads)
 	defer ws.Close()
 
 	start := time.Now()

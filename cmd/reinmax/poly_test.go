@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -75,7 +76,13 @@ func TestPolyCommand(t *testing.T) {
 	code, _, stderr = run(append(args, "-json", filepath.Join(dir, "b.json"), "-threads", "2")...)
 	require.Equal(t, 0, code, stderr)
 	b := read("b.json")
+	require.Equal(t, 2, b.Threads)
 	for i := range a.Results {
 		require.Equal(t, a.Results[i].PolyResult, b.Results[i].PolyResult)
 	}
+
+	// No --threads means GOMAXPROCS, as the flag says.
+	code, _, stderr = run(append(args, "-json", filepath.Join(dir, "c.json"))...)
+	require.Equal(t, 0, code, stderr)
+	require.Equal(t, runtime.GOMAXPROCS(0), read("c.json").Threads)
 }
