@@ -1,6 +1,10 @@
 package estimators
 
-import "math"
+import (
+	"math"
+
+	"github.com/discretegrad/reinmax/kernels"
+)
 
 // cgEps is the guard added inside the conditional-Gumbel logarithm (spec §2,
 // constant 1e-20, in float32 as in the reference's float32 path).
@@ -37,16 +41,22 @@ func condGumbelRow(buf, phi []float32, i, K int, w []float32, probs bool) {
 		z += e
 		w[j] = 1 / e // +Inf where e = 0
 	}
+	if !probs {
+		// The a_j first, then one vectorised -log over all K rows.
+		for k := range K {
+			row := buf[k*C : (k+1)*C : (k+1)*C]
+			ei := row[i] / z
+			for j, v := range row {
+				row[j] = v*w[j] + ei + cgEps
+			}
+			row[i] = ei + cgEps
+		}
+		kernels.NegLog(buf[:K*C])
+		return
+	}
 	for k := range K {
 		row := buf[k*C : (k+1)*C : (k+1)*C]
 		ei := row[i] / z
-		if !probs {
-			for j, v := range row {
-				row[j] = -log32(v*w[j] + ei + cgEps)
-			}
-			row[i] = -log32(ei + cgEps)
-			continue
-		}
 		var s float32
 		for j, v := range row {
 			r := 1 / (v*w[j] + ei + cgEps)

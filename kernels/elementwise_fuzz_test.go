@@ -147,3 +147,27 @@ func FuzzLayerHelpers(f *testing.F) {
 		}
 	})
 }
+
+// FuzzNegLog decodes floats (any bit patterns) and holds every
+// implementation's NegLog to the Go twin bit for bit.
+func FuzzNegLog(f *testing.F) {
+	f.Add([]byte{17, 0, 0, 0x80, 0x3f, 0, 0, 0x80, 0x7f, 1, 0, 0, 0})
+	f.Add([]byte{40, 0, 0, 0xc0, 0x7f, 0, 0, 0x20, 0x41})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if len(data) < 1 {
+			return
+		}
+		x := fuzzFloats(data[1:], int(data[0]))
+		want := append([]float32(nil), x...)
+		negLogFloatsGeneric(want)
+		for _, im := range impls {
+			got := append([]float32(nil), x...)
+			negLogFloats(im, got)
+			for i := range got {
+				if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+					t.Fatalf("%s: element %d (x=%v): %v, want %v", im.name, i, x[i], got[i], want[i])
+				}
+			}
+		}
+	})
+}

@@ -49,6 +49,12 @@ type impl struct {
 	// len(dst)%w == 0.
 	negLog func(dst []float32, n int)
 
+	// negLogF (optional, nil: the Go twin negLogFloatsGeneric; neglog.go):
+	// x[i] = negLogf32(x[i]) from the start, up to the first vector with a
+	// value outside [2^-126, MaxFloat32] (NaN included), which stays
+	// untouched; it returns the number of elements done. len(x)%w == 0.
+	negLogF func(x []float32) int
+
 	// Elementwise kernels of the loss and the optimisers (sigmoidbce.go,
 	// adam.go, finite.go). These fields are optional: nil means the table
 	// uses the Go twin (bceGeneric, adamGeneric, radamGeneric,

@@ -10,7 +10,7 @@ var avx2Impl = &impl{
 	name: "avx2", w: 8,
 	mr: gemmAVX2MR, nr: gemmAVX2NR, kc: gemmAVX2KC, gemm: gemmAVX2,
 	softmax: softmaxAVX2, sample: sampleAVX2, negLog: negLogAVX2,
-	softmaxSample: softmaxSampleAVX2,
+	softmaxSample: softmaxSampleAVX2, negLogF: negLogFloatsAVX2,
 }
 
 // x/sys/cpu honours GODEBUG=cpu.avx2=off and checks OS support of the YMM state.

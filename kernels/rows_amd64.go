@@ -100,11 +100,19 @@ func softmaxSample8AVX2(dst, src, stats []float32, idx []int32, u []float32)
 //go:noescape
 func negLogRowsAVX2(dst []float32, n int)
 
+// negLogFloatsAVX2 replaces x[i] by negLogf32(x[i]), eight at a time, up to
+// the first vector holding a value that is not a positive normal finite
+// float (NaN included), which it leaves untouched; it returns the number of
+// elements done (a multiple of 8). Precondition: len(x)%8 == 0.
+//
+//go:noescape
+func negLogFloatsAVX2(x []float32) int
+
 // rowConsts holds the constants of rows_amd64.s, each repeated in the 8 lanes
 // of a YMM register so that it can be a memory operand. The assembly names
 // them by index (K_* macros); the values come from expf.go, so the Go twins
 // and the assembly cannot drift apart.
-var rowConsts = func() (t [28][8]uint32) {
+var rowConsts = func() (t [30][8]uint32) {
 	f := math.Float32bits
 	vals := [...]uint32{
 		0: f(expCutoff), 1: f(expLog2e), 2: f(expC1), 3: f(expC2),
@@ -112,7 +120,7 @@ var rowConsts = func() (t [28][8]uint32) {
 		10: f(1), 11: f(float32(math.Inf(-1))), 12: f(float32(math.Inf(1))), 13: 0x007fffff, 14: f(0.5), 15: 126,
 		16: f(logSqrtHalf), 17: f(logP0), 18: f(logP1), 19: f(logP2), 20: f(logP3), 21: f(logP4),
 		22: f(logP5), 23: f(logP6), 24: f(logP7), 25: f(logP8),
-		26: f(0x1p-24), 27: 0x80000000,
+		26: f(0x1p-24), 27: 0x80000000, 28: f(0x1p-126), 29: f(math.MaxFloat32),
 	}
 	for i, v := range vals {
 		for l := range t[i] {

@@ -36,6 +36,8 @@
 #define K_LP8 ·rowConsts+800(SB)
 #define K_2M24 ·rowConsts+832(SB)
 #define K_SIGN ·rowConsts+864(SB)
+#define K_MINNORM ·rowConsts+896(SB)
+#define K_MAXF ·rowConsts+928(SB)
 
 // EXP replaces X by expf32(X) in every lane (expf.go), using K, R, P and M
 // as scratch (X holds r after the reduction, R holds r*r):
@@ -817,5 +819,38 @@ nl_store:
 	JNZ     nl_loop
 
 nl_done:
+	VZEROUPPER
+	RET
+
+// ---------------------------------------------------------------------------
+// func negLogFloatsAVX2(x []float32) int
+//
+// Registers: DI x, CX vectors left, AX elements done, BX lane mask; Y0 the
+// value, Y1-Y5 NEGLOG scratch (Y1, Y2 first hold the domain test).
+TEXT ·negLogFloatsAVX2(SB), NOSPLIT, $0-32
+	MOVQ x_base+0(FP), DI
+	MOVQ x_len+8(FP), CX
+	SHRQ $3, CX
+	XORQ AX, AX
+	TESTQ CX, CX
+	JZ   nf_done
+
+nf_loop:
+	VMOVUPS   (DI), Y0
+	VCMPPS    $0x1d, K_MINNORM, Y0, Y1 // x >= 2^-126 (GE_OQ: false for NaN)
+	VCMPPS    $0x12, K_MAXF, Y0, Y2    // x <= MaxFloat32 (LE_OQ)
+	VANDPS    Y2, Y1, Y1
+	VMOVMSKPS Y1, BX
+	CMPL      BX, $0xff
+	JNE       nf_done                  // the Go twin takes this vector
+	NEGLOG(Y0, Y1, Y2, Y3, Y4, Y5)
+	VMOVUPS   Y0, (DI)
+	ADDQ      $32, DI
+	ADDQ      $8, AX
+	DECQ      CX
+	JNZ       nf_loop
+
+nf_done:
+	MOVQ AX, ret+24(FP)
 	VZEROUPPER
 	RET
