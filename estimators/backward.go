@@ -3,6 +3,7 @@ package estimators
 import (
 	"fmt"
 	"math"
+	"math/rand/v2"
 
 	"github.com/discretegrad/reinmax/kernels"
 )
@@ -158,10 +159,10 @@ func (e *Estimator) checkScale(fn string) error {
 }
 
 // prepare computes the per-method intermediate matrices before the grad
-// phase: temperature softmaxes (one kernels.SoftmaxRows call over all rows)
-// and, for the repeat methods, the [rows·K, cols] conditional-Gumbel matrix
-// and its softmax (one SoftmaxRows call over rows·K rows; at temperature 1
-// condGumbelRow writes the probabilities itself, without log and exp).
+// phase: temperature softmaxes (one kernels.SoftmaxRows call over all
+// rows). The repeat methods' K conditional-Gumbel rows are built in the
+// grad phase, one row of the batch at a time (perturbRow), so that the
+// K·cols values are still in cache when the gradient reads them.
 func (e *Estimator) prepare(fn string, ws *kernels.Workspace, nb int) error {
 	rows, c := e.rows, e.cols
 	n := rows * c
@@ -179,31 +180,14 @@ func (e *Estimator) prepare(fn string, ws *kernels.Workspace, nb int) error {
 		e.task.phase = phaseGapped
 		ws.Parallel(nb, &e.task)
 		err = kernels.SoftmaxRows(ws, e.soft, e.soft[:n], rows, c, e.tau, nil)
-	case mGR, mReinMaxRao, mReinMaxRaoD:
-		e.task.phase = phasePerturb
-		ws.Parallel(nb, &e.task)
-		if e.tau != 1 { // at τ = 1 perturbBlock wrote the probabilities directly
-			err = kernels.SoftmaxRows(ws, e.pk, e.pk[:n*e.k], rows*e.k, c, e.tau, nil)
-		}
 	case mReinMaxCV:
-		if e.eta == 0 { // R − 0·GS + 0·GR = R: the control variate is not needed
-			break
-		}
-		if !e.gumbelA {
+		// The control variate's y = softmax((θ + G)/τ); the repeat matrix
+		// is built row by row in the grad phase (perturbRow).
+		if e.eta != 0 && !e.gumbelA {
 			e.task.phase = phaseSumNoise
 			ws.Parallel(nb, &e.task)
-			if err = kernels.SoftmaxRows(ws, e.soft, e.soft[:n], rows, c, e.tau, nil); err != nil {
-				break
-			}
+			err = kernels.SoftmaxRows(ws, e.soft, e.soft[:n], rows, c, e.tau, nil)
 		}
-		e.task.phase = phasePerturb
-		ws.Parallel(nb, &e.task)
-		if e.tau2 != 1 {
-			if err = kernels.SoftmaxRows(ws, e.pk, e.pk[:n*e.k], rows*e.k, c, e.tau2, nil); err != nil {
-				break
-			}
-		}
-		err = kernels.SoftmaxRows(ws, e.soft2, e.soft2[:n], rows, c, 1, nil)
 	}
 	if err != nil {
 		return fmt.Errorf("estimators.%s: %s: %w", fn, e.cfg.Method, err)
@@ -239,52 +223,61 @@ func (e *Estimator) gappedBlock(b int) {
 	}
 }
 
-// perturbBlock fills block b's part of the repeat matrix: Exp(1) noise (from
-// the backward stream, unless given), then the conditional-Gumbel logits of
-// φ = θ (gr, reinmax-rao-d) or φ = log s, s = (π + D)/2 (reinmax-rao,
-// reinmax-cv; log 0 = -Inf where π underflows acts as a masked category).
-// reinmax-cv also writes soft2 = log s + A, A = y (softmax mode) or G.
-func (e *Estimator) perturbBlock(b int) {
-	lo, hi := blockRange(b, e.rows)
+// perturbRow builds row r's K rows of the repeat matrix pk (spec §2):
+// Exp(1) noise (drawn from rng unless given), then the conditional-Gumbel
+// logits of φ = θ (gr, reinmax-rao-d) or φ = log s, s = (π + D)/2
+// (reinmax-rao, reinmax-cv; log 0 = -Inf where π underflows acts as a
+// masked category), then their softmax at τ (τ2 for reinmax-cv: one
+// kernels.SoftmaxRows call over the K rows; at temperature 1 condGumbelRow
+// writes the probabilities itself, without log and exp). reinmax-cv also
+// writes soft2 = softmax(log s + A), A = y (softmax mode) or G. ls and w
+// are cols of scratch each. At temperature 1, gr, reinmax-rao and
+// reinmax-cv need only avgJ of the probabilities with g: then it writes
+// that into avg and reports fused (condGumbelAvgJ).
+func (e *Estimator) perturbRow(r int, rng *rand.Rand, ls, w, g, avg []float32) (fused bool, err error) {
 	c, K := e.cols, e.k
-	pk := e.pk[lo*K*c : hi*K*c]
+	buf := e.pk[r*K*c : (r+1)*K*c]
 	if !e.noiseGiven {
-		kernels.SeedStream(e.pcgs[b], e.seed, e.stream, uint64(b)|backwardStreamTag)
-		kernels.Exponentials(e.rngs[b], pk)
+		kernels.Exponentials(rng, buf)
 	}
-	scr := e.scr[b]
-	ls, w := scr[:c], scr[c:2*c]
-	// At temperature 1 the softmax of the perturbed logits is computed in
-	// condGumbelRow without log and exp (and prepare skips SoftmaxRows).
-	probs := e.tau == 1
+	tau := e.tau
 	if e.m == mReinMaxCV {
-		probs = e.tau2 == 1
+		tau = e.tau2
 	}
-	for r := lo; r < hi; r++ {
-		i := int(e.idx[r])
-		buf := e.pk[r*K*c : (r+1)*K*c]
-		switch e.m {
-		case mGR, mReinMaxRaoD:
-			condGumbelRow(buf, e.theta[r*c:(r+1)*c], i, K, w, probs)
-		case mReinMaxRao, mReinMaxCV:
-			pi := e.pi[r*c : (r+1)*c]
-			for j, p := range pi {
-				ls[j] = log32(0.5 * p)
+	i := int(e.idx[r])
+	fused = tau == 1 && e.m != mReinMaxRaoD
+	acc := avg
+	if !fused {
+		acc = nil
+	}
+	switch e.m {
+	case mGR, mReinMaxRaoD:
+		condGumbelRow(buf, e.theta[r*c:(r+1)*c], i, K, w, tau == 1, g, acc)
+	case mReinMaxRao, mReinMaxCV:
+		pi := e.pi[r*c : (r+1)*c]
+		for j, p := range pi {
+			ls[j] = log32(0.5 * p)
+		}
+		ls[i] = log32(0.5 * (pi[i] + 1))
+		condGumbelRow(buf, ls, i, K, w, tau == 1, g, acc)
+		if e.m == mReinMaxCV {
+			a := e.soft[r*c : (r+1)*c]
+			if e.gumbelA {
+				a = e.gum[r*c : (r+1)*c]
 			}
-			ls[i] = log32(0.5 * (pi[i] + 1))
-			condGumbelRow(buf, ls, i, K, w, probs)
-			if e.m == mReinMaxCV {
-				a := e.soft[r*c : (r+1)*c]
-				if e.gumbelA {
-					a = e.gum[r*c : (r+1)*c]
-				}
-				out := e.soft2[r*c : (r+1)*c]
-				for j, v := range ls {
-					out[j] = v + a[j]
-				}
+			out := e.soft2[r*c : (r+1)*c]
+			for j, v := range ls {
+				out[j] = v + a[j]
+			}
+			if err := kernels.SoftmaxRows(nil, out, out, 1, c, 1, nil); err != nil {
+				return false, err
 			}
 		}
 	}
+	if tau != 1 {
+		return false, kernels.SoftmaxRows(nil, buf, buf, K, c, tau, nil)
+	}
+	return fused, nil
 }
 
 // gradBlock computes the grad rows of block b; a NaN or Inf in g or gp is
@@ -293,7 +286,11 @@ func (e *Estimator) gradBlock(b int) {
 	lo, hi := blockRange(b, e.rows)
 	c := e.cols
 	scr := e.scr[b]
-	o, t, q := scr[:c], scr[c:2*c], scr[2*c:3*c]
+	o, t, q, avg := scr[:c], scr[c:2*c], scr[2*c:3*c], scr[3*c:4*c]
+	perturb := e.m.repeats() && !(e.m == mReinMaxCV && e.eta == 0) // R − 0·GS + 0·GR = R
+	if perturb && !e.noiseGiven {
+		kernels.SeedStream(e.pcgs[b], e.seed, e.stream, uint64(b)|backwardStreamTag)
+	}
 	for r := lo; r < hi; r++ {
 		g := e.zero
 		if e.g != nil && e.m != mReinforce { // reinforce ignores g
@@ -311,7 +308,18 @@ func (e *Estimator) gradBlock(b int) {
 				return
 			}
 		}
-		e.gradRow(r, g, gp, o, t, q)
+		var avgK []float32 // avgJ over the K conditional samples, when perturbRow fused it
+		if perturb {
+			fused, err := e.perturbRow(r, e.rngs[b], o, t, g, avg)
+			if err != nil {
+				e.errs[b] = fmt.Errorf("%s: %w", e.cfg.Method, err)
+				return
+			}
+			if fused {
+				avgK = avg
+			}
+		}
+		e.gradRow(r, g, gp, o, t, q, avgK)
 		if j := firstNonFinite(o); j >= 0 {
 			// Only reachable through float32 overflow (huge g, g_p, row
 			// losses or 1/(2α), or a tiny τ): report it instead of
@@ -324,8 +332,21 @@ func (e *Estimator) gradBlock(b int) {
 	}
 }
 
+// avgJRow sets o to avgJ of row r's K probability rows in pk with g, or
+// copies it from avgK when perturbRow already computed it.
+func (e *Estimator) avgJRow(o []float32, r int, g, avgK []float32) {
+	if avgK != nil {
+		copy(o, avgK)
+		return
+	}
+	c := e.cols
+	avgJ(o, e.pk[r*e.k*c:(r+1)*e.k*c], g, e.k)
+}
+
 // gradRow sets o to ∂Loss/∂θ of row r (spec §3.1–3.9); t and q are scratch.
-func (e *Estimator) gradRow(r int, g, gp, o, t, q []float32) {
+// avgK, when not nil, is avgJ of the repeat methods' K probability rows
+// with g, already computed (perturbRow); otherwise it is computed from pk.
+func (e *Estimator) gradRow(r int, g, gp, o, t, q, avgK []float32) {
 	c := e.cols
 	row := func(x []float32) []float32 { return x[r*c : (r+1)*c : (r+1)*c] }
 	th, pi, i := row(e.theta), row(e.pi), int(e.idx[r])
@@ -353,7 +374,7 @@ func (e *Estimator) gradRow(r int, g, gp, o, t, q []float32) {
 		reinmaxAlphaRow(o, row(e.ptau()), i, g, gp, pi, e.w)
 		centerActive(o, th)
 	case mGR: // avgJ(CG(θ, D, E), g, τ)/τ + J(π) g_p
-		avgJ(o, e.pk[r*e.k*c:(r+1)*e.k*c], g, e.k)
+		e.avgJRow(o, r, g, avgK)
 		for j := range o {
 			o[j] /= e.tau
 		}
@@ -361,7 +382,7 @@ func (e *Estimator) gradRow(r int, g, gp, o, t, q []float32) {
 			addJ(o, pi, gp)
 		}
 	case mReinMaxRao: // center(2 avgJ(CG(log s₁, D, E), g, τ)/τ + J(π)(g_p − g/2))
-		avgJ(o, e.pk[r*e.k*c:(r+1)*e.k*c], g, e.k)
+		e.avgJRow(o, r, g, avgK)
 		for j := range o {
 			o[j] = 2 * (o[j] / e.tau)
 		}
@@ -375,7 +396,7 @@ func (e *Estimator) gradRow(r int, g, gp, o, t, q []float32) {
 		addJHalf(o, pi, g, gp, 0.5)
 		centerActive(o, th)
 	case mReinMaxCV:
-		reinmaxCVRow(e, r, g, gp, o, t, q)
+		reinmaxCVRow(e, r, g, gp, o, t, q, avgK)
 		centerActive(o, th)
 	case mReinforce: // f(D)(D − π) + J(π) g_p
 		f := e.rowLoss[r]
@@ -432,7 +453,7 @@ func dOne(j, i int) float32 {
 // R = 2 J(s) g + J(π)(g_p − g/2) with s = (π + D)/2 (τ fixed to 1),
 // GR = avgJ(CG(log s, D, E), g, τ2)/τ2 and GS = J(softmax(log s + A)) g/τ2.
 // With η = 0 it is R alone (the other terms are finite, so 0·GS = 0·GR = 0).
-func reinmaxCVRow(e *Estimator, r int, g, gp, o, t, q []float32) {
+func reinmaxCVRow(e *Estimator, r int, g, gp, o, t, q, avgK []float32) {
 	c := e.cols
 	pi := e.pi[r*c : (r+1)*c]
 	reinmaxSum(o, pi, int(e.idx[r]), g, gp, pi, t)
@@ -440,7 +461,7 @@ func reinmaxCVRow(e *Estimator, r int, g, gp, o, t, q []float32) {
 		return
 	}
 	setJScaled(t, e.soft2[r*c:(r+1)*c], g, e.tau2) // GS
-	avgJ(q, e.pk[r*e.k*c:(r+1)*e.k*c], g, e.k)     // GR·τ2
+	e.avgJRow(q, r, g, avgK)                       // GR·τ2
 	for j := range o {
 		o[j] = (o[j] - e.eta*t[j]) + e.eta*(q[j]/e.tau2)
 	}

@@ -28,7 +28,11 @@ const cgEps float32 = 1e-20
 // softmax(−log a)_j = (1/a_j) / Σ_k (1/a_k): the same numbers without a
 // logarithm or an exponential (a_j >= a_i >= 1e-20, so 1/a never overflows
 // and a_j = +Inf gives exactly 0).
-func condGumbelRow(buf, phi []float32, i, K int, w []float32, probs bool) {
+//
+// With probs set and acc not nil, the softmaxes are not stored: acc
+// receives avgJ of them and g, (1/K) Σ_k J(p_k) g, in one pass per k (buf
+// then holds scratch).
+func condGumbelRow(buf, phi []float32, i, K int, w []float32, probs bool, g, acc []float32) {
 	C := len(phi)
 	w = w[:C]
 	m := negInf
@@ -54,6 +58,10 @@ func condGumbelRow(buf, phi []float32, i, K int, w []float32, probs bool) {
 		kernels.NegLog(buf[:K*C])
 		return
 	}
+	if acc != nil {
+		condGumbelAvgJ(acc, buf, w, g, i, K, z)
+		return
+	}
 	for k := range K {
 		row := buf[k*C : (k+1)*C : (k+1)*C]
 		ei := row[i] / z
@@ -66,9 +74,45 @@ func condGumbelRow(buf, phi []float32, i, K int, w []float32, probs bool) {
 		ri := 1 / (ei + cgEps)
 		s += ri - row[i]
 		row[i] = ri
+		inv := 1 / s // one division per row, not cols
 		for j := range row {
-			row[j] /= s
+			row[j] *= inv
 		}
+	}
+}
+
+// condGumbelAvgJ is condGumbelRow's probs path fused with avgJ: for each
+// of the K noise rows in buf it forms r_j = 1/a_j (stored in buf), their
+// sum s and Σ r_j g_j at once, so p_k = r/s and p_k·g come without another
+// pass, then adds J(p_k) g = p_k⊙g − p_k (p_k·g) to acc.
+func condGumbelAvgJ(acc, buf, w, g []float32, i, K int, z float32) {
+	C := len(acc)
+	w, g = w[:C], g[:C]
+	clear(acc)
+	for k := range K {
+		row := buf[k*C : (k+1)*C : (k+1)*C]
+		ei := row[i] / z
+		var s, t float32
+		for j, v := range row {
+			r := 1 / (v*w[j] + ei + cgEps)
+			row[j] = r
+			s += r
+			t += r * g[j]
+		}
+		ri := 1 / (ei + cgEps)
+		s += ri - row[i]
+		t += (ri - row[i]) * g[i]
+		row[i] = ri
+		inv := 1 / s
+		d := t * inv // p_k·g
+		for j, r := range row {
+			p := r * inv
+			acc[j] += p*g[j] - p*d
+		}
+	}
+	kf := float32(K)
+	for j := range acc {
+		acc[j] /= kf
 	}
 }
 

@@ -32,7 +32,7 @@ func TestCondGumbelArgmax(t *testing.T) {
 			for j := range buf {
 				buf[j] = float32(r.ExpFloat64())
 			}
-			condGumbelRow(buf, phi, i, K, w, false)
+			condGumbelRow(buf, phi, i, K, w, false, nil, nil)
 			for k := range K {
 				row := buf[k*5 : (k+1)*5]
 				best := 0
@@ -95,7 +95,7 @@ func TestCondGumbelMixture(t *testing.T) {
 		for j := range buf {
 			buf[j] = float32(r.ExpFloat64())
 		}
-		condGumbelRow(buf, theta, i, M, w, false)
+		condGumbelRow(buf, theta, i, M, w, false, nil, nil)
 		for k := range M {
 			p := soft(buf[k*C : (k+1)*C])
 			for j := range C {
@@ -125,7 +125,8 @@ func TestCondGumbelMixture(t *testing.T) {
 }
 
 // TestCondGumbelProbs: the temperature-1 path (probabilities as 1/a
-// normalised) agrees with softmax(−log a) computed the long way.
+// normalised) agrees with softmax(−log a) computed the long way, and its
+// fused form (avgJ with g, probabilities not stored) with avgJ of them.
 func TestCondGumbelProbs(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
 	const K, C = 50, 6
@@ -137,7 +138,8 @@ func TestCondGumbelProbs(t *testing.T) {
 		{-0.693, float32(math.Log(0.5 * 1e-30)), ninf, -90, -120, -3.4},
 	}
 	w := make([]float32, C)
-	a, b := make([]float32, K*C), make([]float32, K*C)
+	a, b, c := make([]float32, K*C), make([]float32, K*C), make([]float32, K*C)
+	g, acc, want := make([]float32, C), make([]float32, C), make([]float32, C)
 	for _, phi := range phis {
 		for i := range C {
 			if phi[i] == ninf {
@@ -147,8 +149,18 @@ func TestCondGumbelProbs(t *testing.T) {
 				a[j] = float32(r.ExpFloat64())
 			}
 			copy(b, a)
-			condGumbelRow(a, phi, i, K, w, true)
-			condGumbelRow(b, phi, i, K, w, false)
+			copy(c, a)
+			condGumbelRow(a, phi, i, K, w, true, nil, nil)
+			condGumbelRow(b, phi, i, K, w, false, nil, nil)
+			// The fused path gives avgJ of the same probabilities.
+			for j := range g {
+				g[j] = float32(r.NormFloat64())
+			}
+			condGumbelRow(c, phi, i, K, w, true, g, acc)
+			avgJ(want, a, g, K)
+			for j := range acc {
+				require.InDelta(t, want[j], acc[j], 2e-6*(1+math.Abs(float64(want[j]))), "fused avgJ: phi=%v i=%d j=%d", phi, i, j)
+			}
 			for k := range K {
 				row := b[k*C : (k+1)*C]
 				m := row[i]

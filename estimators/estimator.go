@@ -43,7 +43,7 @@ type Estimator struct {
 	soft  []float32   // [maxRows·cols] p_τ, y = softmax((θ+G)/τ) or p̂, by method
 	soft2 []float32   // [maxRows·cols] reinmax-cv: softmax(log s + A)
 	pk    []float32   // [maxRows·K·cols] Exp(1) noise, then perturbed logits, then their softmaxes
-	scr   [][]float32 // per row block: 3·cols floats of row scratch
+	scr   [][]float32 // per row block: 4·cols floats of row scratch
 	zero  []float32   // cols zeros, standing in for a nil g
 
 	// Per-row losses (reinforce) and per-code losses (exact); both are
@@ -133,7 +133,7 @@ func New(cfg Config, maxRows, cols int) (*Estimator, error) {
 	e.pcgs = make([]*rand.PCG, nb)
 	e.rngs = make([]*rand.Rand, nb)
 	for b := range nb {
-		e.scr[b] = make([]float32, 3*cols)
+		e.scr[b] = make([]float32, 4*cols)
 		e.pcgs[b] = rand.NewPCG(0, 0)
 		e.rngs[b] = rand.New(e.pcgs[b])
 	}

@@ -11,7 +11,6 @@ const (
 	phaseForwardNoise phase = iota // uniforms or Gumbel noise of the forward
 	phaseSumNoise                  // soft = θ + G (gs, reinmax-cv softmax mode)
 	phaseGapped                    // soft = gapped logits θ̂ (gst)
-	phasePerturb                   // pk = conditional-Gumbel logits; soft2 = log s + A (reinmax-cv)
 	phaseGrad                      // grad rows from everything above
 	phaseExact                     // exact enumeration, per block of examples
 )
@@ -37,8 +36,6 @@ func (t *blockTask) RunTask(b int) {
 		}
 	case phaseGapped:
 		e.gappedBlock(b)
-	case phasePerturb:
-		e.perturbBlock(b)
 	case phaseGrad:
 		e.gradBlock(b)
 	case phaseExact:
