@@ -1,8 +1,8 @@
 // Package kernels holds the numerical inner loops of the estimators and the
 // VAE: single-precision GEMM (Sgemm), row softmax (SoftmaxRows), categorical
 // sampling (SampleRows, SoftmaxSampleRows, GumbelMaxRows), reproducible
-// random streams (SeedStream, Uniforms, Exponentials, Gumbels) and the
-// elementwise helpers of the layers and optimisers (Axpy, Scale, AddBias,
+// random streams (SeedStream, Uniforms, Exponentials, Gumbels), a
+// vectorised float32 -log (NegLog) and the elementwise helpers of the layers and optimisers (Axpy, Scale, AddBias,
 // SumRows, Relu, ReluBackward, SigmoidBCE, AdamStep, RAdamStep, AllFinite).
 //
 // # Data and shapes
@@ -94,7 +94,10 @@
 // logarithm of Exponentials and Gumbels are part of the reproducibility
 // contract (rng.go): the same stream gives the same numbers on every machine
 // and implementation (the logarithm is within 0.82 ulp of math.Log,
-// TestNegLogf32). Exponential draws are never 0 or +Inf.
+// TestNegLogf32). Exponential draws are never 0 or +Inf. NegLog applies the
+// same logarithm to any float32 slice (the conditional-Gumbel logits of the
+// estimators); 0, ±Inf, subnormals, negative values and NaN get math.Log's
+// answer.
 //
 // # Loss and optimisers
 //
