@@ -231,10 +231,11 @@ func (e *Estimator) gappedBlock(b int) {
 // kernels.SoftmaxRows call over the K rows; at temperature 1 condGumbelRow
 // writes the probabilities itself, without log and exp). reinmax-cv also
 // writes soft2 = softmax(log s + A), A = y (softmax mode) or G. ls and w
-// are cols of scratch each. At temperature 1, gr, reinmax-rao and
+// are cols of scratch each, ws the row block's one-thread workspace. At
+// temperature 1, gr, reinmax-rao and
 // reinmax-cv need only avgJ of the probabilities with g: then it writes
 // that into avg and reports fused (condGumbelAvgJ).
-func (e *Estimator) perturbRow(r int, rng *rand.Rand, ls, w, g, avg []float32) (fused bool, err error) {
+func (e *Estimator) perturbRow(r int, rng *rand.Rand, ws *kernels.Workspace, ls, w, g, avg []float32) (fused bool, err error) {
 	c, K := e.cols, e.k
 	buf := e.pk[r*K*c : (r+1)*K*c]
 	if !e.noiseGiven {
@@ -269,13 +270,13 @@ func (e *Estimator) perturbRow(r int, rng *rand.Rand, ls, w, g, avg []float32) (
 			for j, v := range ls {
 				out[j] = v + a[j]
 			}
-			if err := kernels.SoftmaxRows(nil, out, out, 1, c, 1, nil); err != nil {
+			if err := kernels.SoftmaxRows(ws, out, out, 1, c, 1, nil); err != nil {
 				return false, err
 			}
 		}
 	}
 	if tau != 1 {
-		return false, kernels.SoftmaxRows(nil, buf, buf, K, c, tau, nil)
+		return false, kernels.SoftmaxRows(ws, buf, buf, K, c, tau, nil)
 	}
 	return fused, nil
 }
@@ -310,7 +311,7 @@ func (e *Estimator) gradBlock(b int) {
 		}
 		var avgK []float32 // avgJ over the K conditional samples, when perturbRow fused it
 		if perturb {
-			fused, err := e.perturbRow(r, e.rngs[b], o, t, g, avg)
+			fused, err := e.perturbRow(r, e.rngs[b], e.blockWS[b], o, t, g, avg)
 			if err != nil {
 				e.errs[b] = fmt.Errorf("%s: %w", e.cfg.Method, err)
 				return

@@ -44,7 +44,11 @@ type Estimator struct {
 	soft2 []float32   // [maxRows·cols] reinmax-cv: softmax(log s + A)
 	pk    []float32   // [maxRows·K·cols] Exp(1) noise, then perturbed logits, then their softmaxes
 	scr   [][]float32 // per row block: 4·cols floats of row scratch
-	zero  []float32   // cols zeros, standing in for a nil g
+	// Per row block: a one-thread workspace for the per-row SoftmaxRows
+	// calls of the repeat methods (its own scratch, so no pool and no
+	// allocation in steady state).
+	blockWS []*kernels.Workspace
+	zero    []float32 // cols zeros, standing in for a nil g
 
 	// Per-row losses (reinforce) and per-code losses (exact); both are
 	// invalidated by Forward.
@@ -136,6 +140,12 @@ func New(cfg Config, maxRows, cols int) (*Estimator, error) {
 		e.scr[b] = make([]float32, 4*cols)
 		e.pcgs[b] = rand.NewPCG(0, 0)
 		e.rngs[b] = rand.New(e.pcgs[b])
+	}
+	if m.repeats() {
+		e.blockWS = make([]*kernels.Workspace, nb)
+		for b := range nb {
+			e.blockWS[b] = kernels.NewWorkspace(1)
+		}
 	}
 	e.errs = make([]error, nb)
 	e.task.e = e
