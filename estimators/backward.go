@@ -253,15 +253,15 @@ func (e *Estimator) perturbRow(r int, rng *rand.Rand, ws *kernels.Workspace, ls,
 	}
 	switch e.m {
 	case mGR, mReinMaxRaoD:
-		condGumbelRow(buf, e.theta[r*c:(r+1)*c], i, K, w, tau == 1, g, acc)
+		err = condGumbelRow(buf, e.theta[r*c:(r+1)*c], i, K, w, tau == 1, g, acc)
 	case mReinMaxRao, mReinMaxCV:
 		pi := e.pi[r*c : (r+1)*c]
 		for j, p := range pi {
 			ls[j] = log32(0.5 * p)
 		}
 		ls[i] = log32(0.5 * (pi[i] + 1))
-		condGumbelRow(buf, ls, i, K, w, tau == 1, g, acc)
-		if e.m == mReinMaxCV {
+		err = condGumbelRow(buf, ls, i, K, w, tau == 1, g, acc)
+		if err == nil && e.m == mReinMaxCV {
 			a := e.soft[r*c : (r+1)*c]
 			if e.gumbelA {
 				a = e.gum[r*c : (r+1)*c]
@@ -270,10 +270,11 @@ func (e *Estimator) perturbRow(r int, rng *rand.Rand, ws *kernels.Workspace, ls,
 			for j, v := range ls {
 				out[j] = v + a[j]
 			}
-			if err := kernels.SoftmaxRows(ws, out, out, 1, c, 1, nil); err != nil {
-				return false, err
-			}
+			err = kernels.SoftmaxRows(ws, out, out, 1, c, 1, nil)
 		}
+	}
+	if err != nil {
+		return false, err
 	}
 	if tau != 1 {
 		return false, kernels.SoftmaxRows(ws, buf, buf, K, c, tau, nil)

@@ -30,9 +30,10 @@ const cgEps float32 = 1e-20
 // and a_j = +Inf gives exactly 0).
 //
 // With probs set and acc not nil, the softmaxes are not stored: acc
-// receives avgJ of them and g, (1/K) Σ_k J(p_k) g, in one pass per k (buf
-// then holds scratch).
-func condGumbelRow(buf, phi []float32, i, K int, w []float32, probs bool, g, acc []float32) {
+// receives avgJ of them and g, (1/K) Σ_k J(p_k) g, from the vectorised
+// kernels.CondGumbelAvgJ (buf then holds scratch). The only error is
+// that kernel's, on inconsistent lengths.
+func condGumbelRow(buf, phi []float32, i, K int, w []float32, probs bool, g, acc []float32) error {
 	C := len(phi)
 	w = w[:C]
 	m := negInf
@@ -56,11 +57,10 @@ func condGumbelRow(buf, phi []float32, i, K int, w []float32, probs bool, g, acc
 			row[i] = ei + cgEps
 		}
 		kernels.NegLog(buf[:K*C])
-		return
+		return nil
 	}
 	if acc != nil {
-		condGumbelAvgJ(acc, buf, w, g, i, K, z)
-		return
+		return kernels.CondGumbelAvgJ(acc, buf, w, g, i, K, z)
 	}
 	for k := range K {
 		row := buf[k*C : (k+1)*C : (k+1)*C]
@@ -79,41 +79,7 @@ func condGumbelRow(buf, phi []float32, i, K int, w []float32, probs bool, g, acc
 			row[j] *= inv
 		}
 	}
-}
-
-// condGumbelAvgJ is condGumbelRow's probs path fused with avgJ: for each
-// of the K noise rows in buf it forms r_j = 1/a_j (stored in buf), their
-// sum s and Σ r_j g_j at once, so p_k = r/s and p_k·g come without another
-// pass, then adds J(p_k) g = p_k⊙g − p_k (p_k·g) to acc.
-func condGumbelAvgJ(acc, buf, w, g []float32, i, K int, z float32) {
-	C := len(acc)
-	w, g = w[:C], g[:C]
-	clear(acc)
-	for k := range K {
-		row := buf[k*C : (k+1)*C : (k+1)*C]
-		ei := row[i] / z
-		var s, t float32
-		for j, v := range row {
-			r := 1 / (v*w[j] + ei + cgEps)
-			row[j] = r
-			s += r
-			t += r * g[j]
-		}
-		ri := 1 / (ei + cgEps)
-		s += ri - row[i]
-		t += (ri - row[i]) * g[i]
-		row[i] = ri
-		inv := 1 / s
-		d := t * inv // p_k·g
-		for j, r := range row {
-			p := r * inv
-			acc[j] += p*g[j] - p*d
-		}
-	}
-	kf := float32(K)
-	for j := range acc {
-		acc[j] /= kf
-	}
+	return nil
 }
 
 // log32 is the natural logarithm in float32 (log(+Inf) = +Inf).

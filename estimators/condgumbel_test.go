@@ -32,7 +32,7 @@ func TestCondGumbelArgmax(t *testing.T) {
 			for j := range buf {
 				buf[j] = float32(r.ExpFloat64())
 			}
-			condGumbelRow(buf, phi, i, K, w, false, nil, nil)
+			require.NoError(t, condGumbelRow(buf, phi, i, K, w, false, nil, nil))
 			for k := range K {
 				row := buf[k*5 : (k+1)*5]
 				best := 0
@@ -95,7 +95,7 @@ func TestCondGumbelMixture(t *testing.T) {
 		for j := range buf {
 			buf[j] = float32(r.ExpFloat64())
 		}
-		condGumbelRow(buf, theta, i, M, w, false, nil, nil)
+		require.NoError(t, condGumbelRow(buf, theta, i, M, w, false, nil, nil))
 		for k := range M {
 			p := soft(buf[k*C : (k+1)*C])
 			for j := range C {
@@ -150,13 +150,13 @@ func TestCondGumbelProbs(t *testing.T) {
 			}
 			copy(b, a)
 			copy(c, a)
-			condGumbelRow(a, phi, i, K, w, true, nil, nil)
-			condGumbelRow(b, phi, i, K, w, false, nil, nil)
+			require.NoError(t, condGumbelRow(a, phi, i, K, w, true, nil, nil))
+			require.NoError(t, condGumbelRow(b, phi, i, K, w, false, nil, nil))
 			// The fused path gives avgJ of the same probabilities.
 			for j := range g {
 				g[j] = float32(r.NormFloat64())
 			}
-			condGumbelRow(c, phi, i, K, w, true, g, acc)
+			require.NoError(t, condGumbelRow(c, phi, i, K, w, true, g, acc))
 			avgJ(want, a, g, K)
 			for j := range acc {
 				require.InDelta(t, want[j], acc[j], 2e-6*(1+math.Abs(float64(want[j]))), "fused avgJ: phi=%v i=%d j=%d", phi, i, j)

@@ -2,7 +2,9 @@
 // VAE: single-precision GEMM (Sgemm), row softmax (SoftmaxRows), categorical
 // sampling (SampleRows, SoftmaxSampleRows, GumbelMaxRows), reproducible
 // random streams (SeedStream, Uniforms, Exponentials, Gumbels), a
-// vectorised float32 -log (NegLog) and the elementwise helpers of the layers and optimisers (Axpy, Scale, AddBias,
+// vectorised float32 -log (NegLog), the fused conditional-Gumbel Jacobian
+// average of the Rao-Blackwellised estimators (CondGumbelAvgJ) and the
+// elementwise helpers of the layers and optimisers (Axpy, Scale, AddBias,
 // SumRows, Relu, ReluBackward, SigmoidBCE, AdamStep, RAdamStep, AllFinite).
 //
 // # Data and shapes
@@ -46,13 +48,15 @@
 //
 // Each inner loop exists as a pure-Go twin (always compiled, the reference)
 // and as hand-written assembly: AVX2+FMA on amd64 (also the loss, optimiser
-// and layer helpers), NEON on arm64. The best
+// and layer helpers, NegLog and CondGumbelAvgJ), NEON on arm64 (GEMM,
+// softmax, sampling and the random draws; the rest runs the twins). The best
 // implementation the CPU supports is chosen once at start-up with
 // golang.org/x/sys/cpu (Active reports it, Available lists them); force the
 // twins with -tags purego (or noasm), with GODEBUG=cpu.avx2=off, or with
 // Use("generic"). The assembly never sees ragged ends: rows whose length is
 // not a multiple of 8 floats are copied into padded workspace blocks (pads
-// -Inf for softmax, 0 for probabilities), which changes no result.
+// -Inf for softmax, 0 for probabilities), which changes no result;
+// CondGumbelAvgJ instead masks the last vector of a row (VMASKMOVPS).
 //
 // # Softmax: algorithm and measured accuracy
 //

@@ -55,6 +55,12 @@ type impl struct {
 	// untouched; it returns the number of elements done. len(x)%w == 0.
 	negLogF func(x []float32) int
 
+	// cgAvgJ (optional, nil: the Go twin cgAvgJGeneric; condgumbel.go):
+	// avg = Σ_k J(p_k) g over the K noise rows of e, C = len(avg), with
+	// w_i = 0 set by the caller; tail masks the lanes of a row's last
+	// vector (all on when C%8 == 0).
+	cgAvgJ func(avg, e, w, g []float32, i, K int, z float32, tail *[8]int32)
+
 	// Elementwise kernels of the loss and the optimisers (sigmoidbce.go,
 	// adam.go, finite.go). These fields are optional: nil means the table
 	// uses the Go twin (bceGeneric, adamGeneric, radamGeneric,

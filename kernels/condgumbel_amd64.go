@@ -1,0 +1,16 @@
+//go:build !purego && !noasm
+
+package kernels
+
+// cgAvgJAVX2 computes what cgAvgJGeneric computes, eight categories per
+// vector (lane l takes j ≡ l mod 8), with masked loads and stores for the
+// last vector of a row when C%8 != 0.
+//
+// Preconditions: C = len(avg) >= 1, K >= 1, 0 <= i < C, len(e) >= K*C,
+// len(w), len(g) >= C, w[i] == 0, tail = &cgTailMasks[C%8].
+//
+//go:noescape
+func cgAvgJAVX2(avg, e, w, g []float32, i, K int, z float32, tail *[8]int32)
+
+// cgConsts holds cgEps for condgumbel_amd64.s (broadcast from memory).
+var cgConsts = [1]float32{cgEps}

@@ -1,0 +1,154 @@
+//go:build !purego && !noasm
+
+#include "textflag.h"
+
+// The fused conditional-Gumbel avgJ of condgumbel.go, AVX2. Each step
+// mirrors cgAvgJGeneric: separate multiplies and adds (no FMA), lane sums
+// reduced as ((l0+l4) + (l2+l6)) + ((l1+l5) + (l3+l7)).
+
+#define K_ONE ·rowConsts+320(SB)
+#define K_CGEPS ·cgConsts+0(SB)
+
+// HSUM reduces the eight lanes of Y (X its low half) into the low float of
+// X, using A and B as scratch.
+#define HSUM(Y, X, A, B) \
+	VEXTRACTF128 $1, Y, A; \
+	VADDPS       A, X, A; \
+	VMOVHLPS     A, A, B; \
+	VADDPS       B, A, B; \
+	VMOVSHDUP    B, A; \
+	VADDSS       A, B, X
+
+// func cgAvgJAVX2(avg, e, w, g []float32, i, K int, z float32, tail *[8]int32)
+//
+// Registers: DI avg, SI the current row of e, DX w, R8 g, CX C, R9 i,
+// R10 rows left, R11 full vectors per row, R12 C%8, AX byte offset,
+// BX vectors left; Y15 1e-20, Y14 1, Y13 tail mask, X12 z, Y11 e_ki/z,
+// Y9/Y10 lane sums of r and r·g, Y7 1/s, Y8 p·g.
+TEXT ·cgAvgJAVX2(SB), NOSPLIT, $0-128
+	MOVQ avg_base+0(FP), DI
+	MOVQ avg_len+8(FP), CX
+	MOVQ e_base+24(FP), SI
+	MOVQ w_base+48(FP), DX
+	MOVQ g_base+72(FP), R8
+	MOVQ i+96(FP), R9
+	MOVQ K+104(FP), R10
+	MOVSS z+112(FP), X12
+	MOVQ tail+120(FP), AX
+	VMOVDQU (AX), Y13
+	VBROADCASTSS K_CGEPS, Y15
+	VMOVUPS K_ONE, Y14
+	MOVQ CX, R11
+	SHRQ $3, R11
+	MOVQ CX, R12
+	ANDQ $7, R12
+
+	// avg = 0
+	VXORPS Y0, Y0, Y0
+	XORQ   AX, AX
+	MOVQ   R11, BX
+	TESTQ  BX, BX
+	JZ     cg_zero_tail
+
+cg_zero:
+	VMOVUPS Y0, (DI)(AX*1)
+	ADDQ    $32, AX
+	DECQ    BX
+	JNZ     cg_zero
+
+cg_zero_tail:
+	TESTQ      R12, R12
+	JZ         cg_row
+	VMASKMOVPS Y0, Y13, (DI)(AX*1)
+
+cg_row:
+	// ei = e[k][i] / z
+	VMOVSS       (SI)(R9*4), X0
+	VDIVSS       X12, X0, X0
+	VBROADCASTSS X0, Y11
+	VXORPS       Y9, Y9, Y9
+	VXORPS       Y10, Y10, Y10
+
+	// Pass 1: r = 1/((e*w + ei) + 1e-20), stored over e; lane sums of r
+	// and r*g.
+	XORQ  AX, AX
+	MOVQ  R11, BX
+	TESTQ BX, BX
+	JZ    cg_p1_tail
+
+cg_p1:
+	VMOVUPS (SI)(AX*1), Y0
+	VMULPS  (DX)(AX*1), Y0, Y0
+	VADDPS  Y11, Y0, Y0
+	VADDPS  Y15, Y0, Y0
+	VDIVPS  Y0, Y14, Y0
+	VMOVUPS Y0, (SI)(AX*1)
+	VADDPS  Y0, Y9, Y9
+	VMULPS  (R8)(AX*1), Y0, Y1
+	VADDPS  Y1, Y10, Y10
+	ADDQ    $32, AX
+	DECQ    BX
+	JNZ     cg_p1
+
+cg_p1_tail:
+	TESTQ      R12, R12
+	JZ         cg_sums
+	VMASKMOVPS (SI)(AX*1), Y13, Y0
+	VMASKMOVPS (DX)(AX*1), Y13, Y2
+	VMULPS     Y2, Y0, Y0
+	VADDPS     Y11, Y0, Y0
+	VADDPS     Y15, Y0, Y0
+	VDIVPS     Y0, Y14, Y0
+	VANDPS     Y13, Y0, Y0     // lanes past C: 0
+	VMASKMOVPS Y0, Y13, (SI)(AX*1)
+	VADDPS     Y0, Y9, Y9
+	VMASKMOVPS (R8)(AX*1), Y13, Y1
+	VMULPS     Y1, Y0, Y1
+	VADDPS     Y1, Y10, Y10
+
+cg_sums:
+	HSUM(Y9, X9, X1, X2)
+	HSUM(Y10, X10, X1, X2)
+	VMOVSS       K_ONE, X0
+	VDIVSS       X9, X0, X0    // 1/s
+	VMULSS       X0, X10, X1   // d = t * (1/s)
+	VBROADCASTSS X0, Y7
+	VBROADCASTSS X1, Y8
+
+	// Pass 2: p = r/s; avg += p*g - p*d.
+	XORQ  AX, AX
+	MOVQ  R11, BX
+	TESTQ BX, BX
+	JZ    cg_p2_tail
+
+cg_p2:
+	VMULPS  (SI)(AX*1), Y7, Y0
+	VMULPS  (R8)(AX*1), Y0, Y1
+	VMULPS  Y8, Y0, Y2
+	VSUBPS  Y2, Y1, Y1
+	VADDPS  (DI)(AX*1), Y1, Y1
+	VMOVUPS Y1, (DI)(AX*1)
+	ADDQ    $32, AX
+	DECQ    BX
+	JNZ     cg_p2
+
+cg_p2_tail:
+	TESTQ      R12, R12
+	JZ         cg_next
+	VMASKMOVPS (SI)(AX*1), Y13, Y0
+	VMULPS     Y0, Y7, Y0
+	VMASKMOVPS (R8)(AX*1), Y13, Y1
+	VMULPS     Y1, Y0, Y1
+	VMULPS     Y8, Y0, Y2
+	VSUBPS     Y2, Y1, Y1
+	VMASKMOVPS (DI)(AX*1), Y13, Y3
+	VADDPS     Y3, Y1, Y1
+	VMASKMOVPS Y1, Y13, (DI)(AX*1)
+
+cg_next:
+	LEAQ (SI)(CX*4), SI
+	DECQ R10
+	JNZ  cg_row
+
+	VZEROUPPER
+	RET
