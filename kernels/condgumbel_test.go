@@ -71,6 +71,21 @@ func TestCondGumbelAvgJImplsMatchTwin(t *testing.T) {
 				for j := range wantE {
 					require.Equal(t, math.Float32bits(wantE[j]), math.Float32bits(gotE[j]), "%s C=%d K=%d: e[%d]", im.name, C, K, j)
 				}
+				if im.cgAvgJ == nil {
+					continue
+				}
+				// The kernel itself, also below cgMinVectorCols (where
+				// CondGumbelAvgJ takes the twin).
+				sum, direct, directE := make([]float32, C), make([]float32, C), append([]float32(nil), e...)
+				wi := w[i]
+				w[i] = 0
+				cgAvgJGeneric(sum, append([]float32(nil), e...), w, g, i, K, z)
+				im.cgAvgJ(direct, directE, w, g, i, K, z, &cgTailMasks[C%8])
+				w[i] = wi
+				for j := range sum {
+					require.Equal(t, math.Float32bits(sum[j]), math.Float32bits(direct[j]), "%s kernel C=%d K=%d: avg[%d]", im.name, C, K, j)
+				}
+				require.Equal(t, wantE, directE, "%s kernel C=%d K=%d: scratch", im.name, C, K)
 			}
 		}
 	}
