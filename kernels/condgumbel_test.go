@@ -1,6 +1,7 @@
 package kernels
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -181,4 +182,26 @@ func FuzzCondGumbelAvgJ(f *testing.F) {
 			}
 		}
 	})
+}
+
+// ExampleCondGumbelAvgJ averages J(p_k) g over K = 2 conditional Gumbel
+// samples of φ = (0, log 2, −Inf) given that category 1 won: the masked
+// category gets 0, and the entries sum to 0 like every J(p) g.
+func ExampleCondGumbelAvgJ() {
+	phi := []float64{0, math.Log(2), math.Inf(-1)}
+	w, z := make([]float32, 3), float32(0)
+	for j, v := range phi {
+		ex := math.Exp(v - math.Log(2)) // φ_j − max φ
+		w[j], z = float32(1/ex), z+float32(ex)
+	}
+	e := []float32{0.3, 1.2, 0.7, 2.0, 0.1, 0.9} // K = 2 rows of Exp(1) draws
+	g := []float32{1, -1, 5}
+	avg := make([]float32, 3)
+	if err := CondGumbelAvgJ(avg, e, w, g, 1, 2, z); err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Printf("%.4f sum %.4f\n", avg, avg[0]+avg[1]+avg[2])
+	// Output:
+	// [0.2473 -0.2473 0.0000] sum 0.0000
 }

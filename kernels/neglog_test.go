@@ -1,6 +1,7 @@
 package kernels
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -98,4 +99,12 @@ func TestNegLogValues(t *testing.T) {
 	require.Zero(t, out[4])
 	require.Equal(t, float32(140*math.Ln2), out[5])
 	require.Zero(t, testing.AllocsPerRun(10, func() { NegLog(in) }))
+}
+
+func ExampleNegLog() {
+	x := []float32{1, 0.5, float32(math.Exp(-3)), 0, float32(math.Inf(1))}
+	NegLog(x)
+	fmt.Printf("%.4f\n", x)
+	// Output:
+	// [-0.0000 0.6931 3.0000 +Inf -Inf]
 }
