@@ -223,19 +223,19 @@ func (e *Estimator) gappedBlock(b int) {
 	}
 }
 
-// perturbRow builds row r's K rows of the repeat matrix pk (spec §2):
-// Exp(1) noise (drawn from rng unless given), then the conditional-Gumbel
-// logits of φ = θ (gr, reinmax-rao-d) or φ = log s, s = (π + D)/2
-// (reinmax-rao, reinmax-cv; log 0 = -Inf where π underflows acts as a
-// masked category), then their softmax at τ (τ2 for reinmax-cv: one
-// kernels.SoftmaxRows call over the K rows; at temperature 1 condGumbelRow
-// writes the probabilities itself, without log and exp). reinmax-cv also
-// writes soft2 = softmax(log s + A), A = y (softmax mode) or G. ls and w
-// are cols of scratch each, ws the row block's one-thread workspace. At
-// temperature 1, gr, reinmax-rao and
-// reinmax-cv need only avgJ of the probabilities with g: then it writes
-// that into avg and reports fused (condGumbelAvgJ).
-func (e *Estimator) perturbRow(r int, rng *rand.Rand, ws *kernels.Workspace, ls, w, g, avg []float32) (fused bool, err error) {
+// perturbRow builds row r's K conditional-Gumbel samples in pk (spec §2)
+// and writes into avg their average Jacobian-vector product with g, avgJ
+// (for reinmax-rao-d, of ½(π + p_k)): Exp(1) noise (drawn from rng unless
+// given), the conditional-Gumbel logits of φ = θ (gr, reinmax-rao-d) or
+// φ = log s, s = (π + D)/2 (reinmax-rao, reinmax-cv; log 0 = -Inf where π
+// underflows acts as a masked category), their softmax at τ (τ2 for
+// reinmax-cv; one kernels.SoftmaxRows call over the K rows), then
+// kernels.AvgJacobian. At temperature 1, gr, reinmax-rao and reinmax-cv
+// take kernels.CondGumbelAvgJ instead, which needs neither log nor exp nor
+// the stored probabilities. reinmax-cv also writes soft2 = softmax(log s +
+// A), A = y (softmax mode) or G. ls and w are cols of scratch each, ws the
+// row block's one-thread workspace.
+func (e *Estimator) perturbRow(r int, rng *rand.Rand, ws *kernels.Workspace, ls, w, g, avg []float32) error {
 	c, K := e.cols, e.k
 	buf := e.pk[r*K*c : (r+1)*K*c]
 	if !e.noiseGiven {
@@ -246,11 +246,11 @@ func (e *Estimator) perturbRow(r int, rng *rand.Rand, ws *kernels.Workspace, ls,
 		tau = e.tau2
 	}
 	i := int(e.idx[r])
-	fused = tau == 1 && e.m != mReinMaxRaoD
-	acc := avg
-	if !fused {
-		acc = nil
+	var acc []float32 // avg when the temperature-1 kernel computes it directly
+	if tau == 1 && e.m != mReinMaxRaoD {
+		acc = avg
 	}
+	var err error
 	switch e.m {
 	case mGR, mReinMaxRaoD:
 		err = condGumbelRow(buf, e.theta[r*c:(r+1)*c], i, K, w, tau == 1, g, acc)
@@ -273,13 +273,24 @@ func (e *Estimator) perturbRow(r int, rng *rand.Rand, ws *kernels.Workspace, ls,
 			err = kernels.SoftmaxRows(ws, out, out, 1, c, 1, nil)
 		}
 	}
-	if err != nil {
-		return false, err
+	if err != nil || acc != nil {
+		return err
 	}
 	if tau != 1 {
-		return false, kernels.SoftmaxRows(ws, buf, buf, K, c, tau, nil)
+		if err := kernels.SoftmaxRows(ws, buf, buf, K, c, tau, nil); err != nil {
+			return err
+		}
 	}
-	return fused, nil
+	if e.m == mReinMaxRaoD { // q_k = ½(π + p_k)
+		pi := e.pi[r*c : (r+1)*c]
+		for k := range K {
+			q := buf[k*c : (k+1)*c]
+			for j, p := range q {
+				q[j] = 0.5 * (pi[j] + p)
+			}
+		}
+	}
+	return kernels.AvgJacobian(avg, buf, g, K)
 }
 
 // gradBlock computes the grad rows of block b; a NaN or Inf in g or gp is
@@ -310,18 +321,13 @@ func (e *Estimator) gradBlock(b int) {
 				return
 			}
 		}
-		var avgK []float32 // avgJ over the K conditional samples, when perturbRow fused it
 		if perturb {
-			fused, err := e.perturbRow(r, e.rngs[b], e.blockWS[b], o, t, g, avg)
-			if err != nil {
+			if err := e.perturbRow(r, e.rngs[b], e.blockWS[b], o, t, g, avg); err != nil {
 				e.errs[b] = fmt.Errorf("%s: %w", e.cfg.Method, err)
 				return
 			}
-			if fused {
-				avgK = avg
-			}
 		}
-		e.gradRow(r, g, gp, o, t, q, avgK)
+		e.gradRow(r, g, gp, o, t, q, avg)
 		if j := firstNonFinite(o); j >= 0 {
 			// Only reachable through float32 overflow (huge g, g_p, row
 			// losses or 1/(2α), or a tiny τ): report it instead of
@@ -334,20 +340,9 @@ func (e *Estimator) gradBlock(b int) {
 	}
 }
 
-// avgJRow sets o to avgJ of row r's K probability rows in pk with g, or
-// copies it from avgK when perturbRow already computed it.
-func (e *Estimator) avgJRow(o []float32, r int, g, avgK []float32) {
-	if avgK != nil {
-		copy(o, avgK)
-		return
-	}
-	c := e.cols
-	avgJ(o, e.pk[r*e.k*c:(r+1)*e.k*c], g, e.k)
-}
-
 // gradRow sets o to ∂Loss/∂θ of row r (spec §3.1–3.9); t and q are scratch.
-// avgK, when not nil, is avgJ of the repeat methods' K probability rows
-// with g, already computed (perturbRow); otherwise it is computed from pk.
+// For the repeat methods avgK holds avgJ of the row's K conditional samples
+// with g, from perturbRow.
 func (e *Estimator) gradRow(r int, g, gp, o, t, q, avgK []float32) {
 	c := e.cols
 	row := func(x []float32) []float32 { return x[r*c : (r+1)*c : (r+1)*c] }
@@ -376,7 +371,7 @@ func (e *Estimator) gradRow(r int, g, gp, o, t, q, avgK []float32) {
 		reinmaxAlphaRow(o, row(e.ptau()), i, g, gp, pi, e.w)
 		centerActive(o, th)
 	case mGR: // avgJ(CG(θ, D, E), g, τ)/τ + J(π) g_p
-		e.avgJRow(o, r, g, avgK)
+		copy(o, avgK)
 		for j := range o {
 			o[j] /= e.tau
 		}
@@ -384,14 +379,14 @@ func (e *Estimator) gradRow(r int, g, gp, o, t, q, avgK []float32) {
 			addJ(o, pi, gp)
 		}
 	case mReinMaxRao: // center(2 avgJ(CG(log s₁, D, E), g, τ)/τ + J(π)(g_p − g/2))
-		e.avgJRow(o, r, g, avgK)
+		copy(o, avgK)
 		for j := range o {
 			o[j] = 2 * (o[j] / e.tau)
 		}
 		addJHalf(o, pi, g, gp, 0.5)
 		centerActive(o, th)
 	case mReinMaxRaoD: // center(2 avg_k J(½(π + softmax(θ̃_k/τ))) g + J(π)(g_p − g/2))
-		avgJMix(o, e.pk[r*e.k*c:(r+1)*e.k*c], pi, g, q, e.k)
+		copy(o, avgK)
 		for j := range o {
 			o[j] *= 2
 		}
@@ -463,7 +458,7 @@ func reinmaxCVRow(e *Estimator, r int, g, gp, o, t, q, avgK []float32) {
 		return
 	}
 	setJScaled(t, e.soft2[r*c:(r+1)*c], g, e.tau2) // GS
-	e.avgJRow(q, r, g, avgK)                       // GR·τ2
+	copy(q, avgK)                                  // GR·τ2
 	for j := range o {
 		o[j] = (o[j] - e.eta*t[j]) + e.eta*(q[j]/e.tau2)
 	}

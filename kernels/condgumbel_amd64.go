@@ -12,5 +12,14 @@ package kernels
 //go:noescape
 func cgAvgJAVX2(avg, e, w, g []float32, i, K int, z float32, tail *[8]int32)
 
+// avgJacAVX2 computes what avgJacGeneric computes, eight categories per
+// vector, the last one of a row masked when C%8 != 0.
+//
+// Preconditions: C = len(avg) >= 1, K >= 1, len(p) >= K*C, len(g) >= C,
+// tail = &cgTailMasks[C%8].
+//
+//go:noescape
+func avgJacAVX2(avg, p, g []float32, K int, tail *[8]int32)
+
 // cgConsts holds cgEps for condgumbel_amd64.s (broadcast from memory).
 var cgConsts = [1]float32{cgEps}

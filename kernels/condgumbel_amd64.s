@@ -152,3 +152,104 @@ cg_next:
 
 	VZEROUPPER
 	RET
+
+// func avgJacAVX2(avg, p, g []float32, K int, tail *[8]int32)
+//
+// Registers: DI avg, SI the current row of p, R8 g, CX C, R10 rows left,
+// R11 full vectors per row, R12 C%8, AX byte offset, BX vectors left;
+// Y13 tail mask, Y10 lane sums of p·g, Y8 p·g.
+TEXT ·avgJacAVX2(SB), NOSPLIT, $0-88
+	MOVQ avg_base+0(FP), DI
+	MOVQ avg_len+8(FP), CX
+	MOVQ p_base+24(FP), SI
+	MOVQ g_base+48(FP), R8
+	MOVQ K+72(FP), R10
+	MOVQ tail+80(FP), AX
+	VMOVDQU (AX), Y13
+	MOVQ CX, R11
+	SHRQ $3, R11
+	MOVQ CX, R12
+	ANDQ $7, R12
+
+	// avg = 0
+	VXORPS Y0, Y0, Y0
+	XORQ   AX, AX
+	MOVQ   R11, BX
+	TESTQ  BX, BX
+	JZ     aj_zero_tail
+
+aj_zero:
+	VMOVUPS Y0, (DI)(AX*1)
+	ADDQ    $32, AX
+	DECQ    BX
+	JNZ     aj_zero
+
+aj_zero_tail:
+	TESTQ      R12, R12
+	JZ         aj_row
+	VMASKMOVPS Y0, Y13, (DI)(AX*1)
+
+aj_row:
+	// Pass 1: lane sums of p*g.
+	VXORPS Y10, Y10, Y10
+	XORQ   AX, AX
+	MOVQ   R11, BX
+	TESTQ  BX, BX
+	JZ     aj_p1_tail
+
+aj_p1:
+	VMOVUPS (SI)(AX*1), Y0
+	VMULPS  (R8)(AX*1), Y0, Y1
+	VADDPS  Y1, Y10, Y10
+	ADDQ    $32, AX
+	DECQ    BX
+	JNZ     aj_p1
+
+aj_p1_tail:
+	TESTQ      R12, R12
+	JZ         aj_sum
+	VMASKMOVPS (SI)(AX*1), Y13, Y0
+	VMASKMOVPS (R8)(AX*1), Y13, Y1
+	VMULPS     Y1, Y0, Y1
+	VADDPS     Y1, Y10, Y10
+
+aj_sum:
+	HSUM(Y10, X10, X1, X2)
+	VBROADCASTSS X10, Y8
+
+	// Pass 2: avg += p*g - p*d.
+	XORQ  AX, AX
+	MOVQ  R11, BX
+	TESTQ BX, BX
+	JZ    aj_p2_tail
+
+aj_p2:
+	VMOVUPS (SI)(AX*1), Y0
+	VMULPS  (R8)(AX*1), Y0, Y1
+	VMULPS  Y8, Y0, Y2
+	VSUBPS  Y2, Y1, Y1
+	VADDPS  (DI)(AX*1), Y1, Y1
+	VMOVUPS Y1, (DI)(AX*1)
+	ADDQ    $32, AX
+	DECQ    BX
+	JNZ     aj_p2
+
+aj_p2_tail:
+	TESTQ      R12, R12
+	JZ         aj_next
+	VMASKMOVPS (SI)(AX*1), Y13, Y0
+	VMASKMOVPS (R8)(AX*1), Y13, Y1
+	VMULPS     Y1, Y0, Y1
+	VMULPS     Y8, Y0, Y2
+	VSUBPS     Y2, Y1, Y1
+	VMASKMOVPS (DI)(AX*1), Y13, Y3
+	VADDPS     Y3, Y1, Y1
+	VMASKMOVPS Y1, Y13, (DI)(AX*1)
+
+aj_next:
+	LEAQ (SI)(CX*4), SI
+	DECQ R10
+	JNZ  aj_row
+
+	VZEROUPPER
+	RET
