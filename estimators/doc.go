@@ -52,9 +52,13 @@
 // (kernels.RowBlock rows) from kernels.SeedStream(seed, stream, b) and
 // Backward from kernels.SeedStream(seed, stream, b|1<<63); work is split
 // over the same fixed blocks, so results are bitwise identical for any
-// kernels.Workspace thread count. The K-repeat estimators build the
-// [rows·K, cols] matrix of conditional-Gumbel logits and take its softmax in
-// one kernels.SoftmaxRows call before reducing over K.
+// kernels.Workspace thread count. The K-repeat estimators work one batch
+// row at a time, so that its K·cols values stay in cache: they draw the
+// row's K·cols Exp(1) values, build the K conditional-Gumbel samples, take
+// their softmax with one kernels.SoftmaxRows call over the K rows (the -log
+// by kernels.NegLog) and reduce over K with kernels.AvgJacobian; at τ = 1,
+// gr, reinmax-rao and reinmax-cv do all of it but the draws in
+// kernels.CondGumbelAvgJ, without log or exp.
 //
 // Testing hooks. BackwardWithNoise runs the same backward with every random
 // quantity given (index, G, E), as the reference's bwd_* functions do; the
