@@ -40,3 +40,24 @@ func TestPoolSpinAndPark(t *testing.T) {
 		}
 	}
 }
+
+// TestSingles: a workspace's single-thread sub-workspaces are created once
+// and reused (no allocation afterwards), and a nil workspace gets fresh ones.
+func TestSingles(t *testing.T) {
+	ws := NewWorkspace(2)
+	defer ws.Close()
+	a := ws.Singles(2)
+	require.Len(t, a, 2)
+	require.NotSame(t, a[0], a[1])
+	for _, s := range a {
+		require.Equal(t, 1, s.Threads())
+	}
+	b := ws.Singles(3)
+	require.Same(t, a[0], b[0])
+	require.Same(t, a[1], b[1])
+	require.Zero(t, testing.AllocsPerRun(10, func() { _ = ws.Singles(3) }))
+	var none *Workspace
+	c := none.Singles(2)
+	require.Len(t, c, 2)
+	require.Equal(t, 1, c[1].Threads())
+}

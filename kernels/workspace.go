@@ -17,6 +17,7 @@ type Workspace struct {
 	pool    *pool // nil when threads == 1
 	gemm    gemmScratch
 	rows    rowScratch
+	singles []*Workspace // see Singles
 }
 
 // NewWorkspace returns a workspace whose parallel kernels use up to threads
@@ -55,6 +56,27 @@ func (ws *Workspace) Close() {
 		return
 	}
 	ws.pool.close()
+}
+
+// Singles returns n single-thread workspaces owned by ws, created on the
+// first call that needs them and reused afterwards (so steady-state calls
+// allocate nothing). They let independent kernel calls run as the pieces
+// of one Parallel round of ws, piece i on the i-th workspace: with two
+// threads, two products of the same size then each get a whole core
+// instead of both being split. Call it on the goroutine that owns ws,
+// before Parallel. A nil ws returns fresh ones.
+func (ws *Workspace) Singles(n int) []*Workspace {
+	if ws == nil {
+		s := make([]*Workspace, n)
+		for i := range s {
+			s[i] = NewWorkspace(1)
+		}
+		return s
+	}
+	for len(ws.singles) < n {
+		ws.singles = append(ws.singles, NewWorkspace(1))
+	}
+	return ws.singles[:n]
 }
 
 // Task is work split into independent pieces, run by Parallel.

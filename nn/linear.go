@@ -16,6 +16,7 @@ type Linear struct {
 	Name    string
 	In, Out int
 	W, B    *Tensor
+	back    backwardPair // Backward's two-thread task, kept to avoid allocating
 }
 
 // NewLinear declares the weight and bias of an in→out layer in p (before
@@ -84,6 +85,34 @@ func (l *Linear) Backward(ws *kernels.Workspace, dx, dy, x []float32, rows int) 
 		return fmt.Errorf("nn.Linear.Backward(%q): len(dx)=%d, need %d for rows=%d in=%d: %w",
 			l.Name, len(dx), rows*l.In, rows, l.In, kernels.ErrShape)
 	}
+	if dx != nil && rows > 0 && ws.Threads() == 2 {
+		// dW and dx cost the same flops and are independent: on two
+		// threads each gets a whole core (one Parallel round, each product
+		// single-threaded) instead of both being split. Same bits: Sgemm's
+		// result never depends on its thread count.
+		t := &l.back
+		*t = backwardPair{l: l, ws: ws.Singles(2), dx: dx, dy: dy, x: x, rows: rows}
+		ws.Parallel(2, t)
+		errs := t.errs
+		*t = backwardPair{}
+		for _, err := range errs {
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if err := l.gradW(ws, dy, x, rows); err != nil {
+		return err
+	}
+	if dx != nil && rows > 0 {
+		return l.gradX(ws, dx, dy, rows)
+	}
+	return nil
+}
+
+// gradW sets W.Grad and B.Grad from dy and x.
+func (l *Linear) gradW(ws *kernels.Workspace, dy, x []float32, rows int) error {
 	// dW[o,i] = Σ_r dy[r,o]·x[r,i]: the batch is the reduction dimension, so
 	// Sgemm splits over dW's tiles and the result is thread-count independent.
 	if err := kernels.Sgemm(ws, true, false, l.Out, l.In, rows, 1, dy, l.Out, x, l.In, 0, l.W.Grad, l.In); err != nil {
@@ -91,12 +120,33 @@ func (l *Linear) Backward(ws *kernels.Workspace, dx, dy, x []float32, rows int) 
 	}
 	clear(l.B.Grad)
 	kernels.SumRows(l.B.Grad, dy, rows, l.Out)
-	if dx != nil && rows > 0 {
-		if err := kernels.Sgemm(ws, false, false, rows, l.In, l.Out, 1, dy, l.Out, l.W.Data, l.In, 0, dx, l.In); err != nil {
-			return fmt.Errorf("nn.Linear.Backward(%q): dx: %w", l.Name, err)
-		}
+	return nil
+}
+
+// gradX sets dx = dy·W.
+func (l *Linear) gradX(ws *kernels.Workspace, dx, dy []float32, rows int) error {
+	if err := kernels.Sgemm(ws, false, false, rows, l.In, l.Out, 1, dy, l.Out, l.W.Data, l.In, 0, dx, l.In); err != nil {
+		return fmt.Errorf("nn.Linear.Backward(%q): dx: %w", l.Name, err)
 	}
 	return nil
+}
+
+// backwardPair runs gradW (piece 0) and gradX (piece 1) of one Backward
+// as a Task, each on its own single-thread workspace.
+type backwardPair struct {
+	l         *Linear
+	ws        []*kernels.Workspace
+	dx, dy, x []float32
+	rows      int
+	errs      [2]error
+}
+
+func (t *backwardPair) RunTask(i int) {
+	if i == 0 {
+		t.errs[0] = t.l.gradW(t.ws[0], t.dy, t.x, t.rows)
+	} else {
+		t.errs[1] = t.l.gradX(t.ws[1], t.dx, t.dy, t.rows)
+	}
 }
 
 func (l *Linear) check(fn string, rows int, inName string, inLen, inCols int, outName string, outLen, outCols int) error {

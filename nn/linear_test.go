@@ -132,27 +132,33 @@ func TestLinearErrors(t *testing.T) {
 }
 
 func TestLinearThreadsAndAllocs(t *testing.T) {
+	// 2 threads run dW and dx as a pair of single-thread products, 3 split
+	// each product: all must give the bits of 1 thread.
 	const rows, in, out = 37, 50, 29
 	r := rand.New(rand.NewPCG(4, 4))
 	x := randSlice(r, rows*in, -1, 1)
 	dy := randSlice(r, rows*out, -1, 1)
-	var ys, dxs, dws [2][]float32
-	for k, threads := range []int{1, 2} {
+	var ys, dxs, dws, dbs [3][]float32
+	for k, threads := range []int{1, 2, 3} {
 		_, l := newTestLinear(t, in, out, 5)
 		ws := kernels.NewWorkspace(threads)
 		y := make([]float32, rows*out)
 		dx := make([]float32, rows*in)
 		require.NoError(t, l.Forward(ws, y, x, rows))
 		require.NoError(t, l.Backward(ws, dx, dy, x, rows))
-		ys[k], dxs[k], dws[k] = y, dx, append([]float32(nil), l.W.Grad...)
+		ys[k], dxs[k] = y, dx
+		dws[k], dbs[k] = append([]float32(nil), l.W.Grad...), append([]float32(nil), l.B.Grad...)
 		allocs := testing.AllocsPerRun(10, func() {
 			_ = l.Forward(ws, y, x, rows)
 			_ = l.Backward(ws, dx, dy, x, rows)
 		})
-		require.Zero(t, allocs)
+		require.Zero(t, allocs, "%d threads", threads)
 		ws.Close()
 	}
-	require.Equal(t, ys[0], ys[1])
-	require.Equal(t, dxs[0], dxs[1])
-	require.Equal(t, dws[0], dws[1])
+	for k := 1; k < 3; k++ {
+		require.Equal(t, ys[0], ys[k])
+		require.Equal(t, dxs[0], dxs[k])
+		require.Equal(t, dws[0], dws[k])
+		require.Equal(t, dbs[0], dbs[k])
+	}
 }
