@@ -95,9 +95,6 @@ func (e *Estimator) BackwardWithNoise(ws *kernels.Workspace, logits []float32, i
 		copy(e.gum, G)
 	}
 	if e.m.repeats() {
-		if len(e.pk) < len(E) {
-			e.pk = make([]float32, e.maxRows*e.k*e.cols) // a testing hook: allocated once
-		}
 		copy(e.pk, E)
 	}
 	e.valid = true
@@ -226,24 +223,22 @@ func (e *Estimator) gappedBlock(b int) {
 	}
 }
 
-// perturbRow builds row r's K conditional-Gumbel samples in buf, the row
-// block's K·cols scratch (spec §2), and writes into avg their average
-// Jacobian-vector product with g, avgJ (for reinmax-rao-d, of ½(π + p_k)):
-// Exp(1) noise (drawn from rng, or the E given to BackwardWithNoise), the
-// conditional-Gumbel logits of φ = θ (gr, reinmax-rao-d) or φ = log s,
-// s = (π + D)/2 (reinmax-rao, reinmax-cv; log 0 = -Inf where π underflows
-// acts as a masked category), their softmax at τ (τ2 for reinmax-cv; one
-// kernels.SoftmaxRows call over the K rows), then kernels.AvgJacobian. At
-// temperature 1, gr, reinmax-rao and reinmax-cv take kernels.CondGumbelAvgJ
-// instead, which needs neither log nor exp nor the stored probabilities.
-// reinmax-cv also writes soft2 = softmax(log s + A), A = y (softmax mode)
-// or G. ls and w are cols of scratch each, ws the row block's one-thread
-// workspace.
-func (e *Estimator) perturbRow(r int, rng *rand.Rand, buf []float32, ws *kernels.Workspace, ls, w, g, avg []float32) error {
+// perturbRow builds row r's K conditional-Gumbel samples in pk (spec §2)
+// and writes into avg their average Jacobian-vector product with g, avgJ
+// (for reinmax-rao-d, of ½(π + p_k)): Exp(1) noise (drawn from rng unless
+// given), the conditional-Gumbel logits of φ = θ (gr, reinmax-rao-d) or
+// φ = log s, s = (π + D)/2 (reinmax-rao, reinmax-cv; log 0 = -Inf where π
+// underflows acts as a masked category), their softmax at τ (τ2 for
+// reinmax-cv; one kernels.SoftmaxRows call over the K rows), then
+// kernels.AvgJacobian. At temperature 1, gr, reinmax-rao and reinmax-cv
+// take kernels.CondGumbelAvgJ instead, which needs neither log nor exp nor
+// the stored probabilities. reinmax-cv also writes soft2 = softmax(log s +
+// A), A = y (softmax mode) or G. ls and w are cols of scratch each, ws the
+// row block's one-thread workspace.
+func (e *Estimator) perturbRow(r int, rng *rand.Rand, ws *kernels.Workspace, ls, w, g, avg []float32) error {
 	c, K := e.cols, e.k
-	if e.noiseGiven {
-		copy(buf, e.pk[r*K*c:(r+1)*K*c])
-	} else {
+	buf := e.pk[r*K*c : (r+1)*K*c]
+	if !e.noiseGiven {
 		kernels.Exponentials(rng, buf)
 	}
 	tau := e.tau
@@ -327,7 +322,7 @@ func (e *Estimator) gradBlock(b int) {
 			}
 		}
 		if perturb {
-			if err := e.perturbRow(r, e.rngs[b], e.kbuf[b], e.blockWS[b], o, t, g, avg); err != nil {
+			if err := e.perturbRow(r, e.rngs[b], e.blockWS[b], o, t, g, avg); err != nil {
 				e.errs[b] = fmt.Errorf("%s: %w", e.cfg.Method, err)
 				return
 			}

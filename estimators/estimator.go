@@ -11,8 +11,8 @@ import (
 // Estimator is one configured gradient estimator with every buffer it needs
 // for up to maxRows rows of cols categories: a copy of the last sample
 // (logits, π, sampled indices, forward Gumbel noise), the temperature
-// softmaxes, per row block a K×cols buffer of conditional-Gumbel repeats
-// and a PCG, and the per-row losses of reinforce and exact.
+// softmaxes and the [rows·K, cols] matrix of conditional-Gumbel repeats, one
+// PCG per row block, and the per-row losses of reinforce and exact.
 //
 // An Estimator serves one goroutine at a time. After one warm-up
 // Forward+Backward, further calls allocate nothing.
@@ -42,8 +42,7 @@ type Estimator struct {
 	// Backward scratch.
 	soft  []float32   // [maxRows·cols] p_τ, y = softmax((θ+G)/τ) or p̂, by method
 	soft2 []float32   // [maxRows·cols] reinmax-cv: softmax(log s + A)
-	pk    []float32   // [maxRows·K·cols] the E given to BackwardWithNoise (allocated by its first call)
-	kbuf  [][]float32 // per row block: K·cols floats, one row's noise, then its conditional samples
+	pk    []float32   // [maxRows·K·cols] Exp(1) noise, then perturbed logits, then their softmaxes
 	scr   [][]float32 // per row block: 4·cols floats of row scratch
 	// Per row block: a one-thread workspace for the per-row SoftmaxRows
 	// calls of the repeat methods (its own scratch, so no pool and no
@@ -79,15 +78,12 @@ const backwardStreamTag = 1 << 63
 // log-space sums stay finite in float32.
 const maxLogit = 1e30
 
-// maxElements bounds maxRows·K·cols, the size of the noise E that
-// BackwardWithNoise takes.
+// maxElements bounds maxRows·K·cols, the size of the repeat matrix.
 const maxElements = 1 << 30
 
 // New validates cfg.WithDefaults() and allocates an estimator for up to
-// maxRows rows (>= 1) of cols categories (>= 2). gr, reinmax-rao,
-// reinmax-rao-d and reinmax-cv keep K·cols float32 per block of
-// kernels.RowBlock rows (BackwardWithNoise adds maxRows·K·cols on its first
-// call, for the E it is given).
+// maxRows rows (>= 1) of cols categories (>= 2). The repeat matrix of gr,
+// reinmax-rao, reinmax-rao-d and reinmax-cv takes maxRows·K·cols float32.
 // Errors wrap kernels.ErrShape for bad sizes and Validate's errors for cfg.
 func New(cfg Config, maxRows, cols int) (*Estimator, error) {
 	cfg = cfg.WithDefaults()
@@ -130,6 +126,9 @@ func New(cfg Config, maxRows, cols int) (*Estimator, error) {
 	if m == mReinMaxCV {
 		e.soft2 = make([]float32, n)
 	}
+	if m.repeats() {
+		e.pk = make([]float32, n*k)
+	}
 	if m == mReinforce {
 		e.rowLoss = make([]float32, maxRows)
 	}
@@ -144,10 +143,8 @@ func New(cfg Config, maxRows, cols int) (*Estimator, error) {
 	}
 	if m.repeats() {
 		e.blockWS = make([]*kernels.Workspace, nb)
-		e.kbuf = make([][]float32, nb)
 		for b := range nb {
 			e.blockWS[b] = kernels.NewWorkspace(1)
-			e.kbuf[b] = make([]float32, k*cols)
 		}
 	}
 	e.errs = make([]error, nb)
