@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"os"
 	"os/exec"
@@ -10,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/discretegrad/reinmax/vae"
 	"github.com/stretchr/testify/require"
 )
 
@@ -65,5 +67,51 @@ func TestInterruptWritesCheckpoint(t *testing.T) {
 	require.Len(t, got, 3)
 	for i := range want {
 		sameLosses(t, want[i], got[i])
+	}
+}
+
+// TestSecondSignalExitsAtOnce sends two SIGINTs in quick succession during
+// a slow step: the second makes the process exit at once with status 130,
+// and whatever it leaves behind is whole (a checkpoint, if any, loads; every
+// metrics line is complete JSON).
+func TestSecondSignalExitsAtOnce(t *testing.T) {
+	data := synthMNIST(t, 1000, 20)
+	out := t.TempDir()
+	// 64×8 reinmax-rao on batches of 500: a step takes far longer than the
+	// gap between the two signals.
+	args := "train -data " + data + " -method reinmax-rao -C 64 -L 8 -batch 500 -epochs 50 -seed 3 -threads 1 -out " + out
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), "REINMAX_TEST_MAIN="+args)
+	var stderr syncBuffer
+	cmd.Stderr = &stderr
+	require.NoError(t, cmd.Start())
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		if _, err := os.Stat(filepath.Join(out, "config.json")); err == nil {
+			break
+		}
+		require.True(t, time.Now().Before(deadline), "training never started: %s", stderr.String())
+		time.Sleep(20 * time.Millisecond)
+	}
+	time.Sleep(300 * time.Millisecond)
+	require.NoError(t, cmd.Process.Signal(syscall.SIGINT))
+	time.Sleep(5 * time.Millisecond)
+	require.NoError(t, cmd.Process.Signal(syscall.SIGINT))
+	err := cmd.Wait()
+	var exit *exec.ExitError
+	require.True(t, errors.As(err, &exit), "want a non-zero exit, got %v; stderr: %s", err, stderr.String())
+	require.Equal(t, 130, exit.ExitCode(), stderr.String())
+	require.Contains(t, stderr.String(), "second signal: exiting now")
+
+	if _, err := os.Stat(filepath.Join(out, checkpointFile)); err == nil {
+		_, err := vae.CheckpointConfig(filepath.Join(out, checkpointFile))
+		require.NoError(t, err, "a checkpoint left behind must load")
+	}
+	if raw, err := os.ReadFile(filepath.Join(out, metricsFile)); err == nil {
+		for _, line := range strings.Split(strings.TrimSpace(string(raw)), "\n") {
+			if line != "" {
+				require.True(t, json.Valid([]byte(line)), "torn metrics line %q", line)
+			}
+		}
 	}
 }
