@@ -54,20 +54,29 @@ func (m *Moments) Add(g []float32) error {
 	if len(g) != len(m.sum) {
 		return fmt.Errorf("diag.Moments.Add: len(g)=%d, need %d: %w", len(g), len(m.sum), kernels.ErrShape)
 	}
-	// Check first so that a bad draw leaves the sums untouched.
+	if i := accumulate(m.sum, m.sq, g); i >= 0 {
+		return fmt.Errorf("diag.Moments.Add: g[%d]=%v: %w", i, g[i], kernels.ErrNonFinite)
+	}
+	m.n++
+	return nil
+}
+
+// accumulate adds g and its squares to sum and sq (len(g) each) in
+// float64. It checks first, so that a draw with a NaN or ±Inf leaves the
+// sums untouched; it then returns the index of that entry, else -1.
+func accumulate(sum, sq []float64, g []float32) int {
 	for i, v := range g {
 		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
-			return fmt.Errorf("diag.Moments.Add: g[%d]=%v: %w", i, v, kernels.ErrNonFinite)
+			return i
 		}
 	}
-	sum, sq := m.sum[:len(g)], m.sq[:len(g)]
+	sum, sq = sum[:len(g)], sq[:len(g)]
 	for i, v := range g {
 		x := float64(v)
 		sum[i] += x
 		sq[i] += x * x
 	}
-	m.n++
-	return nil
+	return -1
 }
 
 // Mean writes the average of the draws into dst (len Len()). Errors: a
@@ -228,16 +237,8 @@ func (w *chunkSums) draw(s Sampler, seed, first uint64, count int) error {
 		if _, err := s.Sample(seed, stream, w.scratch); err != nil {
 			return fmt.Errorf("seed %d stream %d: %w", seed, stream, err)
 		}
-		for i, v := range w.scratch {
-			if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
-				return fmt.Errorf("seed %d stream %d: g[%d]=%v: %w", seed, stream, i, v, kernels.ErrNonFinite)
-			}
-		}
-		sum, sq := w.sum[:len(w.scratch)], w.sq[:len(w.scratch)]
-		for i, v := range w.scratch {
-			x := float64(v)
-			sum[i] += x
-			sq[i] += x * x
+		if i := accumulate(w.sum, w.sq, w.scratch); i >= 0 {
+			return fmt.Errorf("seed %d stream %d: g[%d]=%v: %w", seed, stream, i, w.scratch[i], kernels.ErrNonFinite)
 		}
 		w.n++
 	}
