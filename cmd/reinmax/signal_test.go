@@ -31,29 +31,11 @@ func TestInterruptWritesCheckpoint(t *testing.T) {
 	data := synthMNIST(t, 2000, 20)
 	out := t.TempDir()
 	args := "train -data " + data + " -method reinmax-rao -K 20 -batch 10 -epochs 3 -seed 9 -threads 1 -out " + out
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), "REINMAX_TEST_MAIN="+args)
-	var stderr syncBuffer
-	cmd.Stderr = &stderr
-	require.NoError(t, cmd.Start())
-	// Wait until training is under way (config.json is written just before
-	// the first step), then interrupt.
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		if _, err := os.Stat(filepath.Join(out, "config.json")); err == nil {
-			break
-		}
-		require.True(t, time.Now().Before(deadline), "training never started: %s", stderr.String())
-		time.Sleep(20 * time.Millisecond)
-	}
+	c := startChild(t, args, filepath.Join(out, "config.json"))
 	time.Sleep(50 * time.Millisecond)
-	require.NoError(t, cmd.Process.Signal(syscall.SIGINT))
-	err := cmd.Wait()
-	var exit *exec.ExitError
-	require.True(t, errors.As(err, &exit), "want a non-zero exit, got %v; stderr: %s", err, stderr.String())
-	require.Equal(t, 130, exit.ExitCode(), stderr.String())
-	require.Contains(t, stderr.String(), "checkpoint")
-	_, err = os.Stat(filepath.Join(out, checkpointFile))
+	stderr := c.interrupt(t, 1)
+	require.Contains(t, stderr, "checkpoint")
+	_, err := os.Stat(filepath.Join(out, checkpointFile))
 	require.NoError(t, err)
 	_, err = os.Stat(filepath.Join(out, summaryFile))
 	require.True(t, os.IsNotExist(err), "an interrupted run has no summary")
@@ -80,28 +62,9 @@ func TestSecondSignalExitsAtOnce(t *testing.T) {
 	// 64×8 reinmax-rao on batches of 500: a step takes far longer than the
 	// gap between the two signals.
 	args := "train -data " + data + " -method reinmax-rao -C 64 -L 8 -batch 500 -epochs 50 -seed 3 -threads 1 -out " + out
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), "REINMAX_TEST_MAIN="+args)
-	var stderr syncBuffer
-	cmd.Stderr = &stderr
-	require.NoError(t, cmd.Start())
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		if _, err := os.Stat(filepath.Join(out, "config.json")); err == nil {
-			break
-		}
-		require.True(t, time.Now().Before(deadline), "training never started: %s", stderr.String())
-		time.Sleep(20 * time.Millisecond)
-	}
+	c := startChild(t, args, filepath.Join(out, "config.json"))
 	time.Sleep(300 * time.Millisecond)
-	require.NoError(t, cmd.Process.Signal(syscall.SIGINT))
-	time.Sleep(5 * time.Millisecond)
-	require.NoError(t, cmd.Process.Signal(syscall.SIGINT))
-	err := cmd.Wait()
-	var exit *exec.ExitError
-	require.True(t, errors.As(err, &exit), "want a non-zero exit, got %v; stderr: %s", err, stderr.String())
-	require.Equal(t, 130, exit.ExitCode(), stderr.String())
-	require.Contains(t, stderr.String(), "second signal: exiting now")
+	require.Contains(t, c.interrupt(t, 2), "second signal: exiting now")
 
 	if _, err := os.Stat(filepath.Join(out, checkpointFile)); err == nil {
 		_, err := vae.CheckpointConfig(filepath.Join(out, checkpointFile))
@@ -114,4 +77,46 @@ func TestSecondSignalExitsAtOnce(t *testing.T) {
 			}
 		}
 	}
+}
+
+// childRun is a reinmax command running in a child process (this test
+// binary, see TestMain), so that it can receive real signals.
+type childRun struct {
+	cmd    *exec.Cmd
+	stderr syncBuffer
+}
+
+// startChild starts "reinmax args" and waits until the file ready exists
+// (a run's config.json is written just before its first step).
+func startChild(t *testing.T, args, ready string) *childRun {
+	t.Helper()
+	c := &childRun{cmd: exec.Command(os.Args[0], "-test.run=^$")}
+	c.cmd.Env = append(os.Environ(), "REINMAX_TEST_MAIN="+args)
+	c.cmd.Stderr = &c.stderr
+	require.NoError(t, c.cmd.Start())
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		if _, err := os.Stat(ready); err == nil {
+			return c
+		}
+		require.True(t, time.Now().Before(deadline), "the run never started: %s", c.stderr.String())
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// interrupt sends the child n SIGINTs, 5 ms apart, requires exit status
+// 130 and returns what the child wrote to stderr.
+func (c *childRun) interrupt(t *testing.T, n int) string {
+	t.Helper()
+	for i := range n {
+		if i > 0 {
+			time.Sleep(5 * time.Millisecond)
+		}
+		require.NoError(t, c.cmd.Process.Signal(syscall.SIGINT))
+	}
+	err := c.cmd.Wait()
+	var exit *exec.ExitError
+	require.True(t, errors.As(err, &exit), "want a non-zero exit, got %v; stderr: %s", err, c.stderr.String())
+	require.Equal(t, 130, exit.ExitCode(), c.stderr.String())
+	return c.stderr.String()
 }

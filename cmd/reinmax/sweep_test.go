@@ -3,14 +3,11 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -257,31 +254,15 @@ func TestSweepInterrupt(t *testing.T) {
 	data := synthMNIST(t, 2000, 20)
 	out := t.TempDir()
 	args := "sweep -data " + data + " -methods reinmax-rao -K 20 -seeds 0-1 -batch 10 -epochs 2 -parallel 1 -out " + out
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), "REINMAX_TEST_MAIN="+args)
-	var stderr syncBuffer
-	cmd.Stderr = &stderr
-	require.NoError(t, cmd.Start())
 	names := sweepList(t, strings.Fields(args)[1:]...)
 	require.Equal(t, map[int]string{0: "reinmax-rao-8x4-lr0.0005-tau1-adam-K20-batch10-seed0",
 		1: "reinmax-rao-8x4-lr0.0005-tau1-adam-K20-batch10-seed1"}, names)
 	first, second := filepath.Join(out, names[0]), filepath.Join(out, names[1])
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		if _, err := os.Stat(filepath.Join(first, "config.json")); err == nil {
-			break
-		}
-		require.True(t, time.Now().Before(deadline), "the sweep never started: %s", stderr.String())
-		time.Sleep(20 * time.Millisecond)
-	}
+	c := startChild(t, args, filepath.Join(first, "config.json"))
 	time.Sleep(50 * time.Millisecond)
-	require.NoError(t, cmd.Process.Signal(syscall.SIGINT))
-	err := cmd.Wait()
-	var exit *exec.ExitError
-	require.True(t, errors.As(err, &exit), "want a non-zero exit, got %v; stderr: %s", err, stderr.String())
-	require.Equal(t, 130, exit.ExitCode(), stderr.String())
-	_, err = os.Stat(filepath.Join(first, checkpointFile))
-	require.NoError(t, err, stderr.String())
+	stderr := c.interrupt(t, 1)
+	_, err := os.Stat(filepath.Join(first, checkpointFile))
+	require.NoError(t, err, stderr)
 	_, err = os.Stat(filepath.Join(first, summaryFile))
 	require.True(t, os.IsNotExist(err), "the interrupted run has no summary")
 	_, err = os.Stat(second)
