@@ -3,7 +3,6 @@ package estimators
 import (
 	"fmt"
 	"math"
-	"math/rand/v2"
 
 	"github.com/discretegrad/reinmax/kernels"
 )
@@ -12,9 +11,10 @@ import (
 // means 0) into grad = ∂Loss/∂logits (len rows·cols) for the sample of the
 // last Forward, by the method's formula (spec §3). Fresh backward noise (the
 // E of the conditional Gumbel sampler: gr, reinmax-rao, reinmax-rao-d,
-// reinmax-cv) for row block b comes from kernels.SeedStream(seed, stream,
-// b|1<<63), drawn row by row as K·cols Exp(1) values in [K][cols] order, so
-// it is distinct from the forward's streams and independent of ws.Threads().
+// reinmax-cv) for row block b comes from a kernels.Xoshiro8 seeded with
+// (seed, stream, b|1<<63), drawn row by row, one Exponentials call of
+// K·cols values in [K][cols] order per row, so it is independent of the
+// forward's streams and of ws.Threads().
 // g is ignored by reinforce and exact. grad may be the same slice as g or gp;
 // other overlaps are not allowed.
 //
@@ -225,7 +225,7 @@ func (e *Estimator) gappedBlock(b int) {
 
 // perturbRow builds row r's K conditional-Gumbel samples in pk (spec §2)
 // and writes into avg their average Jacobian-vector product with g, avgJ
-// (for reinmax-rao-d, of ½(π + p_k)): Exp(1) noise (drawn from rng unless
+// (for reinmax-rao-d, of ½(π + p_k)): Exp(1) noise (drawn from noise unless
 // given), the conditional-Gumbel logits of φ = θ (gr, reinmax-rao-d) or
 // φ = log s, s = (π + D)/2 (reinmax-rao, reinmax-cv; log 0 = -Inf where π
 // underflows acts as a masked category), their softmax at τ (τ2 for
@@ -235,11 +235,11 @@ func (e *Estimator) gappedBlock(b int) {
 // the stored probabilities. reinmax-cv also writes soft2 = softmax(log s +
 // A), A = y (softmax mode) or G. ls and w are cols of scratch each, ws the
 // row block's one-thread workspace.
-func (e *Estimator) perturbRow(r int, rng *rand.Rand, ws *kernels.Workspace, ls, w, g, avg []float32) error {
+func (e *Estimator) perturbRow(r int, noise *kernels.Xoshiro8, ws *kernels.Workspace, ls, w, g, avg []float32) error {
 	c, K := e.cols, e.k
 	buf := e.pk[r*K*c : (r+1)*K*c]
 	if !e.noiseGiven {
-		kernels.Exponentials(rng, buf)
+		noise.Exponentials(buf)
 	}
 	tau := e.tau
 	if e.m == mReinMaxCV {
@@ -302,7 +302,7 @@ func (e *Estimator) gradBlock(b int) {
 	o, t, q, avg := scr[:c], scr[c:2*c], scr[2*c:3*c], scr[3*c:4*c]
 	perturb := e.m.repeats() && !(e.m == mReinMaxCV && e.eta == 0) // R − 0·GS + 0·GR = R
 	if perturb && !e.noiseGiven {
-		kernels.SeedStream(e.pcgs[b], e.seed, e.stream, uint64(b)|backwardStreamTag)
+		e.noise[b].Seed(e.seed, e.stream, uint64(b)|backwardStreamTag)
 	}
 	for r := lo; r < hi; r++ {
 		g := e.zero
@@ -322,7 +322,7 @@ func (e *Estimator) gradBlock(b int) {
 			}
 		}
 		if perturb {
-			if err := e.perturbRow(r, e.rngs[b], e.blockWS[b], o, t, g, avg); err != nil {
+			if err := e.perturbRow(r, &e.noise[b], e.blockWS[b], o, t, g, avg); err != nil {
 				e.errs[b] = fmt.Errorf("%s: %w", e.cfg.Method, err)
 				return
 			}

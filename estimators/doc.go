@@ -49,8 +49,10 @@
 // gets probability 0), so gradients stay finite for logits of ±1e4.
 //
 // Randomness and threads. Forward draws the noise of row block b
-// (kernels.RowBlock rows) from kernels.SeedStream(seed, stream, b) and
-// Backward from kernels.SeedStream(seed, stream, b|1<<63); work is split
+// (kernels.RowBlock rows) from kernels.SeedStream(seed, stream, b), and
+// Backward from a kernels.Xoshiro8 (eight vectorised xoshiro128++ lanes,
+// for the K·cols draws per row of the repeat methods) seeded with (seed,
+// stream, b|1<<63); work is split
 // over the same fixed blocks, so results are bitwise identical for any
 // kernels.Workspace thread count. The K-repeat estimators work one batch
 // row at a time, so that its K·cols values stay in cache: they draw the

@@ -57,9 +57,10 @@ type Estimator struct {
 	rowLossOK bool
 	code      exactState
 
-	pcgs []*rand.PCG
-	rngs []*rand.Rand
-	errs []error // per parallel piece
+	pcgs  []*rand.PCG
+	rngs  []*rand.Rand
+	noise []kernels.Xoshiro8 // per row block: the repeat methods' backward noise
+	errs  []error            // per parallel piece
 
 	task blockTask
 
@@ -70,8 +71,9 @@ type Estimator struct {
 }
 
 // backwardStreamTag marks the backward's noise streams: backward block b
-// draws from kernels.SeedStream(seed, stream, b|backwardStreamTag), the
-// forward from kernels.SeedStream(seed, stream, b), so they never coincide.
+// draws from a kernels.Xoshiro8 seeded with (seed, stream,
+// b|backwardStreamTag), the forward from kernels.SeedStream(seed, stream,
+// b), so the two hashes never coincide.
 const backwardStreamTag = 1 << 63
 
 // maxLogit bounds |θ|: larger finite logits are rejected, so θ + G, θ/τ and
@@ -142,6 +144,7 @@ func New(cfg Config, maxRows, cols int) (*Estimator, error) {
 		e.rngs[b] = rand.New(e.pcgs[b])
 	}
 	if m.repeats() {
+		e.noise = make([]kernels.Xoshiro8, nb)
 		e.blockWS = make([]*kernels.Workspace, nb)
 		for b := range nb {
 			e.blockWS[b] = kernels.NewWorkspace(1)

@@ -49,6 +49,12 @@ type impl struct {
 	// len(dst)%w == 0.
 	negLog func(dst []float32, n int)
 
+	// xoshiro (optional, nil: the Go twin xoshiro8Generic; xoshiro.go):
+	// len(dst)/8 steps of the eight xoshiro128++ lanes of s, writing
+	// output>>8 of lane l at step t into dst[8t+l] as float32 bits.
+	// len(dst)%8 == 0.
+	xoshiro func(s *[32]uint32, dst []float32)
+
 	// negLogF (optional, nil: the Go twin negLogFloatsGeneric; neglog.go):
 	// x[i] = negLogf32(x[i]) from the start, up to the first vector with a
 	// value outside [2^-126, MaxFloat32] (NaN included), which stays

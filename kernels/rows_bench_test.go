@@ -103,7 +103,8 @@ func BenchmarkSampleRows(b *testing.B) {
 
 // BenchmarkExponentials measures bulk Exp(1) and Gumbel draws per path
 // (320k draws: 400 rows × 8 categories × 100 repeats), in ns per draw,
-// against math/rand/v2's ExpFloat64.
+// from a PCG stream (the package functions) and from Xoshiro8, against
+// math/rand/v2's ExpFloat64.
 func BenchmarkExponentials(b *testing.B) {
 	const n = 400 * 8 * 100
 	dst := make([]float32, n)
@@ -115,12 +116,22 @@ func BenchmarkExponentials(b *testing.B) {
 			name string
 			reps int
 		}{{"exp", 1}, {"gumbel", 2}} {
-			b.Run(im.name+"/"+k.name, func(b *testing.B) {
+			b.Run(im.name+"/pcg/"+k.name, func(b *testing.B) {
 				r := rand.New(rand.NewPCG(7, 8))
 				b.SetBytes(4 * n)
 				b.ReportAllocs()
 				for b.Loop() {
 					randomNegLog(im, r, dst, k.reps)
+				}
+				perDraw(b)
+			})
+			b.Run(im.name+"/xoshiro8/"+k.name, func(b *testing.B) {
+				var x Xoshiro8
+				x.Seed(7, 8, 9)
+				b.SetBytes(4 * n)
+				b.ReportAllocs()
+				for b.Loop() {
+					x.negLog(im, dst, k.reps)
 				}
 				perDraw(b)
 			})
