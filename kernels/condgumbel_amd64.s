@@ -22,9 +22,14 @@
 // func cgAvgJAVX2(avg, e, w, g []float32, i, K int, z float32, tail *[8]int32)
 //
 // Registers: DI avg, SI the current row of e, DX w, R8 g, CX C, R9 i,
-// R10 rows left, R11 full vectors per row, R12 C%8, AX byte offset,
-// BX vectors left; Y15 1e-20, Y14 1, Y13 tail mask, X12 z, Y11 e_ki/z,
-// Y9/Y10 lane sums of r and r·g, Y7 1/s, Y8 p·g.
+// R10 rows left, R11 full vectors per row, R12 C%8, R13 bytes per row,
+// AX byte offset, BX vectors left; Y15 1e-20, Y14 1, Y13 tail mask, Y11
+// e_ki/z, Y9/Y10 lane sums of r and r·g, Y7 1/s, Y8 p·g.
+//
+// Each sample is a chain of dependent steps (two divisions, two lane
+// reductions), so rows go in pairs: R14 the second row of a pair, with Y12
+// its e_ki/z, Y5/Y6 its lane sums, Y3 its 1/s and Y4 its p·g. The pair's
+// contributions are added to avg in row order, as the twin adds them.
 TEXT ·cgAvgJAVX2(SB), NOSPLIT, $0-128
 	MOVQ avg_base+0(FP), DI
 	MOVQ avg_len+8(FP), CX
@@ -33,7 +38,6 @@ TEXT ·cgAvgJAVX2(SB), NOSPLIT, $0-128
 	MOVQ g_base+72(FP), R8
 	MOVQ i+96(FP), R9
 	MOVQ K+104(FP), R10
-	MOVSS z+112(FP), X12
 	MOVQ tail+120(FP), AX
 	VMOVDQU (AX), Y13
 	VBROADCASTSS K_CGEPS, Y15
@@ -42,6 +46,8 @@ TEXT ·cgAvgJAVX2(SB), NOSPLIT, $0-128
 	SHRQ $3, R11
 	MOVQ CX, R12
 	ANDQ $7, R12
+	MOVQ CX, R13
+	SHLQ $2, R13
 
 	// avg = 0
 	VXORPS Y0, Y0, Y0
@@ -61,10 +67,147 @@ cg_zero_tail:
 	JZ         cg_row
 	VMASKMOVPS Y0, Y13, (DI)(AX*1)
 
+cg_pair:
+	CMPQ R10, $2
+	JLT  cg_single
+	LEAQ (SI)(R13*1), R14
+
+	// ei = e[k][i] / z for both rows
+	VMOVSS       (SI)(R9*4), X0
+	VDIVSS       z+112(FP), X0, X0
+	VBROADCASTSS X0, Y11
+	VMOVSS       (R14)(R9*4), X0
+	VDIVSS       z+112(FP), X0, X0
+	VBROADCASTSS X0, Y12
+	VXORPS       Y9, Y9, Y9
+	VXORPS       Y10, Y10, Y10
+	VXORPS       Y5, Y5, Y5
+	VXORPS       Y6, Y6, Y6
+
+	// Pass 1 of both rows, as below.
+	XORQ  AX, AX
+	MOVQ  R11, BX
+	TESTQ BX, BX
+	JZ    cp_p1_tail
+
+cp_p1:
+	VMOVUPS (DX)(AX*1), Y2
+	VMULPS  (SI)(AX*1), Y2, Y0
+	VADDPS  Y11, Y0, Y0
+	VADDPS  Y15, Y0, Y0
+	VDIVPS  Y0, Y14, Y0
+	VMOVUPS Y0, (SI)(AX*1)
+	VADDPS  Y0, Y9, Y9
+	VMULPS  (R8)(AX*1), Y0, Y1
+	VADDPS  Y1, Y10, Y10
+	VMULPS  (R14)(AX*1), Y2, Y2
+	VADDPS  Y12, Y2, Y2
+	VADDPS  Y15, Y2, Y2
+	VDIVPS  Y2, Y14, Y2
+	VMOVUPS Y2, (R14)(AX*1)
+	VADDPS  Y2, Y5, Y5
+	VMULPS  (R8)(AX*1), Y2, Y1
+	VADDPS  Y1, Y6, Y6
+	ADDQ    $32, AX
+	DECQ    BX
+	JNZ     cp_p1
+
+cp_p1_tail:
+	TESTQ      R12, R12
+	JZ         cp_sums
+	VMASKMOVPS (DX)(AX*1), Y13, Y2
+	VMASKMOVPS (R8)(AX*1), Y13, Y1
+	VMASKMOVPS (SI)(AX*1), Y13, Y0
+	VMULPS     Y2, Y0, Y0
+	VADDPS     Y11, Y0, Y0
+	VADDPS     Y15, Y0, Y0
+	VDIVPS     Y0, Y14, Y0
+	VANDPS     Y13, Y0, Y0
+	VMASKMOVPS Y0, Y13, (SI)(AX*1)
+	VADDPS     Y0, Y9, Y9
+	VMULPS     Y1, Y0, Y0
+	VADDPS     Y0, Y10, Y10
+	VMASKMOVPS (R14)(AX*1), Y13, Y0
+	VMULPS     Y2, Y0, Y0
+	VADDPS     Y12, Y0, Y0
+	VADDPS     Y15, Y0, Y0
+	VDIVPS     Y0, Y14, Y0
+	VANDPS     Y13, Y0, Y0
+	VMASKMOVPS Y0, Y13, (R14)(AX*1)
+	VADDPS     Y0, Y5, Y5
+	VMULPS     Y1, Y0, Y0
+	VADDPS     Y0, Y6, Y6
+
+cp_sums:
+	HSUM(Y9, X9, X1, X2)
+	HSUM(Y10, X10, X1, X2)
+	HSUM(Y5, X5, X1, X2)
+	HSUM(Y6, X6, X1, X2)
+	VMOVSS       K_ONE, X0
+	VDIVSS       X9, X0, X7    // 1/s of the first row
+	VMULSS       X7, X10, X8   // its d
+	VDIVSS       X5, X0, X3    // 1/s of the second
+	VMULSS       X3, X6, X4    // its d
+	VBROADCASTSS X7, Y7
+	VBROADCASTSS X8, Y8
+	VBROADCASTSS X3, Y3
+	VBROADCASTSS X4, Y4
+
+	// Pass 2: avg = (avg + (pA*g - pA*dA)) + (pB*g - pB*dB).
+	XORQ  AX, AX
+	MOVQ  R11, BX
+	TESTQ BX, BX
+	JZ    cp_p2_tail
+
+cp_p2:
+	VMOVUPS (R8)(AX*1), Y2
+	VMULPS  (SI)(AX*1), Y7, Y0
+	VMULPS  Y2, Y0, Y1
+	VMULPS  Y8, Y0, Y0
+	VSUBPS  Y0, Y1, Y1
+	VADDPS  (DI)(AX*1), Y1, Y1
+	VMULPS  (R14)(AX*1), Y3, Y0
+	VMULPS  Y2, Y0, Y2
+	VMULPS  Y4, Y0, Y0
+	VSUBPS  Y0, Y2, Y2
+	VADDPS  Y2, Y1, Y1
+	VMOVUPS Y1, (DI)(AX*1)
+	ADDQ    $32, AX
+	DECQ    BX
+	JNZ     cp_p2
+
+cp_p2_tail:
+	TESTQ      R12, R12
+	JZ         cp_next
+	VMASKMOVPS (R8)(AX*1), Y13, Y2
+	VMASKMOVPS (SI)(AX*1), Y13, Y0
+	VMULPS     Y0, Y7, Y0
+	VMULPS     Y2, Y0, Y1
+	VMULPS     Y8, Y0, Y0
+	VSUBPS     Y0, Y1, Y1
+	VMASKMOVPS (DI)(AX*1), Y13, Y0
+	VADDPS     Y0, Y1, Y1
+	VMASKMOVPS (R14)(AX*1), Y13, Y0
+	VMULPS     Y0, Y3, Y0
+	VMULPS     Y2, Y0, Y2
+	VMULPS     Y4, Y0, Y0
+	VSUBPS     Y0, Y2, Y2
+	VADDPS     Y2, Y1, Y1
+	VMASKMOVPS Y1, Y13, (DI)(AX*1)
+
+cp_next:
+	LEAQ (R14)(R13*1), SI
+	SUBQ $2, R10
+	JMP  cg_pair
+
+cg_single:
+	TESTQ R10, R10
+	JZ    cg_done
+
 cg_row:
 	// ei = e[k][i] / z
 	VMOVSS       (SI)(R9*4), X0
-	VDIVSS       X12, X0, X0
+	VDIVSS       z+112(FP), X0, X0
 	VBROADCASTSS X0, Y11
 	VXORPS       Y9, Y9, Y9
 	VXORPS       Y10, Y10, Y10
@@ -150,6 +293,7 @@ cg_next:
 	DECQ R10
 	JNZ  cg_row
 
+cg_done:
 	VZEROUPPER
 	RET
 
