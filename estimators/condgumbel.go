@@ -47,17 +47,7 @@ func condGumbelRow(buf, phi []float32, i, K int, w []float32, probs bool, g, acc
 		w[j] = 1 / e // +Inf where e = 0
 	}
 	if !probs {
-		// The a_j first, then one vectorised -log over all K rows.
-		for k := range K {
-			row := buf[k*C : (k+1)*C : (k+1)*C]
-			ei := row[i] / z
-			for j, v := range row {
-				row[j] = v*w[j] + ei + cgEps
-			}
-			row[i] = ei + cgEps
-		}
-		kernels.NegLog(buf[:K*C])
-		return nil
+		return kernels.CondGumbelLogits(buf[:K*C], w, i, K, z)
 	}
 	if acc != nil {
 		return kernels.CondGumbelAvgJ(acc, buf, w, g, i, K, z)

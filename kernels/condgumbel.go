@@ -107,3 +107,57 @@ func cgAvgJGeneric(avg, e, w, g []float32, i, K int, z float32) {
 func lanes8(v *[8]float32) float32 {
 	return float32(float32(v[0]+v[4])+float32(v[2]+v[6])) + float32(float32(v[1]+v[5])+float32(v[3]+v[7]))
 }
+
+// CondGumbelLogits builds the K conditional Gumbel samples of φ given
+// argmax = i for temperatures other than 1 (spec §2, CG), in place: each
+// e_kj (the K rows of C = len(w) Exp(1) draws, finite and > 0) becomes
+//
+//	−log a_kj,  a_kj = e_kj·w_j + e_ki/z + 1e-20 (j ≠ i),  a_ki = e_ki/z + 1e-20,
+//
+// the sample shifted by −max φ, with w_j = exp(φ_max − φ_j) (+Inf for a
+// masked category, whose logit becomes −Inf) and z = Σ_j exp(φ_j − φ_max);
+// w_i is ignored. Every operation is rounded on its own (no fused
+// multiply-add) and the logarithm is NegLog's, so every implementation
+// gives the same bits. Allocates nothing.
+//
+// Errors (kernels.ErrShape, before any work): C < 1, K < 1, i outside
+// [0, C), or len(e) < K·C.
+func CondGumbelLogits(e, w []float32, i, K int, z float32) error {
+	return condGumbelLogits(current(), e, w, i, K, z)
+}
+
+func condGumbelLogits(im *impl, e, w []float32, i, K int, z float32) error {
+	C := len(w)
+	switch {
+	case C < 1 || K < 1:
+		return fmt.Errorf("kernels.CondGumbelLogits: C=len(w)=%d K=%d, need both >= 1: %w", C, K, ErrShape)
+	case i < 0 || i >= C:
+		return fmt.Errorf("kernels.CondGumbelLogits: i=%d outside [0, %d): %w", i, C, ErrShape)
+	case len(e) < K*C:
+		return fmt.Errorf("kernels.CondGumbelLogits: len(e)=%d, need K*C=%d: %w", len(e), K*C, ErrShape)
+	}
+	wi := w[i]
+	w[i] = 0 // a_ki = e_ki·0 + e_ki/z + 1e-20, as in condGumbelAvgJ
+	if im.cgLogits != nil && C >= cgMinVectorCols {
+		im.cgLogits(e[:K*C], w, i, K, z, &cgTailMasks[C%8])
+	} else {
+		cgLogitsGeneric(e[:K*C], w, i, K, z)
+	}
+	w[i] = wi
+	negLogFloats(im, e[:K*C])
+	return nil
+}
+
+// cgLogitsGeneric is the Go twin of the cgLogits kernels: a_kj written
+// over e_kj, with w_i = 0 set by the caller. The conversions keep the
+// compiler from fusing the multiply and the add.
+func cgLogitsGeneric(e, w []float32, i, K int, z float32) {
+	C := len(w)
+	for k := range K {
+		row := e[k*C : (k+1)*C : (k+1)*C]
+		ei := row[i] / z
+		for j, v := range row {
+			row[j] = float32(float32(v*w[j])+ei) + cgEps
+		}
+	}
+}

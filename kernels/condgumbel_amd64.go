@@ -21,5 +21,14 @@ func cgAvgJAVX2(avg, e, w, g []float32, i, K int, z float32, tail *[8]int32)
 //go:noescape
 func avgJacAVX2(avg, p, g []float32, K int, tail *[8]int32)
 
+// cgLogitsAVX2 computes what cgLogitsGeneric computes, eight categories
+// per vector, the last one of a row masked when C%8 != 0.
+//
+// Preconditions: C = len(w) >= 1, K >= 1, 0 <= i < C, len(e) >= K*C,
+// w[i] == 0, tail = &cgTailMasks[C%8].
+//
+//go:noescape
+func cgLogitsAVX2(e, w []float32, i, K int, z float32, tail *[8]int32)
+
 // cgConsts holds cgEps for condgumbel_amd64.s (broadcast from memory).
 var cgConsts = [1]float32{cgEps}

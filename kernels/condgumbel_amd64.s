@@ -397,3 +397,59 @@ aj_next:
 
 	VZEROUPPER
 	RET
+
+// func cgLogitsAVX2(e, w []float32, i, K int, z float32, tail *[8]int32)
+//
+// Registers: SI the current row of e, DX w, CX C, R9 i, R10 rows left, R11
+// full vectors per row, R12 C%8, AX byte offset, BX vectors left; Y15
+// 1e-20, Y13 tail mask, Y11 e_ki/z. Rows do not depend on each other, so
+// the out-of-order core overlaps one row's division with the next.
+TEXT ·cgLogitsAVX2(SB), NOSPLIT, $0-80
+	MOVQ         e_base+0(FP), SI
+	MOVQ         w_base+24(FP), DX
+	MOVQ         w_len+32(FP), CX
+	MOVQ         i+48(FP), R9
+	MOVQ         K+56(FP), R10
+	MOVQ         tail+72(FP), AX
+	VMOVDQU      (AX), Y13
+	VBROADCASTSS K_CGEPS, Y15
+	MOVQ         CX, R11
+	SHRQ         $3, R11
+	MOVQ         CX, R12
+	ANDQ         $7, R12
+
+cl_row:
+	VMOVSS       (SI)(R9*4), X0
+	VDIVSS       z+64(FP), X0, X0
+	VBROADCASTSS X0, Y11
+	XORQ         AX, AX
+	MOVQ         R11, BX
+	TESTQ        BX, BX
+	JZ           cl_tail
+
+cl_vec:
+	VMOVUPS (SI)(AX*1), Y0
+	VMULPS  (DX)(AX*1), Y0, Y0
+	VADDPS  Y11, Y0, Y0
+	VADDPS  Y15, Y0, Y0
+	VMOVUPS Y0, (SI)(AX*1)
+	ADDQ    $32, AX
+	DECQ    BX
+	JNZ     cl_vec
+
+cl_tail:
+	TESTQ      R12, R12
+	JZ         cl_next
+	VMASKMOVPS (SI)(AX*1), Y13, Y0
+	VMASKMOVPS (DX)(AX*1), Y13, Y1
+	VMULPS     Y1, Y0, Y0
+	VADDPS     Y11, Y0, Y0
+	VADDPS     Y15, Y0, Y0
+	VMASKMOVPS Y0, Y13, (SI)(AX*1)
+
+cl_next:
+	LEAQ (SI)(CX*4), SI
+	DECQ R10
+	JNZ  cl_row
+	VZEROUPPER
+	RET

@@ -205,3 +205,144 @@ func ExampleCondGumbelAvgJ() {
 	// Output:
 	// [0.2473 -0.2473 0.0000] sum 0.0000
 }
+
+// TestCondGumbelLogitsImplsMatchTwin holds every implementation to the Go
+// twin bit for bit for C from 1 to 41 and some larger, with masked
+// categories, guard values past K·C that must not change, and w restored.
+// The kernel itself is also run below cgMinVectorCols.
+func TestCondGumbelLogitsImplsMatchTwin(t *testing.T) {
+	rng := rand.New(rand.NewPCG(61, 62))
+	cs := []int{64, 100, 128}
+	for c := 1; c <= 41; c++ {
+		cs = append(cs, c)
+	}
+	for _, C := range cs {
+		for _, K := range []int{1, 2, 7, 33} {
+			e, w, _, i, z := cgCase(rng, C, K)
+			e = append(e, 7, 8, 9) // guards
+			wCopy := append([]float32(nil), w...)
+			want := append([]float32(nil), e...)
+			require.NoError(t, condGumbelLogits(genericImpl, want, w, i, K, z))
+			require.Equal(t, wCopy, w, "w is restored")
+			require.Equal(t, []float32{7, 8, 9}, want[K*C:])
+			for _, im := range impls {
+				got := append([]float32(nil), e...)
+				require.NoError(t, condGumbelLogits(im, got, w, i, K, z))
+				for j := range want {
+					require.Equal(t, math.Float32bits(want[j]), math.Float32bits(got[j]), "%s C=%d K=%d i=%d: e[%d]", im.name, C, K, i, j)
+				}
+				if im.cgLogits == nil {
+					continue
+				}
+				twin, direct := append([]float32(nil), e...), append([]float32(nil), e...)
+				w[i] = 0
+				cgLogitsGeneric(twin[:K*C], w, i, K, z)
+				im.cgLogits(direct[:K*C], w, i, K, z, &cgTailMasks[C%8])
+				w[i] = wCopy[i]
+				for j := range twin {
+					require.Equal(t, math.Float32bits(twin[j]), math.Float32bits(direct[j]), "%s kernel C=%d K=%d: e[%d]", im.name, C, K, j)
+				}
+			}
+		}
+	}
+}
+
+// TestCondGumbelLogitsValues checks the samples against the formula in
+// float64: within 4 float32 ulp of max(|−log a|, 1) (a logarithm of a
+// float32 sum), −Inf exactly for masked categories, and i an argmax of
+// every sample, as conditioning on argmax = i requires.
+func TestCondGumbelLogitsValues(t *testing.T) {
+	rng := rand.New(rand.NewPCG(63, 64))
+	for _, C := range []int{2, 5, 8, 13, 64} {
+		const K = 50
+		e, w, _, i, z := cgCase(rng, C, K)
+		got := append([]float32(nil), e...)
+		require.NoError(t, CondGumbelLogits(got, w, i, K, z))
+		worst := 0.0
+		for k := range K {
+			row := got[k*C : (k+1)*C]
+			ei := float64(e[k*C+i]) / float64(z)
+			for j, v := range row {
+				require.LessOrEqual(t, v, row[i], "C=%d sample %d: category %d beats the conditioned argmax %d", C, k, j, i)
+				a := ei + 1e-20
+				if j != i {
+					a += float64(e[k*C+j]) * float64(w[j])
+				}
+				want := -math.Log(a)
+				if math.IsInf(float64(w[j]), 1) && j != i {
+					require.True(t, math.IsInf(float64(v), -1), "masked category %d: %v", j, v)
+					continue
+				}
+				err := math.Abs(float64(v)-want) / max(math.Abs(want), 1) / 0x1p-23
+				worst = max(worst, err)
+			}
+		}
+		t.Logf("C=%d: worst error %.2f ulp", C, worst)
+		require.LessOrEqual(t, worst, 4.0, "C=%d", C)
+	}
+}
+
+func TestCondGumbelLogitsErrors(t *testing.T) {
+	f := make([]float32, 8)
+	for _, c := range []struct {
+		e, w []float32
+		i, K int
+	}{
+		{f, nil, 0, 1},
+		{f, f[:4], 0, 0},
+		{f, f[:4], 4, 1},
+		{f, f[:4], -1, 1},
+		{f[:7], f[:4], 0, 2},
+	} {
+		require.ErrorIs(t, CondGumbelLogits(c.e, c.w, c.i, c.K, 1), ErrShape)
+	}
+	e, w, _, i, z := cgCase(rand.New(rand.NewPCG(1, 2)), 10, 20)
+	require.Zero(t, testing.AllocsPerRun(5, func() { _ = CondGumbelLogits(e, w, i, 20, z) }))
+}
+
+// FuzzCondGumbelLogits decodes a problem (any bit patterns in e and w, so
+// NaN and Inf too) and holds every implementation to the twin bit for bit.
+func FuzzCondGumbelLogits(f *testing.F) {
+	f.Add(uint8(5), uint8(3), uint8(2), []byte{0, 0, 0x80, 0x3f, 0, 0, 0, 0x40, 0, 0, 0x80, 0x7f, 1, 2, 3, 4})
+	f.Add(uint8(17), uint8(1), uint8(16), []byte{0x66, 0x66, 0x26, 0x40, 0, 0, 0xc0, 0x7f})
+	f.Fuzz(func(t *testing.T, c, k, i uint8, data []byte) {
+		C, K := int(c%70)+1, int(k%9)+1
+		e := fuzzFloats(data, K*C)
+		w := fuzzFloats(append([]byte{7}, data...), C)
+		want := append([]float32(nil), e...)
+		if err := condGumbelLogits(genericImpl, want, w, int(i)%C, K, 1.5); err != nil {
+			t.Fatal(err)
+		}
+		for _, im := range impls {
+			got := append([]float32(nil), e...)
+			if err := condGumbelLogits(im, got, w, int(i)%C, K, 1.5); err != nil {
+				t.Fatal(err)
+			}
+			for j := range want {
+				if math.Float32bits(want[j]) != math.Float32bits(got[j]) && !(want[j] != want[j] && got[j] != got[j]) {
+					t.Fatalf("%s C=%d K=%d: e[%d] = %v, want %v", im.name, C, K, j, got[j], want[j])
+				}
+			}
+		}
+	})
+}
+
+// ExampleCondGumbelLogits draws K = 2 conditional Gumbel samples of
+// φ = (0, log 2, −Inf) given that category 1 won: category 1 is the
+// largest in each sample and the masked category is −Inf.
+func ExampleCondGumbelLogits() {
+	phi := []float64{0, math.Log(2), math.Inf(-1)}
+	w, z := make([]float32, 3), float32(0)
+	for j, v := range phi {
+		ex := math.Exp(v - math.Log(2)) // φ_j − max φ
+		w[j], z = float32(1/ex), z+float32(ex)
+	}
+	e := []float32{0.3, 1.2, 0.7, 2.0, 0.1, 0.9} // K = 2 rows of Exp(1) draws
+	if err := CondGumbelLogits(e, w, 1, 2, z); err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Printf("%.4f\n", e)
+	// Output:
+	// [-0.3365 0.2231 -Inf -1.4028 2.7081 -Inf]
+}

@@ -11,7 +11,8 @@ var avx2Impl = &impl{
 	mr: gemmAVX2MR, nr: gemmAVX2NR, kc: gemmAVX2KC, gemm: gemmAVX2,
 	softmax: softmaxAVX2, sample: sampleAVX2, negLog: negLogAVX2,
 	softmaxSample: softmaxSampleAVX2, negLogF: negLogFloatsAVX2,
-	cgAvgJ: cgAvgJAVX2, avgJac: avgJacAVX2, xoshiro: xoshiro8AVX2,
+	cgAvgJ: cgAvgJAVX2, avgJac: avgJacAVX2, cgLogits: cgLogitsAVX2,
+	xoshiro: xoshiro8AVX2,
 }
 
 // x/sys/cpu honours GODEBUG=cpu.avx2=off and checks OS support of the YMM state.
