@@ -57,7 +57,7 @@ func condGumbelRow(buf, phi []float32, i, K int, w []float32, probs bool, g, acc
 		ei := row[i] / z
 		var s float32
 		for j, v := range row {
-			r := 1 / (v*w[j] + ei + cgEps)
+			r := 1 / (float32(float32(v*w[j])+ei) + cgEps) // no fused multiply-add (arm64 would fuse)
 			row[j] = r
 			s += r
 		}

@@ -50,17 +50,21 @@
 //
 // Randomness and threads. Forward draws the noise of row block b
 // (kernels.RowBlock rows) from kernels.SeedStream(seed, stream, b), and
-// Backward from a kernels.Xoshiro8 (eight vectorised xoshiro128++ lanes,
-// for the K·cols draws per row of the repeat methods) seeded with (seed,
-// stream, b|1<<63); work is split
-// over the same fixed blocks, so results are bitwise identical for any
-// kernels.Workspace thread count. The K-repeat estimators work one batch
-// row at a time, so that its K·cols values stay in cache: they draw the
-// row's K·cols Exp(1) values, build the K conditional-Gumbel samples, take
-// their softmax with one kernels.SoftmaxRows call over the K rows (the -log
-// by kernels.NegLog) and reduce over K with kernels.AvgJacobian; at τ = 1,
-// gr, reinmax-rao and reinmax-cv do all of it but the draws in
-// kernels.CondGumbelAvgJ, without log or exp.
+// Backward from a kernels.Xoshiro8 (eight vectorised xoshiro128++ lanes, for
+// the K·cols draws per row of the repeat methods) seeded with (seed, stream,
+// b|1<<63); work is split over the same fixed blocks, so results are bitwise
+// identical for any kernels.Workspace thread count. Across architectures
+// only the kernels promise the same bits: Go compiles some of this package's
+// float32 arithmetic into fused multiply-adds on arm64 (not on amd64), so
+// arm64 results can differ from amd64 ones in the last bits. The K-repeat
+// estimators work one batch row at a time, so that its K·cols values stay in
+// cache: they draw the row's K·cols Exp(1) values, build the K
+// conditional-Gumbel samples, take their softmax with one
+// kernels.SoftmaxRows call over the K rows (the logits by
+// kernels.CondGumbelLogits) and
+// reduce over K with kernels.AvgJacobian; at τ = 1, gr, reinmax-rao and
+// reinmax-cv do all of it but the draws in kernels.CondGumbelAvgJ, without
+// log or exp.
 //
 // Testing hooks. BackwardWithNoise runs the same backward with every random
 // quantity given (index, G, E), as the reference's bwd_* functions do; the
