@@ -8,6 +8,7 @@
 
 #define K_ONE ·rowConsts+320(SB)
 #define K_CGEPS ·cgConsts+0(SB)
+#define K_CGEPS8 ·cgEps8+0(SB)
 
 // HSUM reduces the eight lanes of Y (X its low half) into the low float of
 // X, using A and B as scratch.
@@ -23,8 +24,10 @@
 //
 // Registers: DI avg, SI the current row of e, DX w, R8 g, CX C, R9 i,
 // R10 rows left, R11 full vectors per row, R12 C%8, R13 bytes per row,
-// AX byte offset, BX vectors left; Y15 1e-20, Y14 1, Y13 tail mask, Y11
-// e_ki/z, Y9/Y10 lane sums of r and r·g, Y7 1/s, Y8 p·g.
+// AX byte offset, BX vectors left; Y15 the masked last vector of avg (kept
+// in a register to the end, as in avgJacAVX2), Y14 1, Y13 tail mask, Y11
+// e_ki/z, Y9/Y10 lane sums of r and r·g, Y7 1/s, Y8 p·g; 1e-20 is added
+// from memory.
 //
 // Each sample is a chain of dependent steps (two divisions, two lane
 // reductions), so rows go in pairs: R14 the second row of a pair, with Y12
@@ -40,7 +43,6 @@ TEXT ·cgAvgJAVX2(SB), NOSPLIT, $0-128
 	MOVQ K+104(FP), R10
 	MOVQ tail+120(FP), AX
 	VMOVDQU (AX), Y13
-	VBROADCASTSS K_CGEPS, Y15
 	VMOVUPS K_ONE, Y14
 	MOVQ CX, R11
 	SHRQ $3, R11
@@ -63,9 +65,7 @@ cg_zero:
 	JNZ     cg_zero
 
 cg_zero_tail:
-	TESTQ      R12, R12
-	JZ         cg_row
-	VMASKMOVPS Y0, Y13, (DI)(AX*1)
+	VXORPS Y15, Y15, Y15
 
 cg_pair:
 	CMPQ R10, $2
@@ -94,7 +94,7 @@ cp_p1:
 	VMOVUPS (DX)(AX*1), Y2
 	VMULPS  (SI)(AX*1), Y2, Y0
 	VADDPS  Y11, Y0, Y0
-	VADDPS  Y15, Y0, Y0
+	VADDPS  K_CGEPS8, Y0, Y0
 	VDIVPS  Y0, Y14, Y0
 	VMOVUPS Y0, (SI)(AX*1)
 	VADDPS  Y0, Y9, Y9
@@ -102,7 +102,7 @@ cp_p1:
 	VADDPS  Y1, Y10, Y10
 	VMULPS  (R14)(AX*1), Y2, Y2
 	VADDPS  Y12, Y2, Y2
-	VADDPS  Y15, Y2, Y2
+	VADDPS  K_CGEPS8, Y2, Y2
 	VDIVPS  Y2, Y14, Y2
 	VMOVUPS Y2, (R14)(AX*1)
 	VADDPS  Y2, Y5, Y5
@@ -120,7 +120,7 @@ cp_p1_tail:
 	VMASKMOVPS (SI)(AX*1), Y13, Y0
 	VMULPS     Y2, Y0, Y0
 	VADDPS     Y11, Y0, Y0
-	VADDPS     Y15, Y0, Y0
+	VADDPS     K_CGEPS8, Y0, Y0
 	VDIVPS     Y0, Y14, Y0
 	VANDPS     Y13, Y0, Y0
 	VMASKMOVPS Y0, Y13, (SI)(AX*1)
@@ -130,7 +130,7 @@ cp_p1_tail:
 	VMASKMOVPS (R14)(AX*1), Y13, Y0
 	VMULPS     Y2, Y0, Y0
 	VADDPS     Y12, Y0, Y0
-	VADDPS     Y15, Y0, Y0
+	VADDPS     K_CGEPS8, Y0, Y0
 	VDIVPS     Y0, Y14, Y0
 	VANDPS     Y13, Y0, Y0
 	VMASKMOVPS Y0, Y13, (R14)(AX*1)
@@ -185,15 +185,13 @@ cp_p2_tail:
 	VMULPS     Y2, Y0, Y1
 	VMULPS     Y8, Y0, Y0
 	VSUBPS     Y0, Y1, Y1
-	VMASKMOVPS (DI)(AX*1), Y13, Y0
-	VADDPS     Y0, Y1, Y1
+	VADDPS     Y1, Y15, Y15
 	VMASKMOVPS (R14)(AX*1), Y13, Y0
 	VMULPS     Y0, Y3, Y0
 	VMULPS     Y2, Y0, Y2
 	VMULPS     Y4, Y0, Y0
 	VSUBPS     Y0, Y2, Y2
-	VADDPS     Y2, Y1, Y1
-	VMASKMOVPS Y1, Y13, (DI)(AX*1)
+	VADDPS     Y2, Y15, Y15
 
 cp_next:
 	LEAQ (R14)(R13*1), SI
@@ -223,7 +221,7 @@ cg_p1:
 	VMOVUPS (SI)(AX*1), Y0
 	VMULPS  (DX)(AX*1), Y0, Y0
 	VADDPS  Y11, Y0, Y0
-	VADDPS  Y15, Y0, Y0
+	VADDPS  K_CGEPS8, Y0, Y0
 	VDIVPS  Y0, Y14, Y0
 	VMOVUPS Y0, (SI)(AX*1)
 	VADDPS  Y0, Y9, Y9
@@ -240,7 +238,7 @@ cg_p1_tail:
 	VMASKMOVPS (DX)(AX*1), Y13, Y2
 	VMULPS     Y2, Y0, Y0
 	VADDPS     Y11, Y0, Y0
-	VADDPS     Y15, Y0, Y0
+	VADDPS     K_CGEPS8, Y0, Y0
 	VDIVPS     Y0, Y14, Y0
 	VANDPS     Y13, Y0, Y0     // lanes past C: 0
 	VMASKMOVPS Y0, Y13, (SI)(AX*1)
@@ -284,9 +282,7 @@ cg_p2_tail:
 	VMULPS     Y1, Y0, Y1
 	VMULPS     Y8, Y0, Y2
 	VSUBPS     Y2, Y1, Y1
-	VMASKMOVPS (DI)(AX*1), Y13, Y3
-	VADDPS     Y3, Y1, Y1
-	VMASKMOVPS Y1, Y13, (DI)(AX*1)
+	VADDPS     Y1, Y15, Y15
 
 cg_next:
 	LEAQ (SI)(CX*4), SI
@@ -294,6 +290,13 @@ cg_next:
 	JNZ  cg_row
 
 cg_done:
+	TESTQ      R12, R12
+	JZ         cg_ret
+	MOVQ       R11, AX
+	SHLQ       $5, AX
+	VMASKMOVPS Y15, Y13, (DI)(AX*1)
+
+cg_ret:
 	VZEROUPPER
 	RET
 
@@ -301,7 +304,10 @@ cg_done:
 //
 // Registers: DI avg, SI the current row of p, R8 g, CX C, R10 rows left,
 // R11 full vectors per row, R12 C%8, AX byte offset, BX vectors left;
-// Y13 tail mask, Y10 lane sums of p·g, Y8 p·g.
+// Y13 tail mask, Y10 lane sums of p·g, Y8 p·g, Y12 the masked last vector
+// of avg. That vector stays in a register until the end: a load cannot
+// take its data from an earlier masked store, so a round trip through
+// memory would stall every row.
 TEXT ·avgJacAVX2(SB), NOSPLIT, $0-88
 	MOVQ avg_base+0(FP), DI
 	MOVQ avg_len+8(FP), CX
@@ -329,9 +335,7 @@ aj_zero:
 	JNZ     aj_zero
 
 aj_zero_tail:
-	TESTQ      R12, R12
-	JZ         aj_row
-	VMASKMOVPS Y0, Y13, (DI)(AX*1)
+	VXORPS Y12, Y12, Y12
 
 aj_row:
 	// Pass 1: lane sums of p*g.
@@ -386,15 +390,20 @@ aj_p2_tail:
 	VMULPS     Y1, Y0, Y1
 	VMULPS     Y8, Y0, Y2
 	VSUBPS     Y2, Y1, Y1
-	VMASKMOVPS (DI)(AX*1), Y13, Y3
-	VADDPS     Y3, Y1, Y1
-	VMASKMOVPS Y1, Y13, (DI)(AX*1)
+	VADDPS     Y1, Y12, Y12
 
 aj_next:
 	LEAQ (SI)(CX*4), SI
 	DECQ R10
 	JNZ  aj_row
 
+	TESTQ      R12, R12
+	JZ         aj_done
+	MOVQ       R11, AX
+	SHLQ       $5, AX
+	VMASKMOVPS Y12, Y13, (DI)(AX*1)
+
+aj_done:
 	VZEROUPPER
 	RET
 
