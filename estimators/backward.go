@@ -230,12 +230,15 @@ func (e *Estimator) gappedBlock(b int) {
 // φ = log s, s = (π + D)/2 (reinmax-rao, reinmax-cv; log 0 = -Inf where π
 // underflows acts as a masked category), their softmax at τ (τ2 for
 // reinmax-cv; one kernels.SoftmaxRows call over the K rows), then
-// kernels.AvgJacobian. At temperature 1, gr, reinmax-rao and reinmax-cv
-// take kernels.CondGumbelAvgJ instead, which needs neither log nor exp nor
-// the stored probabilities. reinmax-cv also writes soft2 = softmax(log s +
-// A), A = y (softmax mode) or G. ls and w are cols of scratch each, ws the
-// row block's one-thread workspace.
-func (e *Estimator) perturbRow(r int, noise *kernels.Xoshiro8, ws *kernels.Workspace, ls, w, g, avg []float32) error {
+// kernels.AvgJacobian. gr, reinmax-rao and reinmax-cv take one fused
+// kernel instead, which stores no probabilities: for cols <=
+// kernels.CondGumbelLanesMaxC other than 8, kernels.CondGumbelAvgJTau at
+// any temperature (a sample per vector lane), else at temperature 1
+// kernels.CondGumbelAvgJ, which needs neither log nor exp. reinmax-cv also
+// writes soft2 = softmax(log s + A), A = y (softmax mode) or G. ls and w
+// are cols of scratch each, lanesScr 16·cols, ws the row block's
+// one-thread workspace.
+func (e *Estimator) perturbRow(r int, noise *kernels.Xoshiro8, ws *kernels.Workspace, ls, w, lanesScr, g, avg []float32) error {
 	c, K := e.cols, e.k
 	buf := e.pk[r*K*c : (r+1)*K*c]
 	if !e.noiseGiven {
@@ -246,21 +249,36 @@ func (e *Estimator) perturbRow(r int, noise *kernels.Xoshiro8, ws *kernels.Works
 		tau = e.tau2
 	}
 	i := int(e.idx[r])
-	var acc []float32 // avg when the temperature-1 kernel computes it directly
+	var acc []float32 // avg when a fused kernel computes it directly
 	if tau == 1 && e.m != mReinMaxRaoD {
 		acc = avg
 	}
+	// Few categories that leave vector lanes empty in the row kernels (C =
+	// 10 fills 10 of 16): one kernel at any temperature, a sample per lane.
+	// At C = 8 the row kernels are 8–17% faster (BENCHMARKS.md).
+	lanes := c <= kernels.CondGumbelLanesMaxC && c%8 != 0 && e.m != mReinMaxRaoD
 	var err error
 	switch e.m {
 	case mGR, mReinMaxRaoD:
-		err = condGumbelRow(buf, e.theta[r*c:(r+1)*c], i, K, w, tau == 1, g, acc)
+		theta := e.theta[r*c : (r+1)*c]
+		if lanes {
+			z := cgWeights(w[:c], theta)
+			return kernels.CondGumbelAvgJTau(avg, buf, w, g, lanesScr, i, K, z, tau)
+		}
+		err = condGumbelRow(buf, theta, i, K, w, tau == 1, g, acc)
 	case mReinMaxRao, mReinMaxCV:
 		pi := e.pi[r*c : (r+1)*c]
 		for j, p := range pi {
 			ls[j] = log32(0.5 * p)
 		}
 		ls[i] = log32(0.5 * (pi[i] + 1))
-		err = condGumbelRow(buf, ls, i, K, w, tau == 1, g, acc)
+		if lanes {
+			z := cgWeights(w[:c], ls)
+			err = kernels.CondGumbelAvgJTau(avg, buf, w, g, lanesScr, i, K, z, tau)
+			acc = avg
+		} else {
+			err = condGumbelRow(buf, ls, i, K, w, tau == 1, g, acc)
+		}
 		if err == nil && e.m == mReinMaxCV {
 			a := e.soft[r*c : (r+1)*c]
 			if e.gumbelA {
@@ -299,7 +317,7 @@ func (e *Estimator) gradBlock(b int) {
 	lo, hi := blockRange(b, e.rows)
 	c := e.cols
 	scr := e.scr[b]
-	o, t, q, avg := scr[:c], scr[c:2*c], scr[2*c:3*c], scr[3*c:4*c]
+	o, t, q, avg, lanesScr := scr[:c], scr[c:2*c], scr[2*c:3*c], scr[3*c:4*c], scr[4*c:]
 	perturb := e.m.repeats() && !(e.m == mReinMaxCV && e.eta == 0) // R − 0·GS + 0·GR = R
 	if perturb && !e.noiseGiven {
 		e.noise[b].Seed(e.seed, e.stream, uint64(b)|backwardStreamTag)
@@ -322,7 +340,7 @@ func (e *Estimator) gradBlock(b int) {
 			}
 		}
 		if perturb {
-			if err := e.perturbRow(r, &e.noise[b], e.blockWS[b], o, t, g, avg); err != nil {
+			if err := e.perturbRow(r, &e.noise[b], e.blockWS[b], o, t, lanesScr, g, avg); err != nil {
 				e.errs[b] = fmt.Errorf("%s: %w", e.cfg.Method, err)
 				return
 			}

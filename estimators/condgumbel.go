@@ -36,16 +36,7 @@ const cgEps float32 = 1e-20
 func condGumbelRow(buf, phi []float32, i, K int, w []float32, probs bool, g, acc []float32) error {
 	C := len(phi)
 	w = w[:C]
-	m := negInf
-	for _, v := range phi {
-		m = max(m, v)
-	}
-	var z float32
-	for j, v := range phi {
-		e := float32(math.Exp(float64(v - m))) // exp(-Inf) = 0 for masked categories
-		z += e
-		w[j] = 1 / e // +Inf where e = 0
-	}
+	z := cgWeights(w, phi)
 	if !probs {
 		return kernels.CondGumbelLogits(buf[:K*C], w, i, K, z)
 	}
@@ -70,6 +61,22 @@ func condGumbelRow(buf, phi []float32, i, K int, w []float32, probs bool, g, acc
 		}
 	}
 	return nil
+}
+
+// cgWeights sets w_j = exp(max φ − φ_j) (+Inf for a masked category) and
+// returns z = Σ_j exp(φ_j − max φ), the weights of the conditional Gumbel
+// kernels.
+func cgWeights(w, phi []float32) (z float32) {
+	m := negInf
+	for _, v := range phi {
+		m = max(m, v)
+	}
+	for j, v := range phi {
+		e := float32(math.Exp(float64(v - m))) // exp(-Inf) = 0 for masked categories
+		z += e
+		w[j] = 1 / e // +Inf where e = 0
+	}
+	return z
 }
 
 // log32 is the natural logarithm in float32 (log(+Inf) = +Inf).

@@ -139,7 +139,7 @@ func New(cfg Config, maxRows, cols int) (*Estimator, error) {
 	e.pcgs = make([]*rand.PCG, nb)
 	e.rngs = make([]*rand.Rand, nb)
 	for b := range nb {
-		e.scr[b] = make([]float32, 4*cols)
+		e.scr[b] = make([]float32, (4+16)*cols) // 4 rows of cols, then CondGumbelAvgJTau's scratch
 		e.pcgs[b] = rand.NewPCG(0, 0)
 		e.rngs[b] = rand.New(e.pcgs[b])
 	}

@@ -56,9 +56,10 @@ type impl struct {
 	xoshiro func(s *[32]uint32, dst []float32)
 
 	// negLogF (optional, nil: the Go twin negLogFloatsGeneric; neglog.go):
-	// x[i] = negLogf32(x[i]) from the start, up to the first vector with a
-	// value outside [2^-126, MaxFloat32] (NaN included), which stays
-	// untouched; it returns the number of elements done. len(x)%w == 0.
+	// x[i] = negLogf32(x[i]) (−Inf for +Inf) from the start, up to the
+	// first vector with a value outside [2^-126, MaxFloat32] ∪ {+Inf} (NaN
+	// included), which stays untouched; it returns the number of elements
+	// done. len(x)%w == 0.
 	negLogF func(x []float32) int
 
 	// cgAvgJ (optional, nil: the Go twin cgAvgJGeneric; condgumbel.go):
@@ -70,6 +71,10 @@ type impl struct {
 	// the K rows of e, C = len(w), w_i = 0 set by the caller, tail as for
 	// cgAvgJ.
 	cgLogits func(e, w []float32, i, K int, z float32, tail *[8]int32)
+	// cgLanes (optional, nil: cgLanesGeneric; cglanes.go): the lane
+	// accumulators of CondGumbelAvgJTau for C <= CondGumbelLanesMaxC, w_i
+	// = 0 set by the caller, masks = &cgTailMasks.
+	cgLanes func(acc, x, e, w, g []float32, i, K int, z, invTau float32, masks *[8][8]int32, tau1 bool)
 	// avgJac (optional, nil: avgJacGeneric; avgjacobian.go): avg =
 	// Σ_k J(p_k) g over the K rows of p, C = len(avg), tail as for cgAvgJ.
 	avgJac func(avg, p, g []float32, K int, tail *[8]int32)

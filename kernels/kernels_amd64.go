@@ -12,7 +12,7 @@ var avx2Impl = &impl{
 	softmax: softmaxAVX2, sample: sampleAVX2, negLog: negLogAVX2,
 	softmaxSample: softmaxSampleAVX2, negLogF: negLogFloatsAVX2,
 	cgAvgJ: cgAvgJAVX2, avgJac: avgJacAVX2, cgLogits: cgLogitsAVX2,
-	xoshiro: xoshiro8AVX2,
+	cgLanes: cgLanesAVX2, xoshiro: xoshiro8AVX2,
 }
 
 // x/sys/cpu honours GODEBUG=cpu.avx2=off and checks OS support of the YMM state.

@@ -6,108 +6,9 @@
 // Each mirrors its Go twin operation for operation (softmax.go, sample.go,
 // rng.go, expf.go); the stubs and their Go loops are in rows_amd64.go.
 // Constants are 8-lane splats in ·rowConsts (rows_amd64.go), used as memory
-// operands; the index of each is fixed by that table.
+// operands; their names and the EXP and NEGLOG macros are in rowmath_amd64.h.
 
-#define K_CUTOFF ·rowConsts+0(SB)
-#define K_LOG2E ·rowConsts+32(SB)
-#define K_C1 ·rowConsts+64(SB)
-#define K_C2 ·rowConsts+96(SB)
-#define K_EP0 ·rowConsts+128(SB)
-#define K_EP1 ·rowConsts+160(SB)
-#define K_EP2 ·rowConsts+192(SB)
-#define K_EP3 ·rowConsts+224(SB)
-#define K_EP4 ·rowConsts+256(SB)
-#define K_EP5 ·rowConsts+288(SB)
-#define K_ONE ·rowConsts+320(SB)
-#define K_NEGINF ·rowConsts+352(SB)
-#define K_INF ·rowConsts+384(SB)
-#define K_MANT ·rowConsts+416(SB)
-#define K_HALF ·rowConsts+448(SB)
-#define K_I126 ·rowConsts+480(SB)
-#define K_SQRTHF ·rowConsts+512(SB)
-#define K_LP0 ·rowConsts+544(SB)
-#define K_LP1 ·rowConsts+576(SB)
-#define K_LP2 ·rowConsts+608(SB)
-#define K_LP3 ·rowConsts+640(SB)
-#define K_LP4 ·rowConsts+672(SB)
-#define K_LP5 ·rowConsts+704(SB)
-#define K_LP6 ·rowConsts+736(SB)
-#define K_LP7 ·rowConsts+768(SB)
-#define K_LP8 ·rowConsts+800(SB)
-#define K_2M24 ·rowConsts+832(SB)
-#define K_SIGN ·rowConsts+864(SB)
-#define K_MINNORM ·rowConsts+896(SB)
-#define K_MAXF ·rowConsts+928(SB)
-
-// EXP replaces X by expf32(X) in every lane (expf.go), using K, R, P and M
-// as scratch (X holds r after the reduction, R holds r*r):
-//
-//	M = X < cutoff (LT_OQ: false for NaN)
-//	k = round-half-even(X*log2e); r = X - k*c1; r = r - k*c2
-//	p = P0; p = p*r + Pi (i = 1..5); y = p*(r*r) + r; y = y + 1
-//	X = M ? +0 : y*2^k
-//
-// y*2^k is formed by adding k<<23 to the bits of y: y is in [0.7, 1.5] and,
-// above the cutoff, y*2^k is normal, so this equals the twin's product with
-// the float (k+127)<<23 exactly. The mask is applied last, so the garbage
-// that huge k give in lanes below the cutoff (and -Inf lanes) never escapes;
-// NaN lanes stay NaN.
-#define EXP(X, K, R, P, M) \
-	VCMPPS       $0x11, K_CUTOFF, X, M; \
-	VMULPS       K_LOG2E, X, K; \
-	VROUNDPS     $0, K, K; \
-	VFNMADD231PS K_C1, K, X; \
-	VFNMADD231PS K_C2, K, X; \
-	VMOVUPS      K_EP0, P; \
-	VFMADD213PS  K_EP1, X, P; \
-	VFMADD213PS  K_EP2, X, P; \
-	VFMADD213PS  K_EP3, X, P; \
-	VFMADD213PS  K_EP4, X, P; \
-	VFMADD213PS  K_EP5, X, P; \
-	VMULPS       X, X, R; \
-	VFMADD213PS  X, R, P; \
-	VADDPS       K_ONE, P, P; \
-	VCVTPS2DQ    K, K; \
-	VPSLLD       $23, K, K; \
-	VPADDD       K, P, P; \
-	VANDNPS      P, M, X
-
-// NEGLOG replaces X (positive normal in every lane) by negLogf32(X)
-// (expf.go), using E, M, T, Z and Y as scratch:
-//
-//	e = (bits(X)>>23) - 126; m = bits(X)&0x7fffff | bits(0.5)   (X = m*2^e)
-//	T = m < sqrt(1/2); e = e - (T & 1); x = (m - 1) + (T & m)
-//	z = x*x; y = L0; y = y*x + Li (i = 1..8); y = (y*x)*z
-//	y = e*c2 + y; y = y - z*0.5; r = x + y; r = e*c1 + r; X = -r
-#define NEGLOG(X, E, M, T, Z, Y) \
-	VPSRLD       $23, X, E; \
-	VPSUBD       K_I126, E, E; \
-	VCVTDQ2PS    E, E; \
-	VANDPS       K_MANT, X, M; \
-	VORPS        K_HALF, M, M; \
-	VCMPPS       $0x11, K_SQRTHF, M, T; \
-	VANDPS       K_ONE, T, Z; \
-	VSUBPS       Z, E, E; \
-	VANDPS       M, T, T; \
-	VSUBPS       K_ONE, M, M; \
-	VADDPS       T, M, M; \
-	VMULPS       M, M, Z; \
-	VMOVUPS      K_LP0, Y; \
-	VFMADD213PS  K_LP1, M, Y; \
-	VFMADD213PS  K_LP2, M, Y; \
-	VFMADD213PS  K_LP3, M, Y; \
-	VFMADD213PS  K_LP4, M, Y; \
-	VFMADD213PS  K_LP5, M, Y; \
-	VFMADD213PS  K_LP6, M, Y; \
-	VFMADD213PS  K_LP7, M, Y; \
-	VFMADD213PS  K_LP8, M, Y; \
-	VMULPS       M, Y, Y; \
-	VMULPS       Z, Y, Y; \
-	VFMADD231PS  K_C2, E, Y; \
-	VFNMADD231PS K_HALF, Z, Y; \
-	VADDPS       Y, M, Y; \
-	VFMADD231PS  K_C1, E, Y; \
-	VXORPS       K_SIGN, Y, X
+#include "rowmath_amd64.h"
 
 // TRANSPOSE4 turns A, B, C, D, each holding 4 consecutive floats of rows
 // (i, i+4) for i = 0..3 in its (low, high) half, into the four columns,
@@ -826,7 +727,10 @@ nl_done:
 // func negLogFloatsAVX2(x []float32) int
 //
 // Registers: DI x, CX vectors left, AX elements done, BX lane mask; Y0 the
-// value, Y1-Y5 NEGLOG scratch (Y1, Y2 first hold the domain test).
+// value, Y1-Y5 NEGLOG scratch (Y1, Y2 first hold the domain test), Y6 the
+// +Inf lanes. +Inf (a masked category of the conditional Gumbel sampler)
+// is done here, as the twin does it (-log(+Inf) = -Inf), so that masked
+// categories do not send every vector to the twin.
 TEXT ·negLogFloatsAVX2(SB), NOSPLIT, $0-32
 	MOVQ x_base+0(FP), DI
 	MOVQ x_len+8(FP), CX
@@ -840,10 +744,13 @@ nf_loop:
 	VCMPPS    $0x1d, K_MINNORM, Y0, Y1 // x >= 2^-126 (GE_OQ: false for NaN)
 	VCMPPS    $0x12, K_MAXF, Y0, Y2    // x <= MaxFloat32 (LE_OQ)
 	VANDPS    Y2, Y1, Y1
+	VCMPPS    $0x00, K_INF, Y0, Y6     // x == +Inf (EQ_OQ)
+	VORPS     Y6, Y1, Y1
 	VMOVMSKPS Y1, BX
 	CMPL      BX, $0xff
 	JNE       nf_done                  // the Go twin takes this vector
 	NEGLOG(Y0, Y1, Y2, Y3, Y4, Y5)
+	VBLENDVPS Y6, K_NEGINF, Y0, Y0
 	VMOVUPS   Y0, (DI)
 	ADDQ      $32, DI
 	ADDQ      $8, AX
