@@ -2,10 +2,10 @@
 // VAE: single-precision GEMM (Sgemm), row softmax (SoftmaxRows), categorical
 // sampling (SampleRows, SoftmaxSampleRows, GumbelMaxRows), reproducible
 // random streams (SeedStream, Uniforms, Exponentials, Gumbels, and the
-// vectorised bulk generator Xoshiro8), a
-// vectorised float32 -log (NegLog), the fused conditional-Gumbel Jacobian
-// average of the Rao-Blackwellised estimators (CondGumbelAvgJ) and the
-// elementwise helpers of the layers and optimisers (Axpy, Scale, AddBias,
+// vectorised bulk generator Xoshiro8), a vectorised float32 -log (NegLog),
+// the conditional-Gumbel kernels of the Rao-Blackwellised estimators
+// (CondGumbelLogits, the fused Jacobian averages CondGumbelAvgJ and
+// CondGumbelAvgJTau, and AvgJacobian) and the elementwise helpers of the layers and optimisers (Axpy, Scale, AddBias,
 // SumRows, Relu, ReluBackward, SigmoidBCE, AdamStep, RAdamStep, AllFinite).
 //
 // # Data and shapes
@@ -50,7 +50,8 @@
 //
 // Each inner loop exists as a pure-Go twin (always compiled, the reference)
 // and as hand-written assembly: AVX2+FMA on amd64 (also the loss, optimiser
-// and layer helpers, NegLog and CondGumbelAvgJ), NEON on arm64 (GEMM,
+// and layer helpers, NegLog, Xoshiro8 and the conditional-Gumbel kernels),
+// NEON on arm64 (GEMM,
 // softmax, sampling and the random draws; the rest runs the twins). The best
 // implementation the CPU supports is chosen once at start-up with
 // golang.org/x/sys/cpu (Active reports it, Available lists them); force the
@@ -58,7 +59,8 @@
 // Use("generic"). The assembly never sees ragged ends: rows whose length is
 // not a multiple of 8 floats are copied into padded workspace blocks (pads
 // -Inf for softmax, 0 for probabilities), which changes no result;
-// CondGumbelAvgJ instead masks the last vector of a row (VMASKMOVPS).
+// the conditional-Gumbel row kernels instead mask the last vector of a row
+// (VMASKMOVPS), and CondGumbelAvgJTau puts one sample in each lane.
 //
 // # Softmax: algorithm and measured accuracy
 //
