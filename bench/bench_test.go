@@ -37,6 +37,11 @@ func BenchmarkSoftmax(b *testing.B) {
 	runCases(b, cs, err)
 }
 
+func BenchmarkNoise(b *testing.B) {
+	cs, err := bench.NoiseCases(bench.Options{})
+	runCases(b, cs, err)
+}
+
 func BenchmarkEstimators(b *testing.B) {
 	cs, err := bench.EstimatorCases(bench.Options{})
 	runCases(b, cs, err)

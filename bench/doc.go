@@ -2,8 +2,9 @@
 // VAE really uses, on the machine it runs on: SGEMM at every layer of the
 // 8×4 network (forward y = x·Wᵀ, dW = dyᵀ·x, dx = dy·W at batch 100) for
 // every kernels implementation and for gonum's pure-Go BLAS, the row softmax
-// and fused softmax+sampling at the estimators' shapes, one Forward+Backward
-// of every estimator, and whole vae.Trainer steps on MNIST.
+// and fused softmax+sampling at the estimators' shapes, the K = 100
+// estimators' Exp(1) draws from both generators, one Forward+Backward of
+// every estimator, and whole vae.Trainer steps on MNIST.
 //
 // Each measurement is a Case: a name such as
 // "train/8x4/reinmax-rao/t2", a group, an implementation, a thread count, the
@@ -16,10 +17,10 @@
 //   - Case.Benchmark runs it under testing.B, for `go test -bench` (see
 //     bench_test.go).
 //
-// Results carry time per operation, a rate (GFLOP/s, rows/s or steps/s),
-// allocations per operation, the spread of the samples and, where a case
-// names a baseline (gonum for SGEMM, st for estimators and training steps),
-// the time relative to it.
+// Results carry time per operation, a rate (GFLOP/s, rows/s, draws/s or
+// steps/s), allocations per operation, the spread of the samples and, where a
+// case names a baseline (gonum for SGEMM, the PCG stream for Xoshiro8, st for
+// estimators and training steps), the time relative to it.
 //
 // Timings are as good as the machine is quiet: on a shared machine run few
 // cases (Options.Filter) and compare only numbers taken in one session.

@@ -19,6 +19,7 @@ const (
 	GroupSgemm         = "sgemm"
 	GroupSoftmax       = "softmax"
 	GroupSoftmaxSample = "softmax-sample"
+	GroupNoise         = "noise"
 	GroupEstimator     = "estimator"
 	GroupTrain         = "train"
 )
@@ -28,6 +29,7 @@ const (
 	UnitGFLOPS = "GFLOP/s" // Case.Work is floating-point operations
 	UnitRows   = "rows/s"  // Case.Work is categorical rows
 	UnitSteps  = "steps/s" // Case.Work is optimiser steps
+	UnitDraws  = "draws/s" // Case.Work is random draws
 )
 
 // Timing defaults of Run (Options.MinTime, Options.Samples).
@@ -350,17 +352,17 @@ func SetRatios(rs []Result) {
 	}
 }
 
-// Kernels runs SgemmCases and SoftmaxCases (see Run).
+// Kernels runs SgemmCases, SoftmaxCases and NoiseCases (see Run).
 func Kernels(o Options, each func(Result)) ([]Result, error) {
-	s, err := SgemmCases(o)
-	if err != nil {
-		return nil, err
+	var cs []Case
+	for _, f := range []func(Options) ([]Case, error){SgemmCases, SoftmaxCases, NoiseCases} {
+		c, err := f(o)
+		if err != nil {
+			return nil, err
+		}
+		cs = append(cs, c...)
 	}
-	m, err := SoftmaxCases(o)
-	if err != nil {
-		return nil, err
-	}
-	return Run(append(s, m...), o, each)
+	return Run(cs, o, each)
 }
 
 // Estimators runs EstimatorCases (see Run).

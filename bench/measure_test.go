@@ -128,6 +128,7 @@ func TestOptionsAreValidated(t *testing.T) {
 	fns := map[string]func(Options) error{
 		"SgemmCases":     func(o Options) error { _, err := SgemmCases(o); return err },
 		"SoftmaxCases":   func(o Options) error { _, err := SoftmaxCases(o); return err },
+		"NoiseCases":     func(o Options) error { _, err := NoiseCases(o); return err },
 		"EstimatorCases": func(o Options) error { _, err := EstimatorCases(o); return err },
 		"TrainCases":     func(o Options) error { _, err := TrainCases(o); return err },
 		"Run":            func(o Options) error { _, err := Run(nil, o, nil); return err },
@@ -156,7 +157,7 @@ func TestOptionsAreValidated(t *testing.T) {
 // allCases returns every case of o.
 func allCases(t *testing.T, o Options) []Case {
 	var cs []Case
-	for _, f := range []func(Options) ([]Case, error){SgemmCases, SoftmaxCases, EstimatorCases, TrainCases} {
+	for _, f := range []func(Options) ([]Case, error){SgemmCases, SoftmaxCases, NoiseCases, EstimatorCases, TrainCases} {
 		c, err := f(o)
 		require.NoError(t, err)
 		cs = append(cs, c...)
@@ -201,11 +202,13 @@ func TestCaseCatalogue(t *testing.T) {
 	require.Equal(t, 17*(impls+1)*2, count(full, GroupSgemm))
 	require.Equal(t, 5*2*impls*2, count(full, GroupSoftmax))
 	require.Equal(t, 5*impls*2, count(full, GroupSoftmaxSample))
+	require.Equal(t, 5*impls*2, count(full, GroupNoise)) // one thread, two generators
 	require.Equal(t, (5*11-4)*2, count(full, GroupEstimator))
 	require.Equal(t, 5*5*2, count(full, GroupTrain))
 	require.Equal(t, 6*(impls+1), count(quick, GroupSgemm))
 	require.Equal(t, 5, count(quick, GroupEstimator))
 	require.Equal(t, 3, count(quick, GroupTrain))
+	require.Equal(t, impls*2, count(quick, GroupNoise))
 
 	// SGEMM work is 2·m·n·k of the shape in the name, and the shapes are
 	// the VAE's: every layer's forward product at batch 100.
@@ -288,7 +291,9 @@ func TestQuickCasesRun(t *testing.T) {
 	rs, err := Kernels(o, nil)
 	require.NoError(t, err)
 	require.Equal(t, active, kernels.Active(), "cases restore the active implementation")
-	require.Len(t, rs, 6*(len(kernels.Available())+1)*2+3*len(kernels.Available())*2)
+	// SGEMM: 6 forward shapes × (gonum + impls) × 2 threads; softmax: 3
+	// kinds × impls × 2 threads; noise: impls × 2 generators, one thread.
+	require.Len(t, rs, 6*(len(kernels.Available())+1)*2+3*len(kernels.Available())*2+len(kernels.Available())*2)
 	er, err := Estimators(o, nil)
 	require.NoError(t, err)
 	require.Len(t, er, 5*2)
@@ -302,6 +307,9 @@ func TestQuickCasesRun(t *testing.T) {
 		switch {
 		case r.Group == GroupSgemm && r.Impl != ImplGonum:
 			require.Equal(t, strings.Replace(r.Name, "/"+r.Impl+"/", "/gonum/", 1), r.Baseline)
+			require.Positive(t, r.Ratio, r.Name)
+		case r.Group == GroupNoise && r.Impl != "" && strings.Contains(r.Name, "/"+NoiseXoshiro8+"/"):
+			require.Equal(t, strings.Replace(r.Name, "/"+NoiseXoshiro8+"/", "/"+NoisePCG+"/", 1), r.Baseline)
 			require.Positive(t, r.Ratio, r.Name)
 		case (r.Group == GroupEstimator || r.Group == GroupTrain) && !strings.Contains(r.Name, "/st/"):
 			require.Positive(t, r.Ratio, "%s: ratio against st", r.Name)

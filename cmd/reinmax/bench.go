@@ -74,7 +74,7 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	jsonPath := fs.String("json", "", "also write the environment and results as JSON to `FILE`")
 	threadList := fs.String("threads", "1,2", "comma-separated thread counts to measure")
 	filter := fs.String("filter", "", "measure only cases whose name matches `REGEXP` (names: sgemm/LAYER.FORM/MxNxK/IMPL/tT, "+
-		"softmax[-sample]/CxL[.K100]/ROWSxC/IMPL/tT, estimator/CxL/METHOD/tT, train/CxL/METHOD/tT)")
+		"softmax[-sample]/CxL[.K100]/ROWSxC/IMPL/tT, noise/CxL/DRAWS/IMPL/GENERATOR/t1, estimator/CxL/METHOD/tT, train/CxL/METHOD/tT)")
 	dataDir := fs.String("data", "", "directory with the MNIST idx .gz files for the training steps (default: the GoMNIST module's copy)")
 	minTime := fs.Duration("mintime", 0, "least duration of one timing sample (0: 40ms, or 5ms with -quick)")
 	samples := fs.Int("samples", 0, "timing samples per case, median reported (0: 5, or 3 with -quick)")
@@ -102,7 +102,7 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	}
 
 	var cases []bench.Case
-	for _, f := range []func(bench.Options) ([]bench.Case, error){bench.SgemmCases, bench.SoftmaxCases, bench.EstimatorCases, bench.TrainCases} {
+	for _, f := range []func(bench.Options) ([]bench.Case, error){bench.SgemmCases, bench.SoftmaxCases, bench.NoiseCases, bench.EstimatorCases, bench.TrainCases} {
 		cs, err := f(o)
 		if err != nil {
 			return err
