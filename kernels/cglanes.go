@@ -21,7 +21,8 @@ const CondGumbelLanesMaxC = 15
 // e, w, i and z). At τ = 1 it takes no log and no exp (p_kj ∝ 1/a_kj);
 // otherwise −log a (with −Inf for a masked category, a = +Inf) is shifted
 // by its maximum over the row before the exp, as SoftmaxRows does. e is
-// read only; scratch holds at least 16·C floats of workspace.
+// read only; scratch holds at least 16·C floats of workspace; w_i is set
+// to 0 during the call and restored, so concurrent calls need their own w.
 //
 // The order of every sum is part of the result: sample k's sums over j run
 // in order of j, and its contributions are summed per lane l = k mod 8 (in

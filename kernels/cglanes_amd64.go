@@ -17,8 +17,7 @@ func cgLanesAVX2(acc, x, e, w, g []float32, i, K int, z, invTau float32, masks *
 // sample 8q+l), the lanes past K of the last group are masked off.
 //
 // Preconditions: C = len(w) >= 1, K >= 1, 0 <= i < C, len(e) >= K*C,
-// len(g) >= C, len(acc), len(x) >= 8*C, 8*C*K < 2^31, w[i] == 0, masks =
-// &cgTailMasks.
+// len(g) >= C, len(acc), len(x) >= 8*C, w[i] == 0, masks = &cgTailMasks.
 //
 //go:noescape
 func cgLanes1AVX2(acc, x, e, w, g []float32, i, K int, z float32, masks *[8][8]int32)

@@ -16,7 +16,8 @@ const cgEps float32 = 1e-20
 // given argmax = i, with w_j = exp(φ_max − φ_j) (+Inf for a masked
 // category, which gets p = 0) and z = Σ_j exp(φ_j − φ_max). e holds the
 // K rows of C = len(avg) Exp(1) draws (finite, > 0) and is overwritten with
-// scratch; w and g have C values, w_i is ignored, and g must be finite.
+// scratch; w and g have C values, w_i is ignored (set to 0 during the call
+// and restored, so concurrent calls need their own w), and g must be finite.
 // The sums over j run in eight lanes (j mod 8) reduced in a fixed order,
 // so every implementation gives the same bits. Allocates nothing.
 //
@@ -116,7 +117,8 @@ func lanes8(v *[8]float32) float32 {
 //
 // the sample shifted by −max φ, with w_j = exp(φ_max − φ_j) (+Inf for a
 // masked category, whose logit becomes −Inf) and z = Σ_j exp(φ_j − φ_max);
-// w_i is ignored. Every operation is rounded on its own (no fused
+// w_i is ignored (set to 0 during the call and restored, so concurrent
+// calls need their own w). Every operation is rounded on its own (no fused
 // multiply-add) and the logarithm is NegLog's, so every implementation
 // gives the same bits. Allocates nothing.
 //
