@@ -232,8 +232,8 @@ func (e *Estimator) gappedBlock(b int) {
 // reinmax-cv; one kernels.SoftmaxRows call over the K rows), then
 // kernels.AvgJacobian. gr, reinmax-rao and reinmax-cv take one fused
 // kernel instead, which stores no probabilities: for cols <=
-// kernels.CondGumbelLanesMaxC other than 8, kernels.CondGumbelAvgJTau at
-// any temperature (a sample per vector lane), else at temperature 1
+// kernels.CondGumbelLanesMaxC, kernels.CondGumbelAvgJTau at any
+// temperature (a sample per vector lane), else at temperature 1
 // kernels.CondGumbelAvgJ, which needs neither log nor exp. reinmax-cv also
 // writes soft2 = softmax(log s + A), A = y (softmax mode) or G. ls and w
 // are cols of scratch each, lanesScr 16·cols, ws the row block's
@@ -253,10 +253,10 @@ func (e *Estimator) perturbRow(r int, noise *kernels.Xoshiro8, ws *kernels.Works
 	if tau == 1 && e.m != mReinMaxRaoD {
 		acc = avg
 	}
-	// Few categories that leave vector lanes empty in the row kernels (C =
-	// 10 fills 10 of 16): one kernel at any temperature, a sample per lane.
-	// At C = 8 the row kernels are 8–17% faster (BENCHMARKS.md).
-	lanes := c <= kernels.CondGumbelLanesMaxC && c%8 != 0 && e.m != mReinMaxRaoD
+	// Few categories, which fill vectors badly in the row kernels (C = 10
+	// fills 10 of 16 lanes): one kernel at any temperature, a sample per
+	// lane.
+	lanes := c <= kernels.CondGumbelLanesMaxC && e.m != mReinMaxRaoD
 	var err error
 	switch e.m {
 	case mGR, mReinMaxRaoD:

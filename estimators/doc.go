@@ -60,11 +60,11 @@
 // estimators work one batch row at a time, so that its K·cols values stay in
 // cache: they draw the row's K·cols Exp(1) values (kernels.Xoshiro8) and
 // reduce them to the row's average Jacobian product: for fewer than 16
-// categories other than 8, kernels.CondGumbelAvgJTau at any temperature (a
-// sample per vector lane); otherwise kernels.CondGumbelAvgJ at τ = 1 (no
-// log, no exp), or kernels.CondGumbelLogits, one kernels.SoftmaxRows call
-// over the K rows and kernels.AvgJacobian. reinmax-rao-d, which needs the
-// probabilities themselves, always takes the last route.
+// categories, kernels.CondGumbelAvgJTau at any temperature (a sample per
+// vector lane); otherwise kernels.CondGumbelAvgJ at τ = 1 (no log, no exp),
+// or kernels.CondGumbelLogits, one kernels.SoftmaxRows call over the K rows
+// and kernels.AvgJacobian. reinmax-rao-d, which needs the probabilities
+// themselves, always takes the last route.
 //
 // Testing hooks. BackwardWithNoise runs the same backward with every random
 // quantity given (index, G, E), as the reference's bwd_* functions do; the

@@ -7,10 +7,11 @@ import (
 
 // CondGumbelLanesMaxC is the largest C for which CondGumbelAvgJTau uses its
 // vector kernel (above it, the Go twin). A row of fewer than 16 categories
-// fills vectors badly (C = 10 wastes 6 of 16 lanes), so this kernel puts
-// one sample in each lane instead. Where rows fill whole vectors (C = 8,
-// and every C >= 16) the row kernels (CondGumbelAvgJ, or CondGumbelLogits,
-// SoftmaxRows and AvgJacobian) are the faster choice.
+// fills vectors badly (C = 10 wastes 6 of 16 lanes) and its lane sums cost
+// as much as its arithmetic, so this kernel puts one sample in each lane
+// instead. From C = 16 on, the row kernels (CondGumbelAvgJ, or
+// CondGumbelLogits, SoftmaxRows and AvgJacobian) are as fast or faster
+// (BENCHMARKS.md, "K = 100 estimators, part 2").
 const CondGumbelLanesMaxC = 15
 
 // CondGumbelAvgJTau is CondGumbelAvgJ at any temperature τ:

@@ -3,109 +3,165 @@
 #include "textflag.h"
 #include "rowmath_amd64.h"
 
-// The lane-per-sample conditional-Gumbel kernels of cglanes.go, AVX2. A
-// group of eight samples is processed column by column: lane l gathers
-// sample 8q+l, so the sums over j are plain vector adds and no lanes are
-// wasted for any C. Each step mirrors cgLanesGeneric (no FMA outside the
-// exp and -log macros).
+// The lane-per-sample conditional-Gumbel kernel of cglanes.go, AVX2. A
+// group of eight samples is processed column by column: lane l holds sample
+// 8q+l, so the sums over j are plain vector adds and no lanes are wasted
+// for any C. Each step mirrors cgLanesGeneric (no FMA outside the exp and
+// -log macros).
 //
-// Registers of both kernels: DI acc, R15 x, SI the group's first sample of
-// e, DX w, R8 g, CX C, R9 i, R10 samples left, R13 bytes per group (32·C),
-// R14 the lane masks, R12 columns left, AX column offset in acc and x
-// (32·j), BX column offset in e, w and g (4·j), R11 the column's address;
-// Y15 the gather offsets l·C, Y14 the lanes in use, Y13 e_ki/z, Y12 the
-// sum s (then 1/s), Y11 the sum t (then p·g), Y10 the maximum (τ ≠ 1),
-// Y9 z, Y8 1/τ, Y7 the gather's mask, Y0-Y6 scratch.
+// Per group, the e columns are first copied into x, column j at x[8j:8j+8]:
+// by 4×4 transposes of row loads when C >= 4 and another sample follows the
+// group (the loads of a row's last columns read up to 3 floats of the next
+// sample), by masked gathers otherwise (the last group, whose lanes past K
+// are off and read as 1). The passes then read and overwrite x in place.
+//
+// Registers: DI acc, R15 x, SI the group's first sample of e, DX w, R8 g,
+// CX C, R9 i, R10 samples left, R13 bytes per group (32·C), R14 the lane
+// masks, R12 columns left, AX column offset in acc and x (32·j), BX column
+// offset in e, w and g (4·j), R11 a column's address; Y15 the gather
+// offsets l·C, Y14 the lanes in use, Y13 e_ki/z, Y12 the sum s (then 1/s),
+// Y11 the sum t (then d = p·g), Y10 the maximum (τ ≠ 1), Y9 z, Y8 1/τ, Y7
+// the gather's mask, Y0-Y6 scratch. In the transposes DX, CX, BX, AX, R11
+// and R12 hold other things, and DX and CX are reloaded after.
 
 #define K_CGEPS8 ·cgEps8+0(SB)
 
-// LANES_PROLOGUE loads the arguments common to both kernels and builds the
-// gather offsets.
-#define LANES_PROLOGUE \
-	MOVQ         acc_base+0(FP), DI; \
-	MOVQ         x_base+24(FP), R15; \
-	MOVQ         e_base+48(FP), SI; \
-	MOVQ         w_base+72(FP), DX; \
-	MOVQ         w_len+80(FP), CX; \
-	MOVQ         g_base+96(FP), R8; \
-	MOVQ         i+120(FP), R9; \
-	MOVQ         K+128(FP), R10; \
-	VBROADCASTSS z+136(FP), Y9; \
-	MOVQ         masks+144(FP), R14; \
-	MOVQ         CX, R13; \
-	SHLQ         $5, R13; \
-	MOVQ         CX, X15; \
-	VPBROADCASTD X15, Y15; \
-	VPMULLD      ·cgLaneIota(SB), Y15, Y15
-
-// GATHER loads column R11 of the group's eight samples into Y0 (1 in the
-// lanes not in use).
-#define GATHER \
-	VMOVUPS    K_ONE, Y0; \
-	VMOVDQU    Y14, Y7; \
-	VGATHERDPS Y7, (R11)(Y15*4), Y0
-
-// A_OF_E turns Y0 = e_kj into a = (e_kj·w_j + e_ki/z) + 1e-20.
-#define A_OF_E \
+// A_OF_X turns Y0 = e_kj into a = (e_kj·w_j + e_ki/z) + 1e-20.
+#define A_OF_X \
 	VBROADCASTSS (DX)(BX*1), Y1; \
 	VMULPS       Y1, Y0, Y0; \
 	VADDPS       Y13, Y0, Y0; \
 	VADDPS       K_CGEPS8, Y0, Y0
 
-// ACCUMULATE adds column j's contributions p·g_j − p·d of the lanes in use
-// to acc, p = x_j·(1/s) (Y12), d in Y11.
-#define ACCUMULATE \
-	VMULPS       (R15)(AX*1), Y12, Y0; \
-	VBROADCASTSS (R8)(BX*1), Y1; \
-	VMULPS       Y1, Y0, Y2; \
-	VMULPS       Y11, Y0, Y0; \
-	VSUBPS       Y0, Y2, Y2; \
-	VANDPS       Y14, Y2, Y2; \
-	VADDPS       (DI)(AX*1), Y2, Y2; \
-	VMOVUPS      Y2, (DI)(AX*1)
+// LOAD4T loads 4 floats at R12 and R11 (samples 0-3 and 4-7 of the group,
+// plus k·BX, AX = 3·BX) into Y0-Y3: sample k low, sample k+4 high.
+#define LOAD4T \
+	VMOVUPS     (R12), X0; \
+	VINSERTF128 $1, (R11), Y0, Y0; \
+	VMOVUPS     (R12)(BX*1), X1; \
+	VINSERTF128 $1, (R11)(BX*1), Y1, Y1; \
+	VMOVUPS     (R12)(BX*2), X2; \
+	VINSERTF128 $1, (R11)(BX*2), Y2, Y2; \
+	VMOVUPS     (R12)(AX*1), X3; \
+	VINSERTF128 $1, (R11)(AX*1), Y3, Y3
 
-// func cgLanes1AVX2(acc, x, e, w, g []float32, i, K int, z float32, masks *[8][8]int32)
-TEXT ·cgLanes1AVX2(SB), NOSPLIT, $0-152
-	LANES_PROLOGUE
+// func cgLanesAVX2(acc, x, e, w, g []float32, i, K int, z, invTau float32, masks *[8][8]int32, tau1 bool)
+TEXT ·cgLanesAVX2(SB), NOSPLIT, $0-153
+	MOVQ         acc_base+0(FP), DI
+	MOVQ         x_base+24(FP), R15
+	MOVQ         e_base+48(FP), SI
+	MOVQ         w_base+72(FP), DX
+	MOVQ         w_len+80(FP), CX
+	MOVQ         g_base+96(FP), R8
+	MOVQ         i+120(FP), R9
+	MOVQ         K+128(FP), R10
+	VBROADCASTSS z+136(FP), Y9
+	VBROADCASTSS invTau+140(FP), Y8
+	MOVQ         masks+144(FP), R14
+	MOVQ         CX, R13
+	SHLQ         $5, R13
+	MOVQ         CX, X15
+	VPBROADCASTD X15, Y15
+	VPMULLD      ·cgLaneIota(SB), Y15, Y15
 
 	// acc = 0
 	VXORPS Y0, Y0, Y0
 	XORQ   AX, AX
 	MOVQ   CX, R12
 
-l1_zero:
+cl_zero:
 	VMOVUPS Y0, (DI)(AX*1)
 	ADDQ    $32, AX
 	DECQ    R12
-	JNZ     l1_zero
+	JNZ     cl_zero
 
-l1_group:
+cl_group:
+	CMPQ R10, $8
+	JLE  cl_gather
+	CMPQ CX, $4
+	JLT  cl_gather
+
+	// Full group with a next sample: transposes, 4 columns at a time.
+	VPCMPEQD Y14, Y14, Y14
+	MOVQ     CX, BX
+	SHLQ     $2, BX           // bytes per sample
+	LEAQ     (BX)(BX*2), AX
+	MOVQ     SI, R12
+	LEAQ     (SI)(BX*4), R11
+	MOVQ     R15, DX
+
+cl_tload:
+	LOAD4T
+	TRANSPOSE4(Y0, Y1, Y2, Y3, Y4, Y5, Y6, Y7)
+	CMPQ    CX, $4
+	JLT     cl_tpart
+	VMOVUPS Y0, (DX)
+	VMOVUPS Y1, 32(DX)
+	VMOVUPS Y2, 64(DX)
+	VMOVUPS Y3, 96(DX)
+	ADDQ    $128, DX
+	ADDQ    $16, R12
+	ADDQ    $16, R11
+	SUBQ    $4, CX
+	JNZ     cl_tload
+	JMP     cl_loaded
+
+cl_tpart:
+	VMOVUPS Y0, (DX)
+	CMPQ    CX, $2
+	JLT     cl_loaded
+	VMOVUPS Y1, 32(DX)
+	CMPQ    CX, $3
+	JLT     cl_loaded
+	VMOVUPS Y2, 64(DX)
+	JMP     cl_loaded
+
+	// Last group: masked gathers, lanes past K read as 1.
+cl_gather:
 	CMPQ     R10, $8
-	JGE      l1_full
+	JGE      cl_full
 	MOVQ     R10, AX
 	SHLQ     $5, AX
 	VMOVDQU  (R14)(AX*1), Y14
-	JMP      l1_ei
+	JMP      cl_gcols
 
-l1_full:
+cl_full:
 	VPCMPEQD Y14, Y14, Y14
 
-l1_ei:
-	LEAQ   (SI)(R9*4), R11
-	GATHER
-	VDIVPS Y9, Y0, Y13
-	VXORPS Y12, Y12, Y12
-	VXORPS Y11, Y11, Y11
-
-	// r_j = 1/a_j, s += r_j, t += r_j·g_j
+cl_gcols:
+	MOVQ SI, R11
 	XORQ AX, AX
-	XORQ BX, BX
 	MOVQ CX, R12
 
-l1_a:
-	LEAQ         (SI)(BX*1), R11
-	GATHER
-	A_OF_E
+cl_gcol:
+	VMOVUPS    K_ONE, Y0
+	VMOVDQU    Y14, Y7
+	VGATHERDPS Y7, (R11)(Y15*4), Y0
+	VMOVUPS    Y0, (R15)(AX*1)
+	ADDQ       $4, R11
+	ADDQ       $32, AX
+	DECQ       R12
+	JNZ        cl_gcol
+
+cl_loaded:
+	MOVQ   w_base+72(FP), DX
+	MOVQ   w_len+80(FP), CX
+	MOVQ   R9, AX
+	SHLQ   $5, AX
+	VMOVUPS (R15)(AX*1), Y0
+	VDIVPS Y9, Y0, Y13       // e_ki/z
+	VXORPS Y12, Y12, Y12
+	VXORPS Y11, Y11, Y11
+	XORQ   AX, AX
+	XORQ   BX, BX
+	MOVQ   CX, R12
+	CMPB   tau1+152(FP), $0
+	JEQ    cl_tau
+
+	// τ = 1: r_j = 1/a_j, s += r_j, t += r_j·g_j
+cl_a1:
+	VMOVUPS      (R15)(AX*1), Y0
+	A_OF_X
 	VMOVUPS      K_ONE, Y1
 	VDIVPS       Y0, Y1, Y0
 	VMOVUPS      Y0, (R15)(AX*1)
@@ -116,73 +172,20 @@ l1_a:
 	ADDQ         $32, AX
 	ADDQ         $4, BX
 	DECQ         R12
-	JNZ          l1_a
+	JNZ          cl_a1
 
 	VMOVUPS K_ONE, Y0
-	VDIVPS  Y12, Y0, Y12 // 1/s
-	VMULPS  Y12, Y11, Y11 // d = t·(1/s)
+	VDIVPS  Y12, Y0, Y12     // 1/s
+	VMULPS  Y12, Y11, Y11    // d = t·(1/s)
+	JMP     cl_d
 
-	XORQ AX, AX
-	XORQ BX, BX
-	MOVQ CX, R12
-
-l1_d:
-	ACCUMULATE
-	ADDQ $32, AX
-	ADDQ $4, BX
-	DECQ R12
-	JNZ  l1_d
-
-	ADDQ R13, SI
-	SUBQ $8, R10
-	JG   l1_group
-	VZEROUPPER
-	RET
-
-// func cgLanesTauAVX2(acc, x, e, w, g []float32, i, K int, z, invTau float32, masks *[8][8]int32)
-TEXT ·cgLanesTauAVX2(SB), NOSPLIT, $0-152
-	LANES_PROLOGUE
-	VBROADCASTSS invTau+140(FP), Y8
-
-	// acc = 0
-	VXORPS Y0, Y0, Y0
-	XORQ   AX, AX
-	MOVQ   CX, R12
-
-lt_zero:
-	VMOVUPS Y0, (DI)(AX*1)
-	ADDQ    $32, AX
-	DECQ    R12
-	JNZ     lt_zero
-
-lt_group:
-	CMPQ     R10, $8
-	JGE      lt_full
-	MOVQ     R10, AX
-	SHLQ     $5, AX
-	VMOVDQU  (R14)(AX*1), Y14
-	JMP      lt_ei
-
-lt_full:
-	VPCMPEQD Y14, Y14, Y14
-
-lt_ei:
-	LEAQ    (SI)(R9*4), R11
-	GATHER
-	VDIVPS  Y9, Y0, Y13
-	VXORPS  Y12, Y12, Y12
-	VXORPS  Y11, Y11, Y11
+	// τ ≠ 1: x_j = cgNegLog(a_j), m = max(m, x_j)
+cl_tau:
 	VMOVUPS K_NEGINF, Y10
 
-	// x_j = cgNegLog(a_j), m = max(m, x_j)
-	XORQ AX, AX
-	XORQ BX, BX
-	MOVQ CX, R12
-
-lt_a:
-	LEAQ      (SI)(BX*1), R11
-	GATHER
-	A_OF_E
+cl_at:
+	VMOVUPS   (R15)(AX*1), Y0
+	A_OF_X
 	VCMPPS    $0x1d, K_MINNORM, Y0, Y2 // a >= 2^-126
 	VCMPPS    $0x12, K_MAXF, Y0, Y3    // a <= MaxFloat32
 	VANDPS    Y3, Y2, Y2
@@ -197,13 +200,13 @@ lt_a:
 	ADDQ      $32, AX
 	ADDQ      $4, BX
 	DECQ      R12
-	JNZ       lt_a
+	JNZ       cl_at
 
 	// q_j = exp((x_j − m)·(1/τ)), s += q_j
 	XORQ AX, AX
 	MOVQ CX, R12
 
-lt_b:
+cl_bt:
 	VMOVUPS (R15)(AX*1), Y0
 	VSUBPS  Y10, Y0, Y0
 	VMULPS  Y8, Y0, Y0
@@ -212,7 +215,7 @@ lt_b:
 	VADDPS  Y0, Y12, Y12
 	ADDQ    $32, AX
 	DECQ    R12
-	JNZ     lt_b
+	JNZ     cl_bt
 
 	VMOVUPS K_ONE, Y0
 	VDIVPS  Y12, Y0, Y12 // 1/s
@@ -222,7 +225,7 @@ lt_b:
 	XORQ BX, BX
 	MOVQ CX, R12
 
-lt_c:
+cl_ct:
 	VMULPS       (R15)(AX*1), Y12, Y0
 	VBROADCASTSS (R8)(BX*1), Y1
 	VMULPS       Y1, Y0, Y0
@@ -230,21 +233,30 @@ lt_c:
 	ADDQ         $32, AX
 	ADDQ         $4, BX
 	DECQ         R12
-	JNZ          lt_c
+	JNZ          cl_ct
 
+	// acc_j += p·g_j − p·d in the lanes in use, p = x_j·(1/s)
+cl_d:
 	XORQ AX, AX
 	XORQ BX, BX
 	MOVQ CX, R12
 
-lt_d:
-	ACCUMULATE
-	ADDQ $32, AX
-	ADDQ $4, BX
-	DECQ R12
-	JNZ  lt_d
+cl_dl:
+	VMULPS       (R15)(AX*1), Y12, Y0
+	VBROADCASTSS (R8)(BX*1), Y1
+	VMULPS       Y1, Y0, Y2
+	VMULPS       Y11, Y0, Y0
+	VSUBPS       Y0, Y2, Y2
+	VANDPS       Y14, Y2, Y2
+	VADDPS       (DI)(AX*1), Y2, Y2
+	VMOVUPS      Y2, (DI)(AX*1)
+	ADDQ         $32, AX
+	ADDQ         $4, BX
+	DECQ         R12
+	JNZ          cl_dl
 
 	ADDQ R13, SI
 	SUBQ $8, R10
-	JG   lt_group
+	JG   cl_group
 	VZEROUPPER
 	RET

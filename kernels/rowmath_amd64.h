@@ -1,7 +1,7 @@
 // Shared by the AVX2 assembly files of this package: the names of the
 // 8-lane constants in ·rowConsts (rows_amd64.go, whose table fixes each
-// index) and the vector exp and -log (expf.go's expf32 and negLogf32,
-// operation for operation).
+// index), the vector exp and -log (expf.go's expf32 and negLogf32,
+// operation for operation) and a 4×4 transpose.
 
 #define K_CUTOFF ·rowConsts+0(SB)
 #define K_LOG2E ·rowConsts+32(SB)
@@ -103,3 +103,17 @@
 	VADDPS       Y, M, Y; \
 	VFMADD231PS  K_C1, E, Y; \
 	VXORPS       K_SIGN, Y, X
+
+// TRANSPOSE4 turns A, B, C, D, each holding 4 consecutive floats of rows
+// (i, i+4) for i = 0..3 in its (low, high) half, into the four columns,
+// lane l = row l, using T0-T3 as scratch: within each 128-bit half it is
+// the classic 4x4 transpose.
+#define TRANSPOSE4(A, B, C, D, T0, T1, T2, T3) \
+	VUNPCKLPS B, A, T0; \
+	VUNPCKHPS B, A, T1; \
+	VUNPCKLPS D, C, T2; \
+	VUNPCKHPS D, C, T3; \
+	VSHUFPS   $0x44, T2, T0, A; \
+	VSHUFPS   $0xee, T2, T0, B; \
+	VSHUFPS   $0x44, T3, T1, C; \
+	VSHUFPS   $0xee, T3, T1, D

@@ -10,20 +10,6 @@
 
 #include "rowmath_amd64.h"
 
-// TRANSPOSE4 turns A, B, C, D, each holding 4 consecutive floats of rows
-// (i, i+4) for i = 0..3 in its (low, high) half, into the four columns,
-// lane l = row l, using T0-T3 as scratch: within each 128-bit half it is
-// the classic 4x4 transpose.
-#define TRANSPOSE4(A, B, C, D, T0, T1, T2, T3) \
-	VUNPCKLPS B, A, T0; \
-	VUNPCKHPS B, A, T1; \
-	VUNPCKLPS D, C, T2; \
-	VUNPCKHPS D, C, T3; \
-	VSHUFPS   $0x44, T2, T0, A; \
-	VSHUFPS   $0xee, T2, T0, B; \
-	VSHUFPS   $0x44, T3, T1, C; \
-	VSHUFPS   $0xee, T3, T1, D
-
 // LOAD4 loads columns [off, off+4) of rows 0..3 (at R11 + k*BX) and 4..7
 // (at DX + k*BX) into Y0-Y3 (row k in the low half, row k+4 in the high
 // half); R10 = 3*BX.
