@@ -1,12 +1,12 @@
 //go:build !purego && !noasm
 
 #include "textflag.h"
+#include "rowmath_amd64.h"
 
 // The fused conditional-Gumbel avgJ of condgumbel.go, AVX2. Each step
 // mirrors cgAvgJGeneric: separate multiplies and adds (no FMA), lane sums
 // reduced as ((l0+l4) + (l2+l6)) + ((l1+l5) + (l3+l7)).
 
-#define K_ONE ·rowConsts+320(SB)
 #define K_CGEPS ·cgConsts+0(SB)
 #define K_CGEPS8 ·cgEps8+0(SB)
 

@@ -74,20 +74,14 @@ func reluAVX2(y, x []float32)
 //go:noescape
 func reluBackwardAVX2(dx, dy, y []float32)
 
-// elemConsts holds the constants of elementwise_amd64.s, each repeated in
-// the 8 lanes of a YMM register so that it can be a memory operand; the
-// assembly names them by index (E_* macros). The values come from expf.go
-// and sigmoidbce.go, so the Go twins and the assembly cannot drift apart.
-var elemConsts = func() (t [30][8]uint32) {
+// elemConsts holds the constants that only elementwise_amd64.s uses, each
+// repeated in the 8 lanes of a YMM register so that it can be a memory
+// operand; the assembly names them by index (E_* macros). The values come
+// from sigmoidbce.go, so the Go twin and the assembly cannot drift apart;
+// the shared constants are rowConsts (rows_amd64.go).
+var elemConsts = func() (t [3][8]uint32) {
 	f := math.Float32bits
-	vals := [...]uint32{
-		0: f(expCutoff), 1: f(expLog2e), 2: f(expC1), 3: f(expC2),
-		4: f(expP0), 5: f(expP1), 6: f(expP2), 7: f(expP3), 8: f(expP4), 9: f(expP5),
-		10: f(1), 11: 0x80000000, 12: 0x007fffff, 13: f(0.5), 14: 126,
-		15: f(logSqrtHalf), 16: f(logP0), 17: f(logP1), 18: f(logP2), 19: f(logP3), 20: f(logP4),
-		21: f(logP5), 22: f(logP6), 23: f(logP7), 24: f(logP8),
-		25: f(-100), 26: f(-bceSatNeg), 27: f(1e12),
-	}
+	vals := [...]uint32{0: f(-100), 1: f(-bceSatNeg), 2: f(1e12)}
 	for i, v := range vals {
 		for l := range t[i] {
 			t[i][l] = v

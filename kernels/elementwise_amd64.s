@@ -5,94 +5,16 @@
 // AVX2+FMA elementwise kernels: the fused sigmoid + BCE, the Adam and RAdam
 // updates and the finiteness scan. Each mirrors its Go twin operation for
 // operation (sigmoidbce.go, adam.go, finite.go); the stubs are in
-// elementwise_amd64.go. Constants are 8-lane splats in ·elemConsts, used
-// as memory operands; the index of each is fixed by that table.
+// elementwise_amd64.go. Constants are 8-lane splats used as memory
+// operands: ·rowConsts (names in rowmath_amd64.h) and ·elemConsts.
 
-#define E_CUTOFF ·elemConsts+0(SB)
-#define E_LOG2E ·elemConsts+32(SB)
-#define E_C1 ·elemConsts+64(SB)
-#define E_C2 ·elemConsts+96(SB)
-#define E_EP0 ·elemConsts+128(SB)
-#define E_EP1 ·elemConsts+160(SB)
-#define E_EP2 ·elemConsts+192(SB)
-#define E_EP3 ·elemConsts+224(SB)
-#define E_EP4 ·elemConsts+256(SB)
-#define E_EP5 ·elemConsts+288(SB)
-#define E_ONE ·elemConsts+320(SB)
-#define E_SIGN ·elemConsts+352(SB)
-#define E_MANT ·elemConsts+384(SB)
-#define E_HALF ·elemConsts+416(SB)
-#define E_I126 ·elemConsts+448(SB)
-#define E_SQRTHF ·elemConsts+480(SB)
-#define E_LP0 ·elemConsts+512(SB)
-#define E_LP1 ·elemConsts+544(SB)
-#define E_LP2 ·elemConsts+576(SB)
-#define E_LP3 ·elemConsts+608(SB)
-#define E_LP4 ·elemConsts+640(SB)
-#define E_LP5 ·elemConsts+672(SB)
-#define E_LP6 ·elemConsts+704(SB)
-#define E_LP7 ·elemConsts+736(SB)
-#define E_LP8 ·elemConsts+768(SB)
-#define E_M100 ·elemConsts+800(SB)
-#define E_NEGT ·elemConsts+832(SB)
-#define E_1E12 ·elemConsts+864(SB)
+#include "rowmath_amd64.h"
 
-// EXP replaces X by expf32(X) in every lane (expf.go; the same sequence as
-// rows_amd64.s), using K, R, P and M as scratch. y·2^k is formed by adding
-// k<<23 to the bits of y, which equals the twin's product exactly above the
-// cutoff; lanes below it (and -Inf) are masked to +0 last; NaN stays NaN.
-#define EXP(X, K, R, P, M) \
-	VCMPPS       $0x11, E_CUTOFF, X, M; \
-	VMULPS       E_LOG2E, X, K; \
-	VROUNDPS     $0, K, K; \
-	VFNMADD231PS E_C1, K, X; \
-	VFNMADD231PS E_C2, K, X; \
-	VMOVUPS      E_EP0, P; \
-	VFMADD213PS  E_EP1, X, P; \
-	VFMADD213PS  E_EP2, X, P; \
-	VFMADD213PS  E_EP3, X, P; \
-	VFMADD213PS  E_EP4, X, P; \
-	VFMADD213PS  E_EP5, X, P; \
-	VMULPS       X, X, R; \
-	VFMADD213PS  X, R, P; \
-	VADDPS       E_ONE, P, P; \
-	VCVTPS2DQ    K, K; \
-	VPSLLD       $23, K, K; \
-	VPADDD       K, P, P; \
-	VANDNPS      P, M, X
-
-// NEGLOG replaces X (positive normal in every lane) by negLogf32(X)
-// (expf.go; the same sequence as rows_amd64.s), using E, M, T, Z and Y as
-// scratch.
-#define NEGLOG(X, E, M, T, Z, Y) \
-	VPSRLD       $23, X, E; \
-	VPSUBD       E_I126, E, E; \
-	VCVTDQ2PS    E, E; \
-	VANDPS       E_MANT, X, M; \
-	VORPS        E_HALF, M, M; \
-	VCMPPS       $0x11, E_SQRTHF, M, T; \
-	VANDPS       E_ONE, T, Z; \
-	VSUBPS       Z, E, E; \
-	VANDPS       M, T, T; \
-	VSUBPS       E_ONE, M, M; \
-	VADDPS       T, M, M; \
-	VMULPS       M, M, Z; \
-	VMOVUPS      E_LP0, Y; \
-	VFMADD213PS  E_LP1, M, Y; \
-	VFMADD213PS  E_LP2, M, Y; \
-	VFMADD213PS  E_LP3, M, Y; \
-	VFMADD213PS  E_LP4, M, Y; \
-	VFMADD213PS  E_LP5, M, Y; \
-	VFMADD213PS  E_LP6, M, Y; \
-	VFMADD213PS  E_LP7, M, Y; \
-	VFMADD213PS  E_LP8, M, Y; \
-	VMULPS       M, Y, Y; \
-	VMULPS       Z, Y, Y; \
-	VFMADD231PS  E_C2, E, Y; \
-	VFNMADD231PS E_HALF, Z, Y; \
-	VADDPS       Y, M, Y; \
-	VFMADD231PS  E_C1, E, Y; \
-	VXORPS       E_SIGN, Y, X
+// The constants of these kernels alone (the shared ones, K_*, and the EXP
+// and NEGLOG macros are in rowmath_amd64.h).
+#define E_M100 ·elemConsts+0(SB)
+#define E_NEGT ·elemConsts+32(SB)
+#define E_1E12 ·elemConsts+64(SB)
 
 // ---------------------------------------------------------------------------
 // func bceAVX2(dz, z, x []float32, scale float32, acc [8]float64) [8]float64
@@ -141,7 +63,7 @@ bcesized:
 
 bcephase1:
 	VMOVUPS (SI)(R11*1), Y0
-	VORPS   E_SIGN, Y0, Y0
+	VORPS   K_SIGN, Y0, Y0
 	EXP(Y0, Y1, Y2, Y3, Y4)
 	VMOVUPS Y0, (R13)(R11*1)
 	ADDQ    $32, R11
@@ -151,10 +73,10 @@ bcephase1:
 
 bcephase2:
 	VMOVUPS (R13)(R11*1), Y0
-	VADDPS  E_ONE, Y0, Y1
-	VSUBPS  E_ONE, Y1, Y2
+	VADDPS  K_ONE, Y0, Y1
+	VSUBPS  K_ONE, Y1, Y2
 	VSUBPS  Y2, Y0, Y2
-	VMOVUPS E_ONE, Y3
+	VMOVUPS K_ONE, Y3
 	VDIVPS  Y1, Y3, Y3
 	VMULPS  Y3, Y2, Y2
 	VMOVUPS Y3, 128(R13)(R11*1)
@@ -168,13 +90,13 @@ bcephase2:
 
 bcephase3:
 	VMOVUPS   (SI)(R11*1), Y0
-	VORPS     E_SIGN, Y0, Y1
+	VORPS     K_SIGN, Y0, Y1
 	VMOVUPS   (R13)(R11*1), Y2
 	VMOVUPS   128(R13)(R11*1), Y5
 	VMOVUPS   256(R13)(R11*1), Y4
-	VADDPS    E_ONE, Y2, Y3
-	VCMPPS    $0, E_ONE, Y3, Y6
-	VXORPS    E_SIGN, Y4, Y7
+	VADDPS    K_ONE, Y2, Y3
+	VCMPPS    $0, K_ONE, Y3, Y6
+	VXORPS    K_SIGN, Y4, Y7
 	VSUBPS    Y4, Y1, Y8
 	VMAXPS    Y8, Y12, Y8
 	VANDNPS   Y6, Y0, Y9
@@ -186,7 +108,7 @@ bcephase3:
 	VBLENDVPS Y0, Y8, Y7, Y10
 	VBLENDVPS Y0, Y7, Y8, Y11
 	VMOVUPS   (DX)(R11*1), Y3
-	VMOVUPS   E_ONE, Y4
+	VMOVUPS   K_ONE, Y4
 	VSUBPS    Y3, Y4, Y4
 	VMULPS    Y3, Y10, Y10
 	VMULPS    Y4, Y11, Y11
@@ -207,7 +129,7 @@ bcephase3:
 	VBLENDVPS Y0, Y7, Y8, Y7
 	VMULPS    Y5, Y6, Y6
 	VMULPS    E_1E12, Y6, Y6
-	VMINPS    E_ONE, Y6, Y6
+	VMINPS    K_ONE, Y6, Y6
 	VMULPS    Y6, Y7, Y7
 	VXORPS    Y8, Y8, Y8
 	VBLENDVPS Y9, Y8, Y7, Y7
