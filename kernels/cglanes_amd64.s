@@ -186,15 +186,7 @@ cl_tau:
 cl_at:
 	VMOVUPS   (R15)(AX*1), Y0
 	A_OF_X
-	VCMPPS    $0x1d, K_MINNORM, Y0, Y2 // a >= 2^-126
-	VCMPPS    $0x12, K_MAXF, Y0, Y3    // a <= MaxFloat32
-	VANDPS    Y3, Y2, Y2
-	VCMPPS    $0x00, K_INF, Y0, Y3     // a == +Inf
-	NEGLOG(Y0, Y1, Y4, Y5, Y6, Y7)
-	VMOVUPS   K_INF, Y1
-	VSUBPS    K_INF, Y1, Y1            // NaN
-	VBLENDVPS Y3, K_NEGINF, Y1, Y1
-	VBLENDVPS Y2, Y0, Y1, Y0
+	CGNEGLOG(Y0, Y2, Y3, Y1, Y4, Y5, Y6, Y7)
 	VMOVUPS   Y0, (R15)(AX*1)
 	VMAXPS    Y0, Y10, Y10             // m > x ? m : x
 	ADDQ      $32, AX

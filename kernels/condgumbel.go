@@ -120,7 +120,8 @@ func lanes8(v *[8]float32) float32 {
 // w_i is ignored (set to 0 during the call and restored, so concurrent
 // calls need their own w). Every operation is rounded on its own (no fused
 // multiply-add) and the logarithm is NegLog's, so every implementation
-// gives the same bits. Allocates nothing.
+// gives the same bits; an a that no valid e gives (NaN, 0 or below, from a
+// NaN or negative e) becomes NaN. Allocates nothing.
 //
 // Errors (kernels.ErrShape, before any work): C < 1, K < 1, i outside
 // [0, C), or len(e) < K·C.
@@ -140,26 +141,25 @@ func condGumbelLogits(im *impl, e, w []float32, i, K int, z float32) error {
 	}
 	wi := w[i]
 	w[i] = 0 // a_ki = e_ki·0 + e_ki/z + 1e-20, as in condGumbelAvgJ
-	if im.cgLogits != nil && C >= cgMinVectorCols {
+	if im.cgLogits != nil {
 		im.cgLogits(e[:K*C], w, i, K, z, &cgTailMasks[C%8])
 	} else {
 		cgLogitsGeneric(e[:K*C], w, i, K, z)
 	}
 	w[i] = wi
-	negLogFloats(im, e[:K*C])
 	return nil
 }
 
-// cgLogitsGeneric is the Go twin of the cgLogits kernels: a_kj written
-// over e_kj, with w_i = 0 set by the caller. The conversions keep the
-// compiler from fusing the multiply and the add.
+// cgLogitsGeneric is the Go twin of the cgLogits kernels: cgNegLog(a_kj)
+// written over e_kj, with w_i = 0 set by the caller. The conversions keep
+// the compiler from fusing the multiply and the add.
 func cgLogitsGeneric(e, w []float32, i, K int, z float32) {
 	C := len(w)
 	for k := range K {
 		row := e[k*C : (k+1)*C : (k+1)*C]
 		ei := row[i] / z
 		for j, v := range row {
-			row[j] = float32(float32(v*w[j])+ei) + cgEps
+			row[j] = cgNegLog(float32(float32(v*w[j])+ei) + cgEps)
 		}
 	}
 }

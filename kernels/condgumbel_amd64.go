@@ -22,7 +22,7 @@ func cgAvgJAVX2(avg, e, w, g []float32, i, K int, z float32, tail *[8]int32)
 func avgJacAVX2(avg, p, g []float32, K int, tail *[8]int32)
 
 // cgLogitsAVX2 computes what cgLogitsGeneric computes, eight categories
-// per vector, the last one of a row masked when C%8 != 0.
+// per vector, the last one of a row masked when C%8 != 0 (so any C >= 1).
 //
 // Preconditions: C = len(w) >= 1, K >= 1, 0 <= i < C, len(e) >= K*C,
 // w[i] == 0, tail = &cgTailMasks[C%8].

@@ -411,8 +411,9 @@ aj_done:
 //
 // Registers: SI the current row of e, DX w, CX C, R9 i, R10 rows left, R11
 // full vectors per row, R12 C%8, AX byte offset, BX vectors left; Y15
-// 1e-20, Y13 tail mask, Y11 e_ki/z. Rows do not depend on each other, so
-// the out-of-order core overlaps one row's division with the next.
+// 1e-20, Y13 tail mask, Y11 e_ki/z, Y0-Y7 a and CGNEGLOG's scratch. Rows do
+// not depend on each other, so the out-of-order core overlaps one row's
+// division with the next.
 TEXT ·cgLogitsAVX2(SB), NOSPLIT, $0-80
 	MOVQ         e_base+0(FP), SI
 	MOVQ         w_base+24(FP), DX
@@ -441,6 +442,7 @@ cl_vec:
 	VMULPS  (DX)(AX*1), Y0, Y0
 	VADDPS  Y11, Y0, Y0
 	VADDPS  Y15, Y0, Y0
+	CGNEGLOG(Y0, Y2, Y3, Y1, Y4, Y5, Y6, Y7)
 	VMOVUPS Y0, (SI)(AX*1)
 	ADDQ    $32, AX
 	DECQ    BX
@@ -454,6 +456,7 @@ cl_tail:
 	VMULPS     Y1, Y0, Y0
 	VADDPS     Y11, Y0, Y0
 	VADDPS     Y15, Y0, Y0
+	CGNEGLOG(Y0, Y2, Y3, Y1, Y4, Y5, Y6, Y7)
 	VMASKMOVPS Y0, Y13, (SI)(AX*1)
 
 cl_next:

@@ -67,9 +67,9 @@ type impl struct {
 	// w_i = 0 set by the caller; tail masks the lanes of a row's last
 	// vector (all on when C%8 == 0).
 	cgAvgJ func(avg, e, w, g []float32, i, K int, z float32, tail *[8]int32)
-	// cgLogits (optional, nil: cgLogitsGeneric; condgumbel.go): a_kj over
-	// the K rows of e, C = len(w), w_i = 0 set by the caller, tail as for
-	// cgAvgJ.
+	// cgLogits (optional, nil: cgLogitsGeneric; condgumbel.go):
+	// cgNegLog(a_kj) over the K rows of e, C = len(w), w_i = 0 set by the
+	// caller, tail as for cgAvgJ.
 	cgLogits func(e, w []float32, i, K int, z float32, tail *[8]int32)
 	// cgLanes (optional, nil: cgLanesGeneric; cglanes.go): the lane
 	// accumulators of CondGumbelAvgJTau for C <= CondGumbelLanesMaxC, w_i

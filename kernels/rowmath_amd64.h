@@ -104,6 +104,21 @@
 	VFMADD231PS  K_C1, E, Y; \
 	VXORPS       K_SIGN, Y, X
 
+// CGNEGLOG replaces X by cgNegLog(X) (cglanes.go): NEGLOG for a positive
+// normal lane, -Inf for +Inf (a masked category of the conditional Gumbel
+// sampler), NaN for anything else; V and I hold the lane tests, E, M, T, Z
+// and Y are NEGLOG's scratch.
+#define CGNEGLOG(X, V, I, E, M, T, Z, Y) \
+	VCMPPS    $0x1d, K_MINNORM, X, V; \
+	VCMPPS    $0x12, K_MAXF, X, I; \
+	VANDPS    I, V, V; \
+	VCMPPS    $0x00, K_INF, X, I; \
+	NEGLOG(X, E, M, T, Z, Y); \
+	VMOVUPS   K_INF, E; \
+	VSUBPS    K_INF, E, E; \
+	VBLENDVPS I, K_NEGINF, E, E; \
+	VBLENDVPS V, X, E, X
+
 // TRANSPOSE4 turns A, B, C, D, each holding 4 consecutive floats of rows
 // (i, i+4) for i = 0..3 in its (low, high) half, into the four columns,
 // lane l = row l, using T0-T3 as scratch: within each 128-bit half it is
