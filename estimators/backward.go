@@ -249,47 +249,44 @@ func (e *Estimator) perturbRow(r int, noise *kernels.Xoshiro8, ws *kernels.Works
 		tau = e.tau2
 	}
 	i := int(e.idx[r])
-	var acc []float32 // avg when a fused kernel computes it directly
-	if tau == 1 && e.m != mReinMaxRaoD {
-		acc = avg
-	}
-	// Few categories, which fill vectors badly in the row kernels (C = 10
-	// fills 10 of 16 lanes): one kernel at any temperature, a sample per
-	// lane.
-	lanes := c <= kernels.CondGumbelLanesMaxC && e.m != mReinMaxRaoD
-	var err error
-	switch e.m {
-	case mGR, mReinMaxRaoD:
-		theta := e.theta[r*c : (r+1)*c]
-		if lanes {
-			z := cgWeights(w[:c], theta)
-			return kernels.CondGumbelAvgJTau(avg, buf, w, g, lanesScr, i, K, z, tau)
-		}
-		err = condGumbelRow(buf, theta, i, K, w, tau == 1, g, acc)
-	case mReinMaxRao, mReinMaxCV:
+	// φ: θ for gr and reinmax-rao-d, log s, s = (π + D)/2, otherwise.
+	phi := e.theta[r*c : (r+1)*c]
+	if e.m == mReinMaxRao || e.m == mReinMaxCV {
 		pi := e.pi[r*c : (r+1)*c]
 		for j, p := range pi {
 			ls[j] = log32(0.5 * p)
 		}
 		ls[i] = log32(0.5 * (pi[i] + 1))
-		if lanes {
-			z := cgWeights(w[:c], ls)
-			err = kernels.CondGumbelAvgJTau(avg, buf, w, g, lanesScr, i, K, z, tau)
+		phi = ls
+	}
+	// One fused kernel writes avg directly (acc), except for
+	// reinmax-rao-d, which needs the probabilities: for few categories,
+	// which fill vectors badly in the row kernels (C = 10 fills 10 of 16
+	// lanes), a sample per lane at any temperature; otherwise at τ = 1.
+	var acc []float32
+	var err error
+	switch {
+	case e.m == mReinMaxRaoD:
+		err = condGumbelRow(buf, phi, i, K, w, tau == 1, g, nil)
+	case c <= kernels.CondGumbelLanesMaxC:
+		acc = avg
+		err = kernels.CondGumbelAvgJTau(avg, buf, w, g, lanesScr, i, K, cgWeights(w[:c], phi), tau)
+	default:
+		if tau == 1 {
 			acc = avg
-		} else {
-			err = condGumbelRow(buf, ls, i, K, w, tau == 1, g, acc)
 		}
-		if err == nil && e.m == mReinMaxCV {
-			a := e.soft[r*c : (r+1)*c]
-			if e.gumbelA {
-				a = e.gum[r*c : (r+1)*c]
-			}
-			out := e.soft2[r*c : (r+1)*c]
-			for j, v := range ls {
-				out[j] = v + a[j]
-			}
-			err = kernels.SoftmaxRows(ws, out, out, 1, c, 1, nil)
+		err = condGumbelRow(buf, phi, i, K, w, tau == 1, g, acc)
+	}
+	if err == nil && e.m == mReinMaxCV {
+		a := e.soft[r*c : (r+1)*c]
+		if e.gumbelA {
+			a = e.gum[r*c : (r+1)*c]
 		}
+		out := e.soft2[r*c : (r+1)*c]
+		for j, v := range ls {
+			out[j] = v + a[j]
+		}
+		err = kernels.SoftmaxRows(ws, out, out, 1, c, 1, nil)
 	}
 	if err != nil || acc != nil {
 		return err

@@ -135,11 +135,17 @@ func New(cfg Config, maxRows, cols int) (*Estimator, error) {
 		e.rowLoss = make([]float32, maxRows)
 	}
 	nb := numBlocks(maxRows)
+	// Per block: 4 rows of cols, then, for the repeat methods,
+	// CondGumbelAvgJTau's 16·cols of scratch.
+	scratchRows := 4
+	if m.repeats() {
+		scratchRows += 16
+	}
 	e.scr = make([][]float32, nb)
 	e.pcgs = make([]*rand.PCG, nb)
 	e.rngs = make([]*rand.Rand, nb)
 	for b := range nb {
-		e.scr[b] = make([]float32, (4+16)*cols) // 4 rows of cols, then CondGumbelAvgJTau's scratch
+		e.scr[b] = make([]float32, scratchRows*cols)
 		e.pcgs[b] = rand.NewPCG(0, 0)
 		e.rngs[b] = rand.New(e.pcgs[b])
 	}
