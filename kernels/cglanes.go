@@ -39,11 +39,10 @@ func CondGumbelAvgJTau(avg, e, w, g, scratch []float32, i, K int, z, tau float32
 
 func condGumbelAvgJTau(im *impl, avg, e, w, g, scratch []float32, i, K int, z, tau float32) error {
 	C := len(avg)
+	if err := cgCheckSample("CondGumbelAvgJTau", "len(avg)", C, K, i); err != nil {
+		return err
+	}
 	switch {
-	case C < 1 || K < 1:
-		return fmt.Errorf("kernels.CondGumbelAvgJTau: C=len(avg)=%d K=%d, need both >= 1: %w", C, K, ErrShape)
-	case i < 0 || i >= C:
-		return fmt.Errorf("kernels.CondGumbelAvgJTau: i=%d outside [0, %d): %w", i, C, ErrShape)
 	case len(e) < K*C || len(w) < C || len(g) < C || len(scratch) < 16*C:
 		return fmt.Errorf("kernels.CondGumbelAvgJTau: len(e)=%d len(w)=%d len(g)=%d len(scratch)=%d, need K*C=%d, C=%d, C=%d, 16*C=%d: %w",
 			len(e), len(w), len(g), len(scratch), K*C, C, C, 16*C, ErrShape)

@@ -24,8 +24,6 @@
 // the gather's mask, Y0-Y6 scratch. In the transposes DX, CX, BX, AX, R11
 // and R12 hold other things, and DX and CX are reloaded after.
 
-#define K_CGEPS8 ·cgEps8+0(SB)
-
 // A_OF_X turns Y0 = e_kj into a = (e_kj·w_j + e_ki/z) + 1e-20.
 #define A_OF_X \
 	VBROADCASTSS (DX)(BX*1), Y1; \

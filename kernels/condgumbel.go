@@ -29,11 +29,10 @@ func CondGumbelAvgJ(avg, e, w, g []float32, i, K int, z float32) error {
 
 func condGumbelAvgJ(im *impl, avg, e, w, g []float32, i, K int, z float32) error {
 	C := len(avg)
+	if err := cgCheckSample("CondGumbelAvgJ", "len(avg)", C, K, i); err != nil {
+		return err
+	}
 	switch {
-	case C < 1 || K < 1:
-		return fmt.Errorf("kernels.CondGumbelAvgJ: C=len(avg)=%d K=%d, need both >= 1: %w", C, K, ErrShape)
-	case i < 0 || i >= C:
-		return fmt.Errorf("kernels.CondGumbelAvgJ: i=%d outside [0, %d): %w", i, C, ErrShape)
 	case len(e) < K*C || len(w) < C || len(g) < C:
 		return fmt.Errorf("kernels.CondGumbelAvgJ: len(e)=%d len(w)=%d len(g)=%d, need K*C=%d, C=%d, C=%d: %w",
 			len(e), len(w), len(g), K*C, C, C, ErrShape)
@@ -51,6 +50,18 @@ func condGumbelAvgJ(im *impl, avg, e, w, g []float32, i, K int, z float32) error
 	kf := float32(K)
 	for j := range avg {
 		avg[j] /= kf
+	}
+	return nil
+}
+
+// cgCheckSample validates the shape common to the conditional-Gumbel
+// kernels: C and K at least 1, i a category. cname names C's source.
+func cgCheckSample(fn, cname string, C, K, i int) error {
+	switch {
+	case C < 1 || K < 1:
+		return fmt.Errorf("kernels.%s: C=%s=%d K=%d, need both >= 1: %w", fn, cname, C, K, ErrShape)
+	case i < 0 || i >= C:
+		return fmt.Errorf("kernels.%s: i=%d outside [0, %d): %w", fn, i, C, ErrShape)
 	}
 	return nil
 }
@@ -131,12 +142,10 @@ func CondGumbelLogits(e, w []float32, i, K int, z float32) error {
 
 func condGumbelLogits(im *impl, e, w []float32, i, K int, z float32) error {
 	C := len(w)
-	switch {
-	case C < 1 || K < 1:
-		return fmt.Errorf("kernels.CondGumbelLogits: C=len(w)=%d K=%d, need both >= 1: %w", C, K, ErrShape)
-	case i < 0 || i >= C:
-		return fmt.Errorf("kernels.CondGumbelLogits: i=%d outside [0, %d): %w", i, C, ErrShape)
-	case len(e) < K*C:
+	if err := cgCheckSample("CondGumbelLogits", "len(w)", C, K, i); err != nil {
+		return err
+	}
+	if len(e) < K*C {
 		return fmt.Errorf("kernels.CondGumbelLogits: len(e)=%d, need K*C=%d: %w", len(e), K*C, ErrShape)
 	}
 	wi := w[i]

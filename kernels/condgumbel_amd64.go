@@ -30,9 +30,6 @@ func avgJacAVX2(avg, p, g []float32, K int, tail *[8]int32)
 //go:noescape
 func cgLogitsAVX2(e, w []float32, i, K int, z float32, tail *[8]int32)
 
-// cgConsts holds cgEps for condgumbel_amd64.s (broadcast from memory),
-// cgEps8 a vector of it (an operand from memory, which saves a register).
-var (
-	cgConsts = [1]float32{cgEps}
-	cgEps8   = [8]float32{cgEps, cgEps, cgEps, cgEps, cgEps, cgEps, cgEps, cgEps}
-)
+// cgEps8 holds cgEps in the 8 lanes of a vector, a memory operand of the
+// conditional-Gumbel kernels (K_CGEPS8).
+var cgEps8 = [8]float32{cgEps, cgEps, cgEps, cgEps, cgEps, cgEps, cgEps, cgEps}

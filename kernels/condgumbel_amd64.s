@@ -7,8 +7,6 @@
 // mirrors cgAvgJGeneric: separate multiplies and adds (no FMA), lane sums
 // reduced as ((l0+l4) + (l2+l6)) + ((l1+l5) + (l3+l7)).
 
-#define K_CGEPS ·cgConsts+0(SB)
-#define K_CGEPS8 ·cgEps8+0(SB)
 
 // HSUM reduces the eight lanes of Y (X its low half) into the low float of
 // X, using A and B as scratch.
@@ -422,7 +420,7 @@ TEXT ·cgLogitsAVX2(SB), NOSPLIT, $0-80
 	MOVQ         K+56(FP), R10
 	MOVQ         tail+72(FP), AX
 	VMOVDQU      (AX), Y13
-	VBROADCASTSS K_CGEPS, Y15
+	VMOVUPS      K_CGEPS8, Y15
 	MOVQ         CX, R11
 	SHRQ         $3, R11
 	MOVQ         CX, R12

@@ -34,6 +34,9 @@
 #define K_MINNORM ·rowConsts+896(SB)
 #define K_MAXF ·rowConsts+928(SB)
 
+// The 1e-20 guard of the conditional Gumbel sampler (condgumbel_amd64.go).
+#define K_CGEPS8 ·cgEps8+0(SB)
+
 // EXP replaces X by expf32(X) in every lane (expf.go), using K, R, P and M
 // as scratch (X holds r after the reduction, R holds r*r):
 //
