@@ -31,18 +31,6 @@
 	VADDPS       Y13, Y0, Y0; \
 	VADDPS       K_CGEPS8, Y0, Y0
 
-// LOAD4T loads 4 floats at R12 and R11 (samples 0-3 and 4-7 of the group,
-// plus k·BX, AX = 3·BX) into Y0-Y3: sample k low, sample k+4 high.
-#define LOAD4T \
-	VMOVUPS     (R12), X0; \
-	VINSERTF128 $1, (R11), Y0, Y0; \
-	VMOVUPS     (R12)(BX*1), X1; \
-	VINSERTF128 $1, (R11)(BX*1), Y1, Y1; \
-	VMOVUPS     (R12)(BX*2), X2; \
-	VINSERTF128 $1, (R11)(BX*2), Y2, Y2; \
-	VMOVUPS     (R12)(AX*1), X3; \
-	VINSERTF128 $1, (R11)(AX*1), Y3, Y3
-
 // func cgLanesAVX2(acc, x, e, w, g []float32, i, K int, z, invTau float32, masks *[8][8]int32, tau1 bool)
 TEXT ·cgLanesAVX2(SB), NOSPLIT, $0-153
 	MOVQ         acc_base+0(FP), DI
@@ -89,7 +77,7 @@ cl_group:
 	MOVQ     R15, DX
 
 cl_tload:
-	LOAD4T
+	LOAD4(0, R12, R11, BX, AX)
 	TRANSPOSE4(Y0, Y1, Y2, Y3, Y4, Y5, Y6, Y7)
 	CMPQ    CX, $4
 	JLT     cl_tpart

@@ -92,12 +92,18 @@ func randomNegLog(im *impl, r *rand.Rand, dst []float32, n int) {
 		if m < len(c) {
 			c[m] = math.Float32frombits(uint32(r.Uint64() >> 40))
 		}
-		v := len(c) / im.w * im.w
-		if v > 0 {
-			im.negLog(c[:v], n)
-		}
-		negLogGeneric(c[v:], n)
+		negLogInts(im, c, n)
 	}
+}
+
+// negLogInts applies the negLog kernel to the whole vectors of c and its
+// Go twin to the rest.
+func negLogInts(im *impl, c []float32, n int) {
+	v := len(c) / im.w * im.w
+	if v > 0 {
+		im.negLog(c[:v], n)
+	}
+	negLogGeneric(c[v:], n)
 }
 
 // negLogGeneric is the Go twin of the negLog kernel: each element of dst

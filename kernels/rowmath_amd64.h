@@ -1,7 +1,7 @@
 // Shared by the AVX2 assembly files of this package: the names of the
 // 8-lane constants in ·rowConsts (rows_amd64.go, whose table fixes each
 // index), the vector exp and -log (expf.go's expf32 and negLogf32,
-// operation for operation) and a 4×4 transpose.
+// operation for operation) and the loads and 4×4 transpose of an 8-row block.
 
 #define K_CUTOFF ·rowConsts+0(SB)
 #define K_LOG2E ·rowConsts+32(SB)
@@ -135,3 +135,16 @@
 	VSHUFPS   $0xee, T2, T0, B; \
 	VSHUFPS   $0x44, T3, T1, C; \
 	VSHUFPS   $0xee, T3, T1, D
+
+// LOAD4 loads 4 floats at off of rows 0..3 (at LO + k·S) and of rows 4..7
+// (at HI + k·S) into Y0-Y3, row k in the low half and row k+4 in the high
+// half, the input of TRANSPOSE4; S3 = 3·S.
+#define LOAD4(off, LO, HI, S, S3) \
+	VMOVUPS     off(LO), X0; \
+	VINSERTF128 $1, off(HI), Y0, Y0; \
+	VMOVUPS     off(LO)(S*1), X1; \
+	VINSERTF128 $1, off(HI)(S*1), Y1, Y1; \
+	VMOVUPS     off(LO)(S*2), X2; \
+	VINSERTF128 $1, off(HI)(S*2), Y2, Y2; \
+	VMOVUPS     off(LO)(S3*1), X3; \
+	VINSERTF128 $1, off(HI)(S3*1), Y3, Y3

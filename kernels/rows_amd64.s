@@ -10,19 +10,6 @@
 
 #include "rowmath_amd64.h"
 
-// LOAD4 loads columns [off, off+4) of rows 0..3 (at R11 + k*BX) and 4..7
-// (at DX + k*BX) into Y0-Y3 (row k in the low half, row k+4 in the high
-// half); R10 = 3*BX.
-#define LOAD4(off) \
-	VMOVUPS     off(R11), X0; \
-	VINSERTF128 $1, off(DX), Y0, Y0; \
-	VMOVUPS     off(R11)(BX*1), X1; \
-	VINSERTF128 $1, off(DX)(BX*1), Y1, Y1; \
-	VMOVUPS     off(R11)(BX*2), X2; \
-	VINSERTF128 $1, off(DX)(BX*2), Y2, Y2; \
-	VMOVUPS     off(R11)(R10*1), X3; \
-	VINSERTF128 $1, off(DX)(R10*1), Y3, Y3
-
 // SCOL consumes column C of the group (lane l = row l): mn = min(mn, p);
 // c += p; store c to the cdf.
 #define SCOL(C) \
@@ -405,7 +392,7 @@ sc_group:
 	MOVQ    R9, AX
 
 sc_load:
-	LOAD4(0)
+	LOAD4(0, R11, DX, BX, R10)
 	TRANSPOSE4(Y0, Y1, Y2, Y3, Y8, Y9, Y10, Y11)
 	VMOVUPS Y0, 0(AX)
 	VMOVUPS Y1, 32(AX)
@@ -414,7 +401,7 @@ sc_load:
 	VMAXPS  Y1, Y0, Y4             // a tree per 4 columns keeps the
 	VMAXPS  Y3, Y2, Y5             // running max off the critical path
 	VMAXPS  Y5, Y4, Y4
-	LOAD4(16)
+	LOAD4(16, R11, DX, BX, R10)
 	TRANSPOSE4(Y0, Y1, Y2, Y3, Y8, Y9, Y10, Y11)
 	VMOVUPS Y0, 128(AX)
 	VMOVUPS Y1, 160(AX)
@@ -609,13 +596,13 @@ sa_group:
 
 sa_block:
 	// Columns [j, j+4) then [j+4, j+8) of the eight rows, in order.
-	LOAD4(0)
+	LOAD4(0, R11, DX, BX, R10)
 	TRANSPOSE4(Y0, Y1, Y2, Y3, Y4, Y5, Y6, Y7)
 	SCOL(Y0)
 	SCOL(Y1)
 	SCOL(Y2)
 	SCOL(Y3)
-	LOAD4(16)
+	LOAD4(16, R11, DX, BX, R10)
 	TRANSPOSE4(Y0, Y1, Y2, Y3, Y4, Y5, Y6, Y7)
 	SCOL(Y0)
 	SCOL(Y1)

@@ -78,11 +78,7 @@ func (x *Xoshiro8) negLog(im *impl, dst []float32, n int) {
 		c := dst[:min(len(dst), negLogChunk)] // a multiple of 8: only the last chunk has a short step
 		dst = dst[len(c):]
 		x.bits(im, c)
-		v := len(c) / im.w * im.w
-		if v > 0 {
-			im.negLog(c[:v], n)
-		}
-		negLogGeneric(c[v:], n)
+		negLogInts(im, c, n)
 	}
 }
 
