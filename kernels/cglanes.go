@@ -52,12 +52,9 @@ func condGumbelAvgJTau(im *impl, avg, e, w, g, scratch []float32, i, K int, z, t
 	acc, x := scratch[:8*C], scratch[8*C:16*C]
 	wi := w[i]
 	w[i] = 0 // a_ki = e_ki·0 + e_ki/z + 1e-20, as in condGumbelAvgJ
-	switch {
-	case im.cgLanes != nil && C <= CondGumbelLanesMaxC && tau == 1:
-		im.cgLanes(acc, x, e[:K*C], w[:C], g[:C], i, K, z, 1, &cgTailMasks, true)
-	case im.cgLanes != nil && C <= CondGumbelLanesMaxC:
-		im.cgLanes(acc, x, e[:K*C], w[:C], g[:C], i, K, z, 1/tau, &cgTailMasks, false)
-	default:
+	if im.cgLanes != nil && C <= CondGumbelLanesMaxC {
+		im.cgLanes(acc, x, e[:K*C], w[:C], g[:C], i, K, z, 1/tau, &cgTailMasks, tau == 1)
+	} else {
 		cgLanesGeneric(acc, x, e[:K*C], w[:C], g[:C], i, K, z, 1/tau, tau == 1)
 	}
 	w[i] = wi
