@@ -2,15 +2,17 @@
 
 package kernels
 
-// The "avx512" table: the AVX2 table with the SGEMM micro-kernel and the row
-// softmax replaced by AVX-512 (F, VL) routines (avx512_amd64.s). Its vector
-// width w stays 8, so the row drivers pad and block exactly as for "avx2"
-// and the AVX2 sampling, -log and elementwise routines it inherits see what
-// they expect.
+// The "avx512" table: the AVX2 table with the SGEMM micro-kernel, the row
+// softmax, the -log of the random draws and the conditional-Gumbel logits
+// replaced by AVX-512 (F, VL) routines (avx512_amd64.s). Its vector width w
+// stays 8, so the row drivers pad and block exactly as for "avx2" (the
+// 16-lane routines take a last half vector under a mask) and the AVX2
+// sampling and elementwise routines it inherits see what they expect.
 var avx512Impl = &impl{
 	name: "avx512", w: 8,
 	mr: gemmAVX512MR, nr: gemmAVX512NR, kc: gemmAVX512KC, gemm: gemm20x16AVX512,
 	softmax: softmaxAVX512,
+	negLog:  negLogRowsAVX512, negLogF: negLogFloatsAVX512, cgLogits: cgLogitsAVX512,
 }
 
 // inheritAVX2 fills every field of the avx512 table that it does not define
@@ -24,6 +26,7 @@ func inheritAVX2(im, avx2 *impl) {
 	im.name, im.w = own.name, own.w
 	im.mr, im.nr, im.kc, im.gemm = own.mr, own.nr, own.kc, own.gemm
 	im.softmax = own.softmax
+	im.negLog, im.negLogF, im.cgLogits = own.negLog, own.negLogF, own.cgLogits
 }
 
 // Shape of the AVX-512 GEMM micro-kernel: 20 ZMM accumulators of 16 floats
@@ -111,3 +114,21 @@ func softmaxRowsAVX512(dst, src, stats []float32, cols int, invTau float32)
 //
 //go:noescape
 func softmax8AVX512(dst, src, stats []float32, invTau float32)
+
+// negLogRowsAVX512 is negLogRowsAVX2 (the impl.negLog contract) in 16
+// lanes. Preconditions: len(dst)%8 == 0, n >= 0.
+//
+//go:noescape
+func negLogRowsAVX512(dst []float32, n int)
+
+// negLogFloatsAVX512 is negLogFloatsAVX2 (the impl.negLogF contract) in 16
+// lanes; it returns a multiple of 8. Precondition: len(x)%8 == 0.
+//
+//go:noescape
+func negLogFloatsAVX512(x []float32) int
+
+// cgLogitsAVX512 is cgLogitsAVX2 (the impl.cgLogits contract) in 16 lanes;
+// it masks a row's last C%16 categories itself and does not read tail.
+//
+//go:noescape
+func cgLogitsAVX512(e, w []float32, i, K int, z float32, tail *[8]int32)

@@ -73,14 +73,21 @@ func TestAVX512GodebugOff(t *testing.T) {
 }
 
 // TestAVX512InheritsAVX2 checks that the avx512 table equals the avx2 one in
-// every field but its own (GEMM shape and kernel, softmax), so that the
-// elementwise and sampling kernels filled in by other files' init reach it.
+// every field but its own (GEMM shape and kernel, softmax, the -log and
+// conditional-Gumbel logit kernels), so that the elementwise and sampling
+// kernels filled in by other files' init reach it, and that inheriting
+// kept its own kernels.
 func TestAVX512InheritsAVX2(t *testing.T) {
 	a, b := reflect.ValueOf(avx512Impl).Elem(), reflect.ValueOf(avx2Impl).Elem()
-	own := []string{"name", "mr", "nr", "kc", "gemm", "softmax"}
+	own := []string{"name", "mr", "nr", "kc", "gemm", "softmax", "negLog", "negLogF", "cgLogits"}
 	for i := 0; i < a.NumField(); i++ {
 		name := a.Type().Field(i).Name
 		if slices.Contains(own, name) {
+			fa, fb := a.Field(i), b.Field(i)
+			if fa.Kind() == reflect.Func {
+				require.False(t, fa.IsNil(), "field %s", name)
+				require.NotEqual(t, fb.Pointer(), fa.Pointer(), "field %s: the avx2 kernel", name)
+			}
 			continue
 		}
 		fa, fb := a.Field(i), b.Field(i)

@@ -1,7 +1,9 @@
-// Shared by the AVX2 assembly files of this package: the names of the
-// 8-lane constants in ·rowConsts (rows_amd64.go, whose table fixes each
-// index), the vector exp and -log (expf.go's expf32 and negLogf32,
-// operation for operation) and the loads and 4×4 transpose of an 8-row block.
+// Shared by the AVX2 and AVX-512 assembly files of this package: the names
+// of the 8-lane constants in ·rowConsts (rows_amd64.go, whose table fixes
+// each index), the vector exp and -log (expf.go's expf32 and negLogf32,
+// operation for operation) in 8 and in 16 lanes, and the loads and 4×4
+// transpose of an 8-row block. The 16-lane macros read lane 0 of a
+// constant with an embedded {1to16} broadcast (.BCST).
 
 #define K_CUTOFF ·rowConsts+0(SB)
 #define K_LOG2E ·rowConsts+32(SB)
@@ -121,6 +123,87 @@
 	VSUBPS    K_INF, E, E; \
 	VBLENDVPS I, K_NEGINF, E, E; \
 	VBLENDVPS V, X, E, X
+
+// EXP16 replaces X by expf32(X) in each of its 16 lanes, the operations of
+// rows_amd64.s's EXP (and so of the twin) one for one, using K, R, P as
+// scratch and the mask register M:
+//
+//	M = !(X < cutoff) (NLT_UQ: true for NaN, so NaN lanes keep their NaN)
+//	k = round-half-even(X*log2e); r = X - k*c1; r = r - k*c2
+//	p = P0; p = p*r + Pi (i = 1..5); y = p*(r*r) + r; y = y + 1
+//	X = M ? y*2^k : +0
+//
+// VRNDSCALEPS $0 is VROUNDPS $0 (nearest even); 2^k is added to the
+// exponent bits as in EXP.
+#define EXP16(X, K, R, P, M) \
+	VCMPPS.BCST       $0x15, K_CUTOFF, X, M; \
+	VMULPS.BCST       K_LOG2E, X, K; \
+	VRNDSCALEPS       $0, K, K; \
+	VFNMADD231PS.BCST K_C1, K, X; \
+	VFNMADD231PS.BCST K_C2, K, X; \
+	VBROADCASTSS      K_EP0, P; \
+	VFMADD213PS.BCST  K_EP1, X, P; \
+	VFMADD213PS.BCST  K_EP2, X, P; \
+	VFMADD213PS.BCST  K_EP3, X, P; \
+	VFMADD213PS.BCST  K_EP4, X, P; \
+	VFMADD213PS.BCST  K_EP5, X, P; \
+	VMULPS            X, X, R; \
+	VFMADD213PS       X, R, P; \
+	VADDPS.BCST       K_ONE, P, P; \
+	VCVTPS2DQ         K, K; \
+	VPSLLD            $23, K, K; \
+	VPADDD            K, P, P; \
+	VMOVAPS.Z         P, M, X
+
+// NEGLOG16 is NEGLOG in the 16 lanes of a ZMM register, operation for
+// operation; the mask register KM stands in for NEGLOG's lane mask T
+// (m < sqrt(1/2)), so e - (T & 1) and (m - 1) + (T & m) become masked
+// operations (an unmasked lane's x - 0 and y + 0 are x and y: neither is
+// ever -0). T is scratch.
+#define NEGLOG16(X, E, M, T, Z, Y, KM) \
+	VPSRLD            $23, X, E; \
+	VPSUBD.BCST       K_I126, E, E; \
+	VCVTDQ2PS         E, E; \
+	VPANDD.BCST       K_MANT, X, M; \
+	VPORD.BCST        K_HALF, M, M; \
+	VCMPPS.BCST       $0x11, K_SQRTHF, M, KM; \
+	VSUBPS.BCST       K_ONE, E, KM, E; \
+	VMOVAPS           M, T; \
+	VSUBPS.BCST       K_ONE, M, M; \
+	VADDPS            T, M, KM, M; \
+	VMULPS            M, M, Z; \
+	VBROADCASTSS      K_LP0, Y; \
+	VFMADD213PS.BCST  K_LP1, M, Y; \
+	VFMADD213PS.BCST  K_LP2, M, Y; \
+	VFMADD213PS.BCST  K_LP3, M, Y; \
+	VFMADD213PS.BCST  K_LP4, M, Y; \
+	VFMADD213PS.BCST  K_LP5, M, Y; \
+	VFMADD213PS.BCST  K_LP6, M, Y; \
+	VFMADD213PS.BCST  K_LP7, M, Y; \
+	VFMADD213PS.BCST  K_LP8, M, Y; \
+	VMULPS            M, Y, Y; \
+	VMULPS            Z, Y, Y; \
+	VFMADD231PS.BCST  K_C2, E, Y; \
+	VFNMADD231PS.BCST K_HALF, Z, Y; \
+	VADDPS            Y, M, Y; \
+	VFMADD231PS.BCST  K_C1, E, Y; \
+	VPXORD.BCST       K_SIGN, Y, X
+
+// CGNEGLOG16 is CGNEGLOG in 16 lanes: NEGLOG16 for a positive normal lane,
+// -Inf for +Inf, NaN (the default NaN of Inf - Inf, as in CGNEGLOG) for
+// anything else. The mask registers KV and KI hold the lane tests and KM is
+// NEGLOG16's; E, M, T, Z and Y are scratch.
+#define CGNEGLOG16(X, KV, KI, KM, E, M, T, Z, Y) \
+	VCMPPS.BCST  $0x1d, K_MINNORM, X, KV; \
+	VCMPPS.BCST  $0x12, K_MAXF, X, KI; \
+	KANDW        KI, KV, KV; \
+	VCMPPS.BCST  $0x00, K_INF, X, KI; \
+	NEGLOG16(X, E, M, T, Z, Y, KM); \
+	VBROADCASTSS K_INF, E; \
+	VSUBPS.BCST  K_INF, E, E; \
+	VBROADCASTSS K_NEGINF, KI, E; \
+	VMOVAPS      X, KV, E; \
+	VMOVAPS      E, X
 
 // TRANSPOSE4 turns A, B, C, D, each holding 4 consecutive floats of rows
 // (i, i+4) for i = 0..3 in its (low, high) half, into the four columns,
