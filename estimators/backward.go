@@ -236,8 +236,8 @@ func (e *Estimator) gappedBlock(b int) {
 // temperature (a sample per vector lane), else at temperature 1
 // kernels.CondGumbelAvgJ, which needs neither log nor exp. reinmax-cv also
 // writes soft2 = softmax(log s + A), A = y (softmax mode) or G. ls and w
-// are cols of scratch each, lanesScr 16·cols, ws the row block's
-// one-thread workspace.
+// are cols of scratch each, lanesScr kernels.CondGumbelAvgJTauScratch·cols,
+// ws the row block's one-thread workspace.
 func (e *Estimator) perturbRow(r int, noise *kernels.Xoshiro8, ws *kernels.Workspace, ls, w, lanesScr, g, avg []float32) error {
 	c, K := e.cols, e.k
 	buf := e.pk[r*K*c : (r+1)*K*c]

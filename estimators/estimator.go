@@ -136,10 +136,10 @@ func New(cfg Config, maxRows, cols int) (*Estimator, error) {
 	}
 	nb := numBlocks(maxRows)
 	// Per block: 4 rows of cols, then, for the repeat methods,
-	// CondGumbelAvgJTau's 16·cols of scratch.
+	// CondGumbelAvgJTau's scratch.
 	scratchRows := 4
 	if m.repeats() {
-		scratchRows += 16
+		scratchRows += kernels.CondGumbelAvgJTauScratch
 	}
 	e.scr = make([][]float32, nb)
 	e.pcgs = make([]*rand.PCG, nb)

@@ -14,6 +14,10 @@ import (
 // (BENCHMARKS.md, "K = 100 estimators, part 2").
 const CondGumbelLanesMaxC = 15
 
+// CondGumbelAvgJTauScratch is the scratch CondGumbelAvgJTau needs per
+// category: 8 lane accumulators and a column of up to 16 samples.
+const CondGumbelAvgJTauScratch = 24
+
 // CondGumbelAvgJTau is CondGumbelAvgJ at any temperature τ:
 //
 //	avg = (1/K) Σ_k J(p_k) g,   p_k = softmax(−log a_k / τ),
@@ -22,8 +26,9 @@ const CondGumbelLanesMaxC = 15
 // e, w, i and z). At τ = 1 it takes no log and no exp (p_kj ∝ 1/a_kj);
 // otherwise −log a (with −Inf for a masked category, a = +Inf) is shifted
 // by its maximum over the row before the exp, as SoftmaxRows does. e is
-// read only; scratch holds at least 16·C floats of workspace; w_i is set
-// to 0 during the call and restored, so concurrent calls need their own w.
+// read only; scratch holds at least CondGumbelAvgJTauScratch·C floats of
+// workspace; w_i is set to 0 during the call and restored, so concurrent
+// calls need their own w.
 //
 // The order of every sum is part of the result: sample k's sums over j run
 // in order of j, and its contributions are summed per lane l = k mod 8 (in
@@ -43,13 +48,13 @@ func condGumbelAvgJTau(im *impl, avg, e, w, g, scratch []float32, i, K int, z, t
 		return err
 	}
 	switch {
-	case len(e) < K*C || len(w) < C || len(g) < C || len(scratch) < 16*C:
-		return fmt.Errorf("kernels.CondGumbelAvgJTau: len(e)=%d len(w)=%d len(g)=%d len(scratch)=%d, need K*C=%d, C=%d, C=%d, 16*C=%d: %w",
-			len(e), len(w), len(g), len(scratch), K*C, C, C, 16*C, ErrShape)
+	case len(e) < K*C || len(w) < C || len(g) < C || len(scratch) < CondGumbelAvgJTauScratch*C:
+		return fmt.Errorf("kernels.CondGumbelAvgJTau: len(e)=%d len(w)=%d len(g)=%d len(scratch)=%d, need K*C=%d, C=%d, C=%d, %d*C=%d: %w",
+			len(e), len(w), len(g), len(scratch), K*C, C, C, CondGumbelAvgJTauScratch, CondGumbelAvgJTauScratch*C, ErrShape)
 	case !(tau > 0) || math.IsInf(float64(tau), 1):
 		return fmt.Errorf("kernels.CondGumbelAvgJTau: tau=%v, need a positive finite temperature: %w", tau, ErrArgument)
 	}
-	acc, x := scratch[:8*C], scratch[8*C:16*C]
+	acc, x := scratch[:8*C], scratch[8*C:CondGumbelAvgJTauScratch*C]
 	wi := w[i]
 	w[i] = 0 // a_ki = e_ki·0 + e_ki/z + 1e-20, as in condGumbelAvgJ
 	if im.cgLanes != nil && C <= CondGumbelLanesMaxC {

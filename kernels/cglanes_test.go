@@ -13,17 +13,19 @@ var cgLanesTaus = []float32{1, 0.5, 0.7, 1.3, 2}
 
 // TestCondGumbelAvgJTauImplsMatchTwin holds every implementation to the Go
 // twin bit for bit, for C up to past CondGumbelLanesMaxC, sample counts
-// around multiples of 8 (the last group's masked lanes), several
+// around multiples of 8 and 16 (the groups of the AVX2 and AVX-512
+// kernels: transposes while another sample follows, gathers with masked
+// lanes for the last group), several
 // temperatures and masked categories; e and w must come back unchanged.
 func TestCondGumbelAvgJTauImplsMatchTwin(t *testing.T) {
 	rng := rand.New(rand.NewPCG(71, 72))
 	for C := 1; C <= CondGumbelLanesMaxC+3; C++ {
-		for _, K := range []int{1, 2, 7, 8, 9, 33, 100} {
+		for _, K := range []int{1, 2, 7, 8, 9, 15, 16, 17, 24, 32, 33, 100} {
 			for _, tau := range cgLanesTaus {
 				e, w, g, i, z := cgCase(rng, C, K)
 				eCopy, wCopy := append([]float32(nil), e...), append([]float32(nil), w...)
 				want := make([]float32, C)
-				scr := make([]float32, 16*C)
+				scr := make([]float32, CondGumbelAvgJTauScratch*C)
 				require.NoError(t, condGumbelAvgJTau(genericImpl, want, e, w, g, scr, i, K, z, tau))
 				require.Equal(t, eCopy, e, "e is read only")
 				require.Equal(t, wCopy, w, "w is restored")
@@ -56,7 +58,7 @@ func TestCondGumbelAvgJTauValues(t *testing.T) {
 			const K = 37
 			e, w, g, i, z := cgCase(rng, C, K)
 			got := make([]float32, C)
-			require.NoError(t, CondGumbelAvgJTau(got, e, w, g, make([]float32, 16*C), i, K, z, tau))
+			require.NoError(t, CondGumbelAvgJTau(got, e, w, g, make([]float32, CondGumbelAvgJTauScratch*C), i, K, z, tau))
 			want := make([]float64, C)
 			gmax := 0.0
 			for _, v := range g {
@@ -106,7 +108,7 @@ func TestCondGumbelAvgJTauValues(t *testing.T) {
 }
 
 func TestCondGumbelAvgJTauErrors(t *testing.T) {
-	f := make([]float32, 64)
+	f := make([]float32, 128)
 	for _, c := range []struct {
 		avg, e, w, g, scr []float32
 		i, K              int
@@ -119,7 +121,7 @@ func TestCondGumbelAvgJTauErrors(t *testing.T) {
 		{f[:3], f[:5], f, f, f, 0, 2, 1, ErrShape},
 		{f[:3], f, f[:2], f, f, 0, 1, 1, ErrShape},
 		{f[:3], f, f, f[:2], f, 0, 1, 1, ErrShape},
-		{f[:3], f, f, f, f[:47], 0, 1, 1, ErrShape},
+		{f[:3], f, f, f, f[:CondGumbelAvgJTauScratch*3-1], 0, 1, 1, ErrShape},
 		{f[:3], f, f, f, f, 0, 1, 0, ErrArgument},
 		{f[:3], f, f, f, f, 0, 1, -1, ErrArgument},
 		{f[:3], f, f, f, f, 0, 1, float32(math.NaN()), ErrArgument},
@@ -128,7 +130,7 @@ func TestCondGumbelAvgJTauErrors(t *testing.T) {
 		require.ErrorIs(t, CondGumbelAvgJTau(c.avg, c.e, c.w, c.g, c.scr, c.i, c.K, 1, c.tau), c.want)
 	}
 	e, w, g, i, z := cgCase(rand.New(rand.NewPCG(1, 2)), 10, 100)
-	avg, scr := make([]float32, 10), make([]float32, 160)
+	avg, scr := make([]float32, 10), make([]float32, CondGumbelAvgJTauScratch*10)
 	require.Zero(t, testing.AllocsPerRun(5, func() { _ = CondGumbelAvgJTau(avg, e, w, g, scr, i, 100, z, 0.5) }))
 }
 
@@ -144,7 +146,7 @@ func FuzzCondGumbelAvgJTau(f *testing.F) {
 		e := fuzzFloats(data, K*C)
 		w := fuzzFloats(append([]byte{7}, data...), C)
 		g := fuzzFloats(append([]byte{3, 1}, data...), C)
-		scr := make([]float32, 16*C)
+		scr := make([]float32, CondGumbelAvgJTauScratch*C)
 		want := make([]float32, C)
 		if err := condGumbelAvgJTau(genericImpl, want, e, w, g, scr, int(i)%C, K, 1.5, tau); err != nil {
 			t.Fatal(err)
@@ -176,7 +178,7 @@ func ExampleCondGumbelAvgJTau() {
 	}
 	e := []float32{0.3, 1.2, 0.7, 2.0, 0.1, 0.9} // K = 2 rows of Exp(1) draws
 	g := []float32{1, -1, 5}
-	avg, scratch := make([]float32, 3), make([]float32, 16*3)
+	avg, scratch := make([]float32, 3), make([]float32, CondGumbelAvgJTauScratch*3)
 	for _, tau := range []float32{1, 0.5} {
 		if err := CondGumbelAvgJTau(avg, e, w, g, scratch, 1, 2, z, tau); err != nil {
 			fmt.Println(err)
@@ -187,4 +189,28 @@ func ExampleCondGumbelAvgJTau() {
 	// Output:
 	// τ=1: [0.2473 -0.2473 0.0000]
 	// τ=0.5: [0.1858 -0.1858 0.0000]
+}
+
+// BenchmarkCondGumbelAvgJTau times the average over K = 100 samples per
+// implementation, at the lane kernels' sizes (C < 16) and at τ = 1 (no log
+// or exp) and τ = 1.3, in ns per element of the K×C samples.
+func BenchmarkCondGumbelAvgJTau(b *testing.B) {
+	const K = 100
+	for _, C := range []int{4, 10, 15} {
+		e, w, g, i, z := cgCase(rand.New(rand.NewPCG(5, uint64(C))), C, K)
+		avg, scr := make([]float32, C), make([]float32, CondGumbelAvgJTauScratch*C)
+		for _, tau := range []float32{1, 1.3} {
+			for _, im := range impls {
+				b.Run(fmt.Sprintf("%s/C=%d/tau=%v", im.name, C, tau), func(b *testing.B) {
+					b.ReportAllocs()
+					for b.Loop() {
+						if err := condGumbelAvgJTau(im, avg, e, w, g, scr, i, K, z, tau); err != nil {
+							b.Fatal(err)
+						}
+					}
+					b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(K*C), "ns/el")
+				})
+			}
+		}
+	}
 }
