@@ -21,7 +21,8 @@ func MainMethods() []string {
 // MainMethods when o.Quick), configuration C×L (8×4 alone when o.Quick) and
 // thread count, named "estimator/CxL/<method>/t<threads>": one Forward +
 // Backward over the 100·L rows of C categories of a batch, with the
-// methods' defaults (τ = 1, K = 100), in rows/s, against st at the same
+// estimator configuration of the training cases (TrainConfig: the
+// presets' τ, K = 100), in rows/s, against st at the same
 // configuration and threads. exact runs only where C^L <= vae.MaxExactCodes;
 // reinforce and exact get their per-row and per-code losses each call, as
 // in training. Logits, g and g_p are N(0, 1); each call draws from its own
@@ -78,7 +79,7 @@ func codeCount(sh Shape) int {
 func estimatorSetup(method string, sh Shape, codes, threads int) func() (func(int) error, func(), error) {
 	return func() (func(int) error, func(), error) {
 		rows, cols := Batch*sh.L, sh.C
-		est, err := estimators.New(estimators.DefaultConfig(method), rows, cols)
+		est, err := estimators.New(TrainConfig(method, sh, threads).Estimator, rows, cols)
 		if err != nil {
 			return nil, nil, err
 		}
