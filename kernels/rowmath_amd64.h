@@ -125,16 +125,17 @@
 	VBLENDVPS V, X, E, X
 
 // EXP16 replaces X by expf32(X) in each of its 16 lanes, the operations of
-// rows_amd64.s's EXP (and so of the twin) one for one, using K, R, P as
-// scratch and the mask register M:
+// rows_amd64.s's EXP (and so of the twin), using K, R, P as scratch and
+// the mask register M:
 //
 //	M = !(X < cutoff) (NLT_UQ: true for NaN, so NaN lanes keep their NaN)
 //	k = round-half-even(X*log2e); r = X - k*c1; r = r - k*c2
 //	p = P0; p = p*r + Pi (i = 1..5); y = p*(r*r) + r; y = y + 1
 //	X = M ? y*2^k : +0
 //
-// VRNDSCALEPS $0 is VROUNDPS $0 (nearest even); 2^k is added to the
-// exponent bits as in EXP.
+// VRNDSCALEPS $0 is VROUNDPS $0 (nearest even). VSCALEFPS forms y*2^k in
+// one operation where EXP adds k<<23 to the bits of y: above the cutoff
+// y*2^k is normal, so both give the exact product (and NaN stays NaN).
 #define EXP16(X, K, R, P, M) \
 	VCMPPS.BCST       $0x15, K_CUTOFF, X, M; \
 	VMULPS.BCST       K_LOG2E, X, K; \
@@ -150,42 +151,40 @@
 	VMULPS            X, X, R; \
 	VFMADD213PS       X, R, P; \
 	VADDPS.BCST       K_ONE, P, P; \
-	VCVTPS2DQ         K, K; \
-	VPSLLD            $23, K, K; \
-	VPADDD            K, P, P; \
+	VSCALEFPS         K, P, P; \
 	VMOVAPS.Z         P, M, X
 
-// NEGLOG16 is NEGLOG in the 16 lanes of a ZMM register, operation for
-// operation; the mask register KM stands in for NEGLOG's lane mask T
-// (m < sqrt(1/2)), so e - (T & 1) and (m - 1) + (T & m) become masked
-// operations (an unmasked lane's x - 0 and y + 0 are x and y: neither is
-// ever -0). T is scratch.
+// NEGLOG16 is NEGLOG in the 16 lanes of a ZMM register, with the same
+// values at every step (X is a positive normal float in every lane):
+// VGETMANTPS gives m = (X's mantissa)/2 in [1/2, 1), the bits NEGLOG
+// builds with an and and an or, and VGETEXPPS the exponent e - 1; the mask
+// register KM stands in for NEGLOG's lane mask T (m < sqrt(1/2)), so
+// e - (T & 1) becomes (e - 1) + 1 and a masked - 1, and x = (m - 1) +
+// (T & m) a masked + m (in an unmasked lane NEGLOG adds +0: neither e nor
+// m - 1 is ever -0). x is kept in T; E, M, Z and Y are scratch too.
 #define NEGLOG16(X, E, M, T, Z, Y, KM) \
-	VPSRLD            $23, X, E; \
-	VPSUBD.BCST       K_I126, E, E; \
-	VCVTDQ2PS         E, E; \
-	VPANDD.BCST       K_MANT, X, M; \
-	VPORD.BCST        K_HALF, M, M; \
+	VGETMANTPS        $2, X, M; \
+	VGETEXPPS         X, E; \
 	VCMPPS.BCST       $0x11, K_SQRTHF, M, KM; \
+	VADDPS.BCST       K_ONE, E, E; \
 	VSUBPS.BCST       K_ONE, E, KM, E; \
-	VMOVAPS           M, T; \
-	VSUBPS.BCST       K_ONE, M, M; \
-	VADDPS            T, M, KM, M; \
-	VMULPS            M, M, Z; \
+	VSUBPS.BCST       K_ONE, M, T; \
+	VADDPS            M, T, KM, T; \
+	VMULPS            T, T, Z; \
 	VBROADCASTSS      K_LP0, Y; \
-	VFMADD213PS.BCST  K_LP1, M, Y; \
-	VFMADD213PS.BCST  K_LP2, M, Y; \
-	VFMADD213PS.BCST  K_LP3, M, Y; \
-	VFMADD213PS.BCST  K_LP4, M, Y; \
-	VFMADD213PS.BCST  K_LP5, M, Y; \
-	VFMADD213PS.BCST  K_LP6, M, Y; \
-	VFMADD213PS.BCST  K_LP7, M, Y; \
-	VFMADD213PS.BCST  K_LP8, M, Y; \
-	VMULPS            M, Y, Y; \
+	VFMADD213PS.BCST  K_LP1, T, Y; \
+	VFMADD213PS.BCST  K_LP2, T, Y; \
+	VFMADD213PS.BCST  K_LP3, T, Y; \
+	VFMADD213PS.BCST  K_LP4, T, Y; \
+	VFMADD213PS.BCST  K_LP5, T, Y; \
+	VFMADD213PS.BCST  K_LP6, T, Y; \
+	VFMADD213PS.BCST  K_LP7, T, Y; \
+	VFMADD213PS.BCST  K_LP8, T, Y; \
+	VMULPS            T, Y, Y; \
 	VMULPS            Z, Y, Y; \
 	VFMADD231PS.BCST  K_C2, E, Y; \
 	VFNMADD231PS.BCST K_HALF, Z, Y; \
-	VADDPS            Y, M, Y; \
+	VADDPS            Y, T, Y; \
 	VFMADD231PS.BCST  K_C1, E, Y; \
 	VPXORD.BCST       K_SIGN, Y, X
 
