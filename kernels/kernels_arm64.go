@@ -14,7 +14,7 @@ var neonImpl = &impl{
 	name: "neon", w: 4,
 	mr: gemmNEONMR, nr: gemmNEONNR, kc: gemmNEONKC, gemm: gemmNEON,
 	softmax: softmaxNEON, sample: sampleNEON, negLog: negLogRowsNEON,
-	softmaxSample: softmaxSampleNEON,
+	softmaxSample: softmaxSampleNEON, cgLogits: cgLogitsNEONTable,
 }
 
 // x/sys/cpu honours GODEBUG=cpu.asimd=off.
@@ -129,6 +129,34 @@ var neonLogConsts = func() (t [17][4]uint32) {
 		f(logP0), f(logP1), f(logP2), f(logP3), f(logP4), f(logP5), f(logP6), f(logP7), f(logP8),
 		f(expC1), f(expC2), f(1),
 	}
+	for i, v := range vals {
+		for l := range t[i] {
+			t[i][l] = v
+		}
+	}
+	return t
+}()
+
+// cgLogitsNEONTable is the table's cgLogits. The kernel does a row's last
+// C%4 categories itself, so tail (the 8-lane masks) is not read.
+func cgLogitsNEONTable(e, w []float32, i, K int, z float32, _ *[8]int32) {
+	C := len(w)
+	cgLogitsNEON(e[:K*C], w, i, K, z)
+}
+
+// cgLogitsNEON computes what cgLogitsGeneric computes (condgumbel.go), four
+// categories per vector. Preconditions: C = len(w) >= 1, K >= 1,
+// 0 <= i < C, len(e) >= K*C, w[i] == 0.
+//
+//go:noescape
+func cgLogitsNEON(e, w []float32, i, K int, z float32)
+
+// neonCGConsts holds the constants of cgLogitsNEON (V10..V14), each
+// repeated in the 4 lanes: the guard cgEps, the smallest normal float,
+// MaxFloat32, +Inf and -Inf.
+var neonCGConsts = func() (t [5][4]uint32) {
+	f := math.Float32bits
+	vals := [...]uint32{f(cgEps), 0x00800000, 0x7f7fffff, 0x7f800000, 0xff800000}
 	for i, v := range vals {
 		for l := range t[i] {
 			t[i][l] = v

@@ -706,3 +706,138 @@ neglog1_store:
 
 neglog_done:
 	RET
+
+// ---------------------------------------------------------------------------
+// Conditional-Gumbel logits (CondGumbelLogits): cgLogitsGeneric four floats
+// per vector, a row's last C%4 floats one at a time through the same code
+// (a scalar load leaves the other lanes zero; only lane 0 is stored).
+//
+// func cgLogitsNEON(e, w []float32, i, K int, z float32)
+//
+// Per element, as the twin: a = (e_kj·w_j + e_ki/z) + 1e-20, then
+// cgNegLog(a): negLogf32(a) (negLogRowsNEON's chain) where a is a positive
+// normal float, -Inf where a = +Inf (a masked category), NaN otherwise.
+//
+// Registers:
+//	R0 the current row, R1 w, R2 row bytes, R3 i, R4 rows left, R6
+//	floats left in the row, R7 row and R8 w pointers, R10 the step (16 or 4)
+//	V0..V4   a, then negLogRowsNEON's chain; V5 w_j
+//	V6 the valid lanes (then the result), V7 scratch, V8 the +Inf lanes
+//	V9 e_ki/z, F16 z (V16 is not used by the chain)
+//	V10..V14 (neonCGConsts): 1e-20, 2^-126, MaxFloat32, +Inf, -Inf
+//	V15..V31 (neonLogConsts) as in negLogRowsNEON
+TEXT ·cgLogitsNEON(SB), NOSPLIT, $0-68
+	MOVD   e_base+0(FP), R0
+	MOVD   w_base+24(FP), R1
+	MOVD   w_len+32(FP), R2
+	MOVD   i+48(FP), R3
+	MOVD   K+56(FP), R4
+	MOVD   $·neonLogConsts(SB), R5
+	VLD1.P 64(R5), [V15.S4, V16.S4, V17.S4, V18.S4]
+	VLD1.P 64(R5), [V19.S4, V20.S4, V21.S4, V22.S4]
+	VLD1.P 64(R5), [V23.S4, V24.S4, V25.S4, V26.S4]
+	VLD1.P 64(R5), [V27.S4, V28.S4, V29.S4, V30.S4]
+	VLD1   (R5), [V31.S4]
+	MOVD   $·neonCGConsts(SB), R5
+	VLD1.P 64(R5), [V10.S4, V11.S4, V12.S4, V13.S4]
+	VLD1   (R5), [V14.S4]
+	FMOVS  z+64(FP), F16
+	LSL    $2, R2, R2
+
+cgl_row:
+	// e_ki/z, read before the row is overwritten
+	ADD   R3<<2, R0, R7
+	FMOVS (R7), F9
+	FDIVS F16, F9, F9
+	VDUP  V9.S[0], V9.S4
+	MOVD  R0, R7
+	MOVD  R1, R8
+	LSR   $2, R2, R6
+
+cgl_next:
+	CMP    $4, R6
+	BLT    cgl_scalar
+	VLD1   (R7), [V0.S4]
+	VLD1   (R8), [V5.S4]
+	MOVD   $16, R10
+	B      cgl_body
+
+cgl_scalar:
+	CBZ   R6, cgl_rowdone
+	FMOVS (R7), F0
+	FMOVS (R8), F5
+	MOVD  $4, R10
+
+cgl_body:
+	// a = (e·w + e_ki/z) + 1e-20
+	WORD $0x6e25dc00 // fmul v0.4s, v0.4s, v5.4s
+	WORD $0x4e29d400 // fadd v0.4s, v0.4s, v9.4s
+	WORD $0x4e2ad400 // fadd v0.4s, v0.4s, v10.4s
+	// valid = a >= 2^-126 && MaxFloat32 >= a (false for NaN); inf = a == +Inf
+	WORD $0x6e2be406 // fcmge v6.4s, v0.4s, v11.4s
+	WORD $0x6e20e587 // fcmge v7.4s, v12.4s, v0.4s
+	VAND V7.B16, V6.B16, V6.B16
+	WORD $0x4e2de408 // fcmeq v8.4s, v0.4s, v13.4s
+	// e = float32(exponent - 126); m = mantissa in [1/2, 1)
+	VUSHR $23, V0.S4, V1.S4
+	VSUB V17.S4, V1.S4, V1.S4
+	WORD $0x4e21d821 // scvtf v1.4s, v1.4s
+	VAND V18.B16, V0.B16, V2.B16
+	VORR V15.B16, V2.B16, V2.B16
+	// m < √½: e = e - 1, x = (m-1) + m; else e = e - 0, x = (m-1) + 0
+	WORD $0x6ea2e663 // fcmgt v3.4s, v19.4s, v2.4s
+	VAND V31.B16, V3.B16, V4.B16
+	WORD $0x4ea4d421 // fsub v1.4s, v1.4s, v4.4s
+	VAND V2.B16, V3.B16, V3.B16
+	WORD $0x4ebfd440 // fsub v0.4s, v2.4s, v31.4s
+	WORD $0x4e23d400 // fadd v0.4s, v0.4s, v3.4s
+	WORD $0x6e20dc04 // fmul v4.4s, v0.4s, v0.4s
+	// Horner: y = L0; y = fma(y, x, Li), i = 1..8 (y alternates m, mask)
+	VORR V21.B16, V21.B16, V2.B16
+	VFMLA V20.S4, V0.S4, V2.S4
+	VORR V22.B16, V22.B16, V3.B16
+	VFMLA V2.S4, V0.S4, V3.S4
+	VORR V23.B16, V23.B16, V2.B16
+	VFMLA V3.S4, V0.S4, V2.S4
+	VORR V24.B16, V24.B16, V3.B16
+	VFMLA V2.S4, V0.S4, V3.S4
+	VORR V25.B16, V25.B16, V2.B16
+	VFMLA V3.S4, V0.S4, V2.S4
+	VORR V26.B16, V26.B16, V3.B16
+	VFMLA V2.S4, V0.S4, V3.S4
+	VORR V27.B16, V27.B16, V2.B16
+	VFMLA V3.S4, V0.S4, V2.S4
+	VORR V28.B16, V28.B16, V3.B16
+	VFMLA V2.S4, V0.S4, V3.S4
+	// y = (y*x)*z; y = fma(e, c2, y); y = fma(-z, 1/2, y)
+	WORD $0x6e20dc63 // fmul v3.4s, v3.4s, v0.4s
+	WORD $0x6e24dc63 // fmul v3.4s, v3.4s, v4.4s
+	VFMLA V30.S4, V1.S4, V3.S4
+	VFMLS V15.S4, V4.S4, V3.S4
+	// -log u = -fma(e, c1, x + y)
+	WORD $0x4e23d400 // fadd v0.4s, v0.4s, v3.4s
+	VFMLA V29.S4, V1.S4, V0.S4
+	WORD $0x6ea0f800 // fneg v0.4s, v0.4s
+	// the special lanes: -Inf for +Inf, else NaN (Inf - Inf)
+	WORD $0x4eadd5a7 // fsub v7.4s, v13.4s, v13.4s
+	WORD $0x6e671dc8 // bsl v8.16b, v14.16b, v7.16b
+	WORD $0x6e681c06 // bsl v6.16b, v0.16b, v8.16b
+	CMP  $16, R10
+	BNE  cgl_store1
+	VST1 [V6.S4], (R7)
+	B    cgl_advance
+
+cgl_store1:
+	FMOVS F6, (R7)
+
+cgl_advance:
+	ADD R10, R7, R7
+	ADD R10, R8, R8
+	SUB R10>>2, R6, R6
+	B   cgl_next
+
+cgl_rowdone:
+	ADD  R2, R0, R0
+	SUBS $1, R4, R4
+	BNE  cgl_row
+	RET
