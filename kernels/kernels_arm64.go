@@ -15,6 +15,7 @@ var neonImpl = &impl{
 	mr: gemmNEONMR, nr: gemmNEONNR, kc: gemmNEONKC, gemm: gemmNEON,
 	softmax: softmaxNEON, sample: sampleNEON, negLog: negLogRowsNEON,
 	softmaxSample: softmaxSampleNEON, cgLogits: cgLogitsNEONTable,
+	cgLanes: cgLanesNEON,
 }
 
 // x/sys/cpu honours GODEBUG=cpu.asimd=off.
@@ -164,3 +165,13 @@ var neonCGConsts = func() (t [5][4]uint32) {
 	}
 	return t
 }()
+
+// cgLanesNEON computes what cgLanesGeneric computes (cglanes.go), four
+// samples at a time, one per lane.
+//
+// Preconditions: C = len(w) >= 1, K >= 1, 0 <= i < C, len(e) >= K*C,
+// len(g) >= C, len(acc) >= 8*C, len(x) >= 4*C, w[i] == 0,
+// masks = &cgTailMasks.
+//
+//go:noescape
+func cgLanesNEON(acc, x, e, w, g []float32, i, K int, z, invTau float32, masks *[8][8]int32, tau1 bool)
