@@ -9,13 +9,15 @@ import (
 )
 
 // neonImpl is the NEON (ASIMD) table; its routines live in kernels_arm64.s.
-// The optional elementwise fields are left nil (their Go twins run).
+// Of the optional elementwise fields only the optimisers are set; the
+// others run their Go twins.
 var neonImpl = &impl{
 	name: "neon", w: 4,
 	mr: gemmNEONMR, nr: gemmNEONNR, kc: gemmNEONKC, gemm: gemmNEON,
 	softmax: softmaxNEON, sample: sampleNEON, negLog: negLogRowsNEON,
 	softmaxSample: softmaxSampleNEON, cgLogits: cgLogitsNEONTable,
-	cgLanes: cgLanesNEON,
+	cgLanes: cgLanesNEON, xoshiro: xoshiro8NEON,
+	adam: adamNEON, radam: radamNEON,
 }
 
 // x/sys/cpu honours GODEBUG=cpu.asimd=off.
@@ -175,3 +177,20 @@ var neonCGConsts = func() (t [5][4]uint32) {
 //
 //go:noescape
 func cgLanesNEON(acc, x, e, w, g []float32, i, K int, z, invTau float32, masks *[8][8]int32, tau1 bool)
+
+// xoshiro8NEON computes what xoshiro8Generic computes, one step of all
+// eight lanes at a time, and stores the state back. Precondition:
+// len(dst)%8 == 0.
+//
+//go:noescape
+func xoshiro8NEON(s *[32]uint32, dst []float32)
+
+// adamNEON and radamNEON compute what adamGeneric and radamGeneric compute,
+// four elements at a time. Preconditions: len(p)%4 == 0, len(g), len(m),
+// len(v) >= len(p).
+//
+//go:noescape
+func adamNEON(p, g, m, v []float32, k adamConsts)
+
+//go:noescape
+func radamNEON(p, g, m, v []float32, k adamConsts)

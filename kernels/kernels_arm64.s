@@ -1140,3 +1140,174 @@ cln_al:
 	SUBS $4, R7, R7
 	BGT  cln_group
 	RET
+
+// ---------------------------------------------------------------------------
+// Xoshiro8 (xoshiro.go): one step of the eight xoshiro128++ lanes per
+// iteration, lanes 0-3 in the first vector of each state word and 4-7 in
+// the second, integer operations only.
+//
+// func xoshiro8NEON(s *[32]uint32, dst []float32)
+//
+// XSTEP4 advances the four lanes of S0..S3 (state words s0..s3) and leaves
+// their outputs >> 8 in R, using T as scratch:
+//
+//	r = rotl(s0+s3, 7) + s0; t = s1 << 9
+//	s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= t; s3 = rotl(s3, 11)
+#define XSTEP4(S0, S1, S2, S3, R, T) \
+	VADD  S3.S4, S0.S4, R.S4; \
+	VSHL  $7, R.S4, T.S4; \
+	VUSHR $25, R.S4, R.S4; \
+	VORR  T.B16, R.B16, R.B16; \
+	VADD  S0.S4, R.S4, R.S4; \
+	VUSHR $8, R.S4, R.S4; \
+	VSHL  $9, S1.S4, T.S4; \
+	VEOR  S0.B16, S2.B16, S2.B16; \
+	VEOR  S1.B16, S3.B16, S3.B16; \
+	VEOR  S2.B16, S1.B16, S1.B16; \
+	VEOR  S3.B16, S0.B16, S0.B16; \
+	VEOR  T.B16, S2.B16, S2.B16; \
+	VSHL  $11, S3.S4, T.S4; \
+	VUSHR $21, S3.S4, S3.S4; \
+	VORR  T.B16, S3.B16, S3.B16
+
+// Registers: R0 s, R1 dst, R2 steps left; V0-V7 the state (s0 lanes 0-3,
+// 4-7 in V0, V1; s1 in V2, V3; s2 in V4, V5; s3 in V6, V7), V8, V9 the
+// outputs, V10, V11 scratch.
+TEXT ·xoshiro8NEON(SB), NOSPLIT, $0-32
+	MOVD s+0(FP), R0
+	MOVD dst_base+8(FP), R1
+	MOVD dst_len+16(FP), R2
+	LSR  $3, R2, R2
+	CBZ  R2, xo_done
+	VLD1 (R0), [V0.S4, V1.S4, V2.S4, V3.S4]
+	ADD  $64, R0, R3
+	VLD1 (R3), [V4.S4, V5.S4, V6.S4, V7.S4]
+
+xo_loop:
+	XSTEP4(V0, V2, V4, V6, V8, V10)
+	XSTEP4(V1, V3, V5, V7, V9, V11)
+	VST1.P [V8.S4, V9.S4], 32(R1)
+	SUBS   $1, R2, R2
+	BNE    xo_loop
+
+	VST1 [V0.S4, V1.S4, V2.S4, V3.S4], (R0)
+	VST1 [V4.S4, V5.S4, V6.S4, V7.S4], (R3)
+
+xo_done:
+	RET
+
+// ---------------------------------------------------------------------------
+// Adam and RAdam updates (adam.go), four elements per iteration, the
+// operations of adamGeneric and radamGeneric (no FMA).
+//
+// ADAMMV loads g (V0), m (V1), v (V2) and p (V3) through R1, R2, R3, R0 and
+// stores the new moments:
+//
+//	fsub v4 = g - m; fmul v4 = v4·coef; v5 = baseIsG ? g : m (bsl)
+//	fadd v5 = v5 + v4 (mi); fmul v2 = v·b2; fmul v6 = w2·g; fmul v6 = v6·g
+//	fadd v2 = v2 + v6 (vi)
+//
+// V8 coef, V9 b2, V10 w2, V11 the baseIsG mask, V12 step, V13 ibc2s, V14 eps.
+#define ADAMMV \
+	VLD1.P 16(R1), [V0.S4]; \
+	VLD1   (R2), [V1.S4]; \
+	VLD1   (R3), [V2.S4]; \
+	VLD1   (R0), [V3.S4]; \
+	WORD   $0x4ea1d404; \
+	WORD   $0x6e28dc84; \
+	VORR   V11.B16, V11.B16, V5.B16; \
+	WORD   $0x6e611c05; \
+	WORD   $0x4e24d4a5; \
+	VST1.P [V5.S4], 16(R2); \
+	WORD   $0x6e29dc42; \
+	WORD   $0x6e20dd46; \
+	WORD   $0x6e20dcc6; \
+	WORD   $0x4e26d442; \
+	VST1.P [V2.S4], 16(R3)
+
+// func adamNEON(p, g, m, v []float32, k adamConsts)
+//
+// Registers: R0 p, R1 g, R2 m, R3 v, R4 groups of four left. Per element
+// (after ADAMMV): p += (step·mi) / (sqrt(vi)·ibc2s + eps).
+TEXT ·adamNEON(SB), NOSPLIT, $0-128
+	MOVD p_base+0(FP), R0
+	MOVD p_len+8(FP), R4
+	MOVD g_base+24(FP), R1
+	MOVD m_base+48(FP), R2
+	MOVD v_base+72(FP), R3
+	FMOVS k_coef+96(FP), F8
+	VDUP  V8.S[0], V8.S4
+	MOVWU k_baseIsG+100(FP), R5
+	VDUP  R5, V11.S4
+	FMOVS k_b2+104(FP), F9
+	VDUP  V9.S[0], V9.S4
+	FMOVS k_w2+108(FP), F10
+	VDUP  V10.S[0], V10.S4
+	FMOVS k_step+112(FP), F12
+	VDUP  V12.S[0], V12.S4
+	FMOVS k_ibc2s+116(FP), F13
+	VDUP  V13.S[0], V13.S4
+	FMOVS k_eps+120(FP), F14
+	VDUP  V14.S[0], V14.S4
+	LSR  $2, R4, R4
+	CBZ  R4, adam_done
+
+adam_loop:
+	ADAMMV
+	WORD   $0x6ea1f846 // fsqrt v6.4s, v2.4s
+	WORD   $0x6e2ddcc6 // fmul v6.4s, v6.4s, v13.4s
+	WORD   $0x4e2ed4c6 // fadd v6.4s, v6.4s, v14.4s
+	WORD   $0x6e25dd87 // fmul v7.4s, v12.4s, v5.4s
+	WORD   $0x6e26fce7 // fdiv v7.4s, v7.4s, v6.4s
+	WORD   $0x4e27d463 // fadd v3.4s, v3.4s, v7.4s
+	VST1.P [V3.S4], 16(R0)
+	SUBS   $1, R4, R4
+	BNE    adam_loop
+
+adam_done:
+	RET
+
+// func radamNEON(p, g, m, v []float32, k adamConsts)
+//
+// Registers as adamNEON, R5 the adaptive flag. Per element (after ADAMMV):
+// u = mi·step; if adaptive, u = u/(sqrt(vi) + eps); p -= u.
+TEXT ·radamNEON(SB), NOSPLIT, $0-128
+	MOVD p_base+0(FP), R0
+	MOVD p_len+8(FP), R4
+	MOVD g_base+24(FP), R1
+	MOVD m_base+48(FP), R2
+	MOVD v_base+72(FP), R3
+	FMOVS k_coef+96(FP), F8
+	VDUP  V8.S[0], V8.S4
+	MOVWU k_baseIsG+100(FP), R5
+	VDUP  R5, V11.S4
+	FMOVS k_b2+104(FP), F9
+	VDUP  V9.S[0], V9.S4
+	FMOVS k_w2+108(FP), F10
+	VDUP  V10.S[0], V10.S4
+	FMOVS k_step+112(FP), F12
+	VDUP  V12.S[0], V12.S4
+	FMOVS k_ibc2s+116(FP), F13
+	VDUP  V13.S[0], V13.S4
+	FMOVS k_eps+120(FP), F14
+	VDUP  V14.S[0], V14.S4
+	MOVWU k_adaptive+124(FP), R5
+	LSR  $2, R4, R4
+	CBZ  R4, radam_done
+
+radam_loop:
+	ADAMMV
+	WORD $0x6e2cdca7 // fmul v7.4s, v5.4s, v12.4s
+	CBZ  R5, radam_store
+	WORD $0x6ea1f846 // fsqrt v6.4s, v2.4s
+	WORD $0x4e2ed4c6 // fadd v6.4s, v6.4s, v14.4s
+	WORD $0x6e26fce7 // fdiv v7.4s, v7.4s, v6.4s
+
+radam_store:
+	WORD   $0x4ea7d463 // fsub v3.4s, v3.4s, v7.4s
+	VST1.P [V3.S4], 16(R0)
+	SUBS   $1, R4, R4
+	BNE    radam_loop
+
+radam_done:
+	RET
