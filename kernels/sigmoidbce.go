@@ -135,7 +135,7 @@ func bceElem(z, x float32) (e, g float32) {
 	w := 1 - x
 	e = float32(x*lp) + float32(w*l1p)
 
-	r := t * q // min(p, 1-p)
+	r := float32(t * q) // min(p, 1-p); rounded here, so arm64 does not fuse it into r - x
 	if neg {
 		g = r - x
 	} else {
