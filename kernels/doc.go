@@ -56,8 +56,8 @@
 // logits, CondGumbelAvgJTau at τ ≠ 1), the rest of that "avx512" table
 // being the AVX2 routines, with the same bits; NEON on arm64 (GEMM,
 // softmax, sampling, the random draws and Xoshiro8, CondGumbelLogits,
-// CondGumbelAvgJTau, SigmoidBCE and the Adam and RAdam updates; the rest
-// runs the twins). The best
+// CondGumbelAvgJTau, SigmoidBCE, the Adam and RAdam updates, the layer
+// helpers and AllFinite; CondGumbelAvgJ and AvgJacobian run the twins). The best
 // implementation the CPU supports is chosen once at start-up with
 // golang.org/x/sys/cpu (Active reports it, Available lists them); force the
 // twins with -tags purego (or noasm), with GODEBUG=cpu.avx2=off (or step

@@ -9,15 +9,14 @@ import (
 )
 
 // neonImpl is the NEON (ASIMD) table; its routines live in kernels_arm64.s.
-// Of the optional elementwise fields the loss and the optimisers are set;
-// the layer helpers and the finiteness check run their Go twins.
 var neonImpl = &impl{
 	name: "neon", w: 4,
 	mr: gemmNEONMR, nr: gemmNEONNR, kc: gemmNEONKC, gemm: gemmNEON,
 	softmax: softmaxNEON, sample: sampleNEON, negLog: negLogRowsNEON,
 	softmaxSample: softmaxSampleNEON, cgLogits: cgLogitsNEONTable,
 	cgLanes: cgLanesNEON, xoshiro: xoshiro8NEON,
-	adam: adamNEON, radam: radamNEON, bce: bceNEONTable,
+	adam: adamNEON, radam: radamNEON, bce: bceNEONTable, finite: finiteNEON,
+	addBias: addBiasNEON, sumRows: sumRowsNEON, relu: reluNEON, reluBackward: reluBackwardNEON,
 }
 
 // x/sys/cpu honours GODEBUG=cpu.asimd=off.
@@ -215,3 +214,21 @@ func bceNEONTable(dz, z, x []float32, scale float32, acc [8]float64) [8]float64 
 //
 //go:noescape
 func bceNEON(dz, z, x []float32, k *[6][4]uint32, acc *[8]float64)
+
+// The layer helpers and the finiteness check, eight floats per iteration
+// (the impl contracts of elementwise.go and finite.go: whole groups of 8).
+//
+//go:noescape
+func addBiasNEON(m []float32, rows, cols int, bias []float32)
+
+//go:noescape
+func sumRowsNEON(dst, m []float32, rows, cols int)
+
+//go:noescape
+func reluNEON(y, x []float32)
+
+//go:noescape
+func reluBackwardNEON(dx, dy, y []float32)
+
+//go:noescape
+func finiteNEON(x []float32) bool
