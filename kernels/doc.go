@@ -55,9 +55,9 @@
 // log-heavy kernels (the −log of the random draws, the conditional-Gumbel
 // logits, CondGumbelAvgJTau at τ ≠ 1), the rest of that "avx512" table
 // being the AVX2 routines, with the same bits; NEON on arm64 (GEMM,
-// softmax, sampling, the random draws and Xoshiro8, CondGumbelLogits,
-// CondGumbelAvgJTau, SigmoidBCE, the Adam and RAdam updates, the layer
-// helpers and AllFinite; CondGumbelAvgJ and AvgJacobian run the twins). The best
+// softmax, sampling, the random draws and Xoshiro8, the conditional-Gumbel
+// kernels (CondGumbelAvgJ and AvgJacobian for C a multiple of 8),
+// SigmoidBCE, the Adam and RAdam updates, the layer helpers and AllFinite). The best
 // implementation the CPU supports is chosen once at start-up with
 // golang.org/x/sys/cpu (Active reports it, Available lists them); force the
 // twins with -tags purego (or noasm), with GODEBUG=cpu.avx2=off (or step

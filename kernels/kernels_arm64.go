@@ -17,6 +17,7 @@ var neonImpl = &impl{
 	cgLanes: cgLanesNEON, xoshiro: xoshiro8NEON,
 	adam: adamNEON, radam: radamNEON, bce: bceNEONTable, finite: finiteNEON,
 	addBias: addBiasNEON, sumRows: sumRowsNEON, relu: reluNEON, reluBackward: reluBackwardNEON,
+	avgJac: avgJacNEONTable, cgAvgJ: cgAvgJNEONTable,
 }
 
 // x/sys/cpu honours GODEBUG=cpu.asimd=off.
@@ -232,3 +233,35 @@ func reluBackwardNEON(dx, dy, y []float32)
 
 //go:noescape
 func finiteNEON(x []float32) bool
+
+// avgJacNEONTable and cgAvgJNEONTable are the table's avgJac and cgAvgJ:
+// the kernels take rows of a multiple of 8 categories (every C >= 16 of the
+// VAE's configurations), the twins the others, with the same bits; tail
+// (the 8-lane masks) is not read.
+func avgJacNEONTable(avg, p, g []float32, K int, _ *[8]int32) {
+	if len(avg)%8 != 0 {
+		avgJacGeneric(avg, p, g, K)
+		return
+	}
+	avgJacNEON(avg, p, g, K)
+}
+
+func cgAvgJNEONTable(avg, e, w, g []float32, i, K int, z float32, _ *[8]int32) {
+	if len(avg)%8 != 0 {
+		cgAvgJGeneric(avg, e, w, g, i, K, z)
+		return
+	}
+	cgAvgJNEON(avg, e, w, g, i, K, z)
+}
+
+// avgJacNEON computes what avgJacGeneric computes and cgAvgJNEON what
+// cgAvgJGeneric computes (e is overwritten with the 1/a), eight categories
+// at a time. Preconditions: C = len(avg) a multiple of 8, K >= 1, the other
+// slices at least as long as the twins need; cgAvgJNEON: 0 <= i < C,
+// w[i] == 0.
+//
+//go:noescape
+func avgJacNEON(avg, p, g []float32, K int)
+
+//go:noescape
+func cgAvgJNEON(avg, e, w, g []float32, i, K int, z float32)

@@ -1670,3 +1670,192 @@ fin_sum:
 	CSET  EQ, R3
 	MOVB  R3, ret+24(FP)
 	RET
+
+// ---------------------------------------------------------------------------
+// The Jacobian averages of the repeat estimators for rows of C categories,
+// C a multiple of 8: avgJacGeneric (avgjacobian.go) and cgAvgJGeneric
+// (condgumbel.go), eight categories per iteration, the sums over j in the
+// twins' eight lanes (j%8 < 4 in one vector, the rest in another) and their
+// reduction tree (as softmaxRowsNEON's).
+//
+// func avgJacNEON(avg, p, g []float32, K int)
+//
+// avg = Σ_k J(p_k) g: per sample, d = p_k·g in the lanes, then
+// avg_j += p_kj·g_j - p_kj·d.
+//
+// Registers: R0 avg, R1 the sample, R2 g, R3 samples left, R4 C, R5-R7
+// pointers, R8 groups of eight left; V16, V17 the lane sums, V18 d.
+TEXT ·avgJacNEON(SB), NOSPLIT, $0-80
+	MOVD avg_base+0(FP), R0
+	MOVD avg_len+8(FP), R4
+	MOVD p_base+24(FP), R1
+	MOVD g_base+48(FP), R2
+	MOVD K+72(FP), R3
+	VEOR V0.B16, V0.B16, V0.B16
+	VEOR V1.B16, V1.B16, V1.B16
+	MOVD R0, R5
+	LSR  $3, R4, R8
+
+aj_zero:
+	VST1.P [V0.S4, V1.S4], 32(R5)
+	SUBS   $1, R8, R8
+	BNE    aj_zero
+
+aj_sample:
+	VEOR V16.B16, V16.B16, V16.B16
+	VEOR V17.B16, V17.B16, V17.B16
+	MOVD R1, R5
+	MOVD R2, R6
+	LSR  $3, R4, R8
+
+aj_dot:
+	VLD1.P 32(R5), [V0.S4, V1.S4]
+	VLD1.P 32(R6), [V2.S4, V3.S4]
+	WORD $0x6e22dc00 // fmul v0.4s, v0.4s, v2.4s
+	WORD $0x6e23dc21 // fmul v1.4s, v1.4s, v3.4s
+	WORD $0x4e20d610 // fadd v16.4s, v16.4s, v0.4s
+	WORD $0x4e21d631 // fadd v17.4s, v17.4s, v1.4s
+	SUBS $1, R8, R8
+	BNE  aj_dot
+
+	// d = ((a0+a4) + (a2+a6)) + ((a1+a5) + (a3+a7))
+	WORD $0x4e31d612 // fadd v18.4s, v16.4s, v17.4s
+	VEXT $8, V18.B16, V18.B16, V19.B16
+	WORD $0x4e33d652 // fadd v18.4s, v18.4s, v19.4s
+	WORD $0x7e30da52 // faddp s18, v18.2s
+	VDUP V18.S[0], V18.S4
+	MOVD R1, R5
+	MOVD R2, R6
+	MOVD R0, R7
+	LSR  $3, R4, R8
+
+aj_acc:
+	VLD1.P 32(R5), [V0.S4, V1.S4]
+	VLD1.P 32(R6), [V2.S4, V3.S4]
+	VLD1   (R7), [V4.S4, V5.S4]
+	WORD $0x6e22dc02 // fmul v2.4s, v0.4s, v2.4s
+	WORD $0x6e23dc23 // fmul v3.4s, v1.4s, v3.4s
+	WORD $0x6e32dc00 // fmul v0.4s, v0.4s, v18.4s
+	WORD $0x6e32dc21 // fmul v1.4s, v1.4s, v18.4s
+	WORD $0x4ea0d442 // fsub v2.4s, v2.4s, v0.4s
+	WORD $0x4ea1d463 // fsub v3.4s, v3.4s, v1.4s
+	WORD $0x4e22d484 // fadd v4.4s, v4.4s, v2.4s
+	WORD $0x4e23d4a5 // fadd v5.4s, v5.4s, v3.4s
+	VST1.P [V4.S4, V5.S4], 32(R7)
+	SUBS   $1, R8, R8
+	BNE    aj_acc
+
+	MOVD R5, R1
+	SUBS $1, R3, R3
+	BNE  aj_sample
+	RET
+
+// func cgAvgJNEON(avg, e, w, g []float32, i, K int, z float32)
+//
+// avg = Σ_k J(p_k) g over the K noise rows of e, w_i = 0 set by the
+// caller: per row, r_j = 1/a_j with a_j = (e_j·w_j + e_i/z) + 1e-20
+// written over e, s and t = Σ r·g in the lanes, 1/s, d = t·(1/s), then
+// avg_j += p_j·g_j - p_j·d with p_j = r_j·(1/s).
+//
+// Registers: R0 avg, R1 the row, R2 w, R3 g, R4 C, R9 i, R10 rows left,
+// R5-R8 pointers, R11 groups of eight left; V9 e_i/z, V10 1e-20, V11 1,
+// V12 z, V16, V17 the lane sums s, V20, V21 those of t, V18 1/s, V19 d.
+TEXT ·cgAvgJNEON(SB), NOSPLIT, $0-116
+	MOVD  avg_base+0(FP), R0
+	MOVD  avg_len+8(FP), R4
+	MOVD  e_base+24(FP), R1
+	MOVD  w_base+48(FP), R2
+	MOVD  g_base+72(FP), R3
+	MOVD  i+96(FP), R9
+	MOVD  K+104(FP), R10
+	FMOVS z+112(FP), F12
+	MOVD  $·neonCGConsts(SB), R5
+	VLD1  (R5), [V10.S4]
+	FMOVS $(1.0), F11
+	VDUP  V11.S[0], V11.S4
+	VEOR  V0.B16, V0.B16, V0.B16
+	VEOR  V1.B16, V1.B16, V1.B16
+	MOVD  R0, R5
+	LSR   $3, R4, R11
+
+cj_zero:
+	VST1.P [V0.S4, V1.S4], 32(R5)
+	SUBS   $1, R11, R11
+	BNE    cj_zero
+
+cj_row:
+	ADD   R9<<2, R1, R5
+	FMOVS (R5), F9
+	FDIVS F12, F9, F9
+	VDUP  V9.S[0], V9.S4
+	VEOR  V16.B16, V16.B16, V16.B16
+	VEOR  V17.B16, V17.B16, V17.B16
+	VEOR  V20.B16, V20.B16, V20.B16
+	VEOR  V21.B16, V21.B16, V21.B16
+	MOVD  R1, R5
+	MOVD  R2, R6
+	MOVD  R3, R7
+	LSR   $3, R4, R11
+
+cj_r:
+	VLD1   (R5), [V0.S4, V1.S4]
+	VLD1.P 32(R6), [V2.S4, V3.S4]
+	WORD $0x6e22dc00 // fmul v0.4s, v0.4s, v2.4s
+	WORD $0x6e23dc21 // fmul v1.4s, v1.4s, v3.4s
+	WORD $0x4e29d400 // fadd v0.4s, v0.4s, v9.4s
+	WORD $0x4e29d421 // fadd v1.4s, v1.4s, v9.4s
+	WORD $0x4e2ad400 // fadd v0.4s, v0.4s, v10.4s
+	WORD $0x4e2ad421 // fadd v1.4s, v1.4s, v10.4s
+	WORD $0x6e20fd60 // fdiv v0.4s, v11.4s, v0.4s
+	WORD $0x6e21fd61 // fdiv v1.4s, v11.4s, v1.4s
+	VST1.P [V0.S4, V1.S4], 32(R5)
+	WORD $0x4e20d610 // fadd v16.4s, v16.4s, v0.4s
+	WORD $0x4e21d631 // fadd v17.4s, v17.4s, v1.4s
+	VLD1.P 32(R7), [V2.S4, V3.S4]
+	WORD $0x6e22dc00 // fmul v0.4s, v0.4s, v2.4s
+	WORD $0x6e23dc21 // fmul v1.4s, v1.4s, v3.4s
+	WORD $0x4e20d694 // fadd v20.4s, v20.4s, v0.4s
+	WORD $0x4e21d6b5 // fadd v21.4s, v21.4s, v1.4s
+	SUBS $1, R11, R11
+	BNE  cj_r
+
+	// s and t by lanes8's tree; 1/s; d = t·(1/s)
+	WORD $0x4e31d612 // fadd v18.4s, v16.4s, v17.4s
+	VEXT $8, V18.B16, V18.B16, V22.B16
+	WORD $0x4e36d652 // fadd v18.4s, v18.4s, v22.4s
+	WORD $0x7e30da52 // faddp s18, v18.2s
+	WORD $0x4e35d693 // fadd v19.4s, v20.4s, v21.4s
+	VEXT $8, V19.B16, V19.B16, V22.B16
+	WORD $0x4e36d673 // fadd v19.4s, v19.4s, v22.4s
+	WORD $0x7e30da73 // faddp s19, v19.2s
+	FDIVS F18, F11, F18
+	FMULS F18, F19, F19
+	VDUP  V18.S[0], V18.S4
+	VDUP  V19.S[0], V19.S4
+	MOVD  R1, R5
+	MOVD  R3, R7
+	MOVD  R0, R8
+	LSR   $3, R4, R11
+
+cj_acc:
+	VLD1.P 32(R5), [V0.S4, V1.S4]
+	VLD1.P 32(R7), [V2.S4, V3.S4]
+	VLD1   (R8), [V4.S4, V5.S4]
+	WORD $0x6e32dc00 // fmul v0.4s, v0.4s, v18.4s
+	WORD $0x6e32dc21 // fmul v1.4s, v1.4s, v18.4s
+	WORD $0x6e22dc02 // fmul v2.4s, v0.4s, v2.4s
+	WORD $0x6e23dc23 // fmul v3.4s, v1.4s, v3.4s
+	WORD $0x6e33dc00 // fmul v0.4s, v0.4s, v19.4s
+	WORD $0x6e33dc21 // fmul v1.4s, v1.4s, v19.4s
+	WORD $0x4ea0d442 // fsub v2.4s, v2.4s, v0.4s
+	WORD $0x4ea1d463 // fsub v3.4s, v3.4s, v1.4s
+	WORD $0x4e22d484 // fadd v4.4s, v4.4s, v2.4s
+	WORD $0x4e23d4a5 // fadd v5.4s, v5.4s, v3.4s
+	VST1.P [V4.S4, V5.S4], 32(R8)
+	SUBS   $1, R11, R11
+	BNE    cj_acc
+
+	MOVD R5, R1
+	SUBS $1, R10, R10
+	BNE  cj_row
+	RET
