@@ -1,6 +1,7 @@
 //go:build !purego && !noasm
 
 #include "textflag.h"
+#include "rowmath_arm64.h"
 
 // NEON routines of the "neon" table (kernels_arm64.go). Go's arm64
 // assembler has no NEON float arithmetic (style guide, kernels.md 7.6), so
@@ -331,35 +332,7 @@ softmax_exp_tail:
 	VLD1.P 16(R6), [V0.S4]
 	WORD $0x4eacd400 // fsub v0.4s, v0.4s, v12.4s
 	WORD $0x6e2ddc00 // fmul v0.4s, v0.4s, v13.4s
-	// k = round-half-even(x*log2e); r = fma(-k, c1, x); r = fma(-k, c2, r)
-	WORD $0x6e35dc01 // fmul v1.4s, v0.4s, v21.4s
-	WORD $0x4e218821 // frintn v1.4s, v1.4s
-	VORR V0.B16, V0.B16, V2.B16
-	VFMLS V22.S4, V1.S4, V2.S4
-	VFMLS V23.S4, V1.S4, V2.S4
-	// Horner: p = P0; p = fma(p, r, Pi), i = 1..5
-	VORR V25.B16, V25.B16, V3.B16
-	VFMLA V24.S4, V2.S4, V3.S4
-	VORR V26.B16, V26.B16, V4.B16
-	VFMLA V3.S4, V2.S4, V4.S4
-	VORR V27.B16, V27.B16, V3.B16
-	VFMLA V4.S4, V2.S4, V3.S4
-	VORR V28.B16, V28.B16, V4.B16
-	VFMLA V3.S4, V2.S4, V4.S4
-	VORR V29.B16, V29.B16, V3.B16
-	VFMLA V4.S4, V2.S4, V3.S4
-	// y = fma(p, r*r, r) + 1
-	WORD $0x6e22dc44 // fmul v4.4s, v2.4s, v2.4s
-	VFMLA V3.S4, V4.S4, V2.S4
-	WORD $0x4e3ed442 // fadd v2.4s, v2.4s, v30.4s
-	// times 2^k built as (k+127)<<23
-	WORD $0x4ea1b821 // fcvtzs v1.4s, v1.4s
-	VADD V31.S4, V1.S4, V1.S4
-	VSHL $23, V1.S4, V1.S4
-	WORD $0x6e21dc42 // fmul v2.4s, v2.4s, v1.4s
-	// x < cutoff (false for NaN, which propagates) gives exactly 0
-	WORD $0x6ea0e681 // fcmgt v1.4s, v20.4s, v0.4s
-	WORD $0x4e611c42 // bic v2.16b, v2.16b, v1.16b
+	EXP4
 	VST1.P [V2.S4], 16(R8)
 	WORD $0x4e22d54a // fadd v10.4s, v10.4s, v2.4s
 
@@ -658,46 +631,7 @@ neglog_tail:
 	CBZ  R6, neglog1_store
 
 neglog1_iter:
-	// e = float32(exponent - 126); m = mantissa in [1/2, 1)
-	VUSHR $23, V0.S4, V1.S4
-	VSUB V17.S4, V1.S4, V1.S4
-	WORD $0x4e21d821 // scvtf v1.4s, v1.4s
-	VAND V18.B16, V0.B16, V2.B16
-	VORR V15.B16, V2.B16, V2.B16
-	// m < √½: e = e - 1, x = (m-1) + m; else e = e - 0, x = (m-1) + 0
-	WORD $0x6ea2e663 // fcmgt v3.4s, v19.4s, v2.4s
-	VAND V31.B16, V3.B16, V4.B16
-	WORD $0x4ea4d421 // fsub v1.4s, v1.4s, v4.4s
-	VAND V2.B16, V3.B16, V3.B16
-	WORD $0x4ebfd440 // fsub v0.4s, v2.4s, v31.4s
-	WORD $0x4e23d400 // fadd v0.4s, v0.4s, v3.4s
-	WORD $0x6e20dc04 // fmul v4.4s, v0.4s, v0.4s
-	// Horner: y = L0; y = fma(y, x, Li), i = 1..8 (y alternates m, mask)
-	VORR V21.B16, V21.B16, V2.B16
-	VFMLA V20.S4, V0.S4, V2.S4
-	VORR V22.B16, V22.B16, V3.B16
-	VFMLA V2.S4, V0.S4, V3.S4
-	VORR V23.B16, V23.B16, V2.B16
-	VFMLA V3.S4, V0.S4, V2.S4
-	VORR V24.B16, V24.B16, V3.B16
-	VFMLA V2.S4, V0.S4, V3.S4
-	VORR V25.B16, V25.B16, V2.B16
-	VFMLA V3.S4, V0.S4, V2.S4
-	VORR V26.B16, V26.B16, V3.B16
-	VFMLA V2.S4, V0.S4, V3.S4
-	VORR V27.B16, V27.B16, V2.B16
-	VFMLA V3.S4, V0.S4, V2.S4
-	VORR V28.B16, V28.B16, V3.B16
-	VFMLA V2.S4, V0.S4, V3.S4
-	// y = (y*x)*z; y = fma(e, c2, y); y = fma(-z, 1/2, y)
-	WORD $0x6e20dc63 // fmul v3.4s, v3.4s, v0.4s
-	WORD $0x6e24dc63 // fmul v3.4s, v3.4s, v4.4s
-	VFMLA V30.S4, V1.S4, V3.S4
-	VFMLS V15.S4, V4.S4, V3.S4
-	// -log u = -fma(e, c1, x + y)
-	WORD $0x4e23d400 // fadd v0.4s, v0.4s, v3.4s
-	VFMLA V29.S4, V1.S4, V0.S4
-	WORD $0x6ea0f800 // fneg v0.4s, v0.4s
+	NEGLOG4
 	SUBS $1, R6, R6
 	BNE  neglog1_iter
 
@@ -773,55 +707,7 @@ cgl_body:
 	WORD $0x6e25dc00 // fmul v0.4s, v0.4s, v5.4s
 	WORD $0x4e29d400 // fadd v0.4s, v0.4s, v9.4s
 	WORD $0x4e2ad400 // fadd v0.4s, v0.4s, v10.4s
-	// valid = a >= 2^-126 && MaxFloat32 >= a (false for NaN); inf = a == +Inf
-	WORD $0x6e2be406 // fcmge v6.4s, v0.4s, v11.4s
-	WORD $0x6e20e587 // fcmge v7.4s, v12.4s, v0.4s
-	VAND V7.B16, V6.B16, V6.B16
-	WORD $0x4e2de408 // fcmeq v8.4s, v0.4s, v13.4s
-	// e = float32(exponent - 126); m = mantissa in [1/2, 1)
-	VUSHR $23, V0.S4, V1.S4
-	VSUB V17.S4, V1.S4, V1.S4
-	WORD $0x4e21d821 // scvtf v1.4s, v1.4s
-	VAND V18.B16, V0.B16, V2.B16
-	VORR V15.B16, V2.B16, V2.B16
-	// m < √½: e = e - 1, x = (m-1) + m; else e = e - 0, x = (m-1) + 0
-	WORD $0x6ea2e663 // fcmgt v3.4s, v19.4s, v2.4s
-	VAND V31.B16, V3.B16, V4.B16
-	WORD $0x4ea4d421 // fsub v1.4s, v1.4s, v4.4s
-	VAND V2.B16, V3.B16, V3.B16
-	WORD $0x4ebfd440 // fsub v0.4s, v2.4s, v31.4s
-	WORD $0x4e23d400 // fadd v0.4s, v0.4s, v3.4s
-	WORD $0x6e20dc04 // fmul v4.4s, v0.4s, v0.4s
-	// Horner: y = L0; y = fma(y, x, Li), i = 1..8 (y alternates m, mask)
-	VORR V21.B16, V21.B16, V2.B16
-	VFMLA V20.S4, V0.S4, V2.S4
-	VORR V22.B16, V22.B16, V3.B16
-	VFMLA V2.S4, V0.S4, V3.S4
-	VORR V23.B16, V23.B16, V2.B16
-	VFMLA V3.S4, V0.S4, V2.S4
-	VORR V24.B16, V24.B16, V3.B16
-	VFMLA V2.S4, V0.S4, V3.S4
-	VORR V25.B16, V25.B16, V2.B16
-	VFMLA V3.S4, V0.S4, V2.S4
-	VORR V26.B16, V26.B16, V3.B16
-	VFMLA V2.S4, V0.S4, V3.S4
-	VORR V27.B16, V27.B16, V2.B16
-	VFMLA V3.S4, V0.S4, V2.S4
-	VORR V28.B16, V28.B16, V3.B16
-	VFMLA V2.S4, V0.S4, V3.S4
-	// y = (y*x)*z; y = fma(e, c2, y); y = fma(-z, 1/2, y)
-	WORD $0x6e20dc63 // fmul v3.4s, v3.4s, v0.4s
-	WORD $0x6e24dc63 // fmul v3.4s, v3.4s, v4.4s
-	VFMLA V30.S4, V1.S4, V3.S4
-	VFMLS V15.S4, V4.S4, V3.S4
-	// -log u = -fma(e, c1, x + y)
-	WORD $0x4e23d400 // fadd v0.4s, v0.4s, v3.4s
-	VFMLA V29.S4, V1.S4, V0.S4
-	WORD $0x6ea0f800 // fneg v0.4s, v0.4s
-	// the special lanes: -Inf for +Inf, else NaN (Inf - Inf)
-	WORD $0x4eadd5a7 // fsub v7.4s, v13.4s, v13.4s
-	WORD $0x6e671dc8 // bsl v8.16b, v14.16b, v7.16b
-	WORD $0x6e681c06 // bsl v6.16b, v0.16b, v8.16b
+	CGNEGLOG4
 	CMP  $16, R10
 	BNE  cgl_store1
 	VST1 [V6.S4], (R7)
@@ -989,53 +875,7 @@ cln_at:
 	WORD    $0x6e25dc00 // fmul v0.4s, v0.4s, v5.4s
 	WORD    $0x4e29d400 // fadd v0.4s, v0.4s, v9.4s
 	WORD    $0x4e2ad400 // fadd v0.4s, v0.4s, v10.4s
-	WORD    $0x6e2be406 // fcmge v6.4s, v0.4s, v11.4s
-	WORD    $0x6e20e587 // fcmge v7.4s, v12.4s, v0.4s
-	VAND    V7.B16, V6.B16, V6.B16
-	WORD    $0x4e2de408 // fcmeq v8.4s, v0.4s, v13.4s
-	// e = float32(exponent - 126); m = mantissa in [1/2, 1)
-	VUSHR $23, V0.S4, V1.S4
-	VSUB V17.S4, V1.S4, V1.S4
-	WORD $0x4e21d821 // scvtf v1.4s, v1.4s
-	VAND V18.B16, V0.B16, V2.B16
-	VORR V15.B16, V2.B16, V2.B16
-	// m < √½: e = e - 1, x = (m-1) + m; else e = e - 0, x = (m-1) + 0
-	WORD $0x6ea2e663 // fcmgt v3.4s, v19.4s, v2.4s
-	VAND V31.B16, V3.B16, V4.B16
-	WORD $0x4ea4d421 // fsub v1.4s, v1.4s, v4.4s
-	VAND V2.B16, V3.B16, V3.B16
-	WORD $0x4ebfd440 // fsub v0.4s, v2.4s, v31.4s
-	WORD $0x4e23d400 // fadd v0.4s, v0.4s, v3.4s
-	WORD $0x6e20dc04 // fmul v4.4s, v0.4s, v0.4s
-	// Horner: y = L0; y = fma(y, x, Li), i = 1..8 (y alternates m, mask)
-	VORR V21.B16, V21.B16, V2.B16
-	VFMLA V20.S4, V0.S4, V2.S4
-	VORR V22.B16, V22.B16, V3.B16
-	VFMLA V2.S4, V0.S4, V3.S4
-	VORR V23.B16, V23.B16, V2.B16
-	VFMLA V3.S4, V0.S4, V2.S4
-	VORR V24.B16, V24.B16, V3.B16
-	VFMLA V2.S4, V0.S4, V3.S4
-	VORR V25.B16, V25.B16, V2.B16
-	VFMLA V3.S4, V0.S4, V2.S4
-	VORR V26.B16, V26.B16, V3.B16
-	VFMLA V2.S4, V0.S4, V3.S4
-	VORR V27.B16, V27.B16, V2.B16
-	VFMLA V3.S4, V0.S4, V2.S4
-	VORR V28.B16, V28.B16, V3.B16
-	VFMLA V2.S4, V0.S4, V3.S4
-	// y = (y*x)*z; y = fma(e, c2, y); y = fma(-z, 1/2, y)
-	WORD $0x6e20dc63 // fmul v3.4s, v3.4s, v0.4s
-	WORD $0x6e24dc63 // fmul v3.4s, v3.4s, v4.4s
-	VFMLA V30.S4, V1.S4, V3.S4
-	VFMLS V15.S4, V4.S4, V3.S4
-	// -log u = -fma(e, c1, x + y)
-	WORD $0x4e23d400 // fadd v0.4s, v0.4s, v3.4s
-	VFMLA V29.S4, V1.S4, V0.S4
-	WORD $0x6ea0f800 // fneg v0.4s, v0.4s
-	WORD    $0x4eadd5a7 // fsub v7.4s, v13.4s, v13.4s
-	WORD    $0x6e671dc8 // bsl v8.16b, v14.16b, v7.16b
-	WORD    $0x6e681c06 // bsl v6.16b, v0.16b, v8.16b
+	CGNEGLOG4
 	VST1.P  [V6.S4], 16(R20)
 	WORD    $0x6ea6e607 // fcmgt v7.4s, v16.4s, v6.4s
 	WORD    $0x6e661e07 // bsl v7.16b, v16.16b, v6.16b
@@ -1059,35 +899,7 @@ cln_bt:
 	VLD1 (R20), [V0.S4]
 	WORD $0x4eacd400 // fsub v0.4s, v0.4s, v12.4s
 	WORD $0x6e2ddc00 // fmul v0.4s, v0.4s, v13.4s
-	// k = round-half-even(x*log2e); r = fma(-k, c1, x); r = fma(-k, c2, r)
-	WORD $0x6e35dc01 // fmul v1.4s, v0.4s, v21.4s
-	WORD $0x4e218821 // frintn v1.4s, v1.4s
-	VORR V0.B16, V0.B16, V2.B16
-	VFMLS V22.S4, V1.S4, V2.S4
-	VFMLS V23.S4, V1.S4, V2.S4
-	// Horner: p = P0; p = fma(p, r, Pi), i = 1..5
-	VORR V25.B16, V25.B16, V3.B16
-	VFMLA V24.S4, V2.S4, V3.S4
-	VORR V26.B16, V26.B16, V4.B16
-	VFMLA V3.S4, V2.S4, V4.S4
-	VORR V27.B16, V27.B16, V3.B16
-	VFMLA V4.S4, V2.S4, V3.S4
-	VORR V28.B16, V28.B16, V4.B16
-	VFMLA V3.S4, V2.S4, V4.S4
-	VORR V29.B16, V29.B16, V3.B16
-	VFMLA V4.S4, V2.S4, V3.S4
-	// y = fma(p, r*r, r) + 1
-	WORD $0x6e22dc44 // fmul v4.4s, v2.4s, v2.4s
-	VFMLA V3.S4, V4.S4, V2.S4
-	WORD $0x4e3ed442 // fadd v2.4s, v2.4s, v30.4s
-	// times 2^k built as (k+127)<<23
-	WORD $0x4ea1b821 // fcvtzs v1.4s, v1.4s
-	VADD V31.S4, V1.S4, V1.S4
-	VSHL $23, V1.S4, V1.S4
-	WORD $0x6e21dc42 // fmul v2.4s, v2.4s, v1.4s
-	// x < cutoff (false for NaN, which propagates) gives exactly 0
-	WORD $0x6ea0e681 // fcmgt v1.4s, v20.4s, v0.4s
-	WORD $0x4e611c42 // bic v2.16b, v2.16b, v1.16b
+	EXP4
 	VST1.P [V2.S4], 16(R20)
 	WORD   $0x4e22d54a // fadd v10.4s, v10.4s, v2.4s
 	SUBS   $1, R21, R21
@@ -1360,35 +1172,7 @@ bce_loop:
 	// t = expf32(-|z|)
 	WORD $0x4ea0f9c0 // fabs v0.4s, v14.4s
 	WORD $0x6ea0f800 // fneg v0.4s, v0.4s
-	// k = round-half-even(x*log2e); r = fma(-k, c1, x); r = fma(-k, c2, r)
-	WORD $0x6e35dc01 // fmul v1.4s, v0.4s, v21.4s
-	WORD $0x4e218821 // frintn v1.4s, v1.4s
-	VORR V0.B16, V0.B16, V2.B16
-	VFMLS V22.S4, V1.S4, V2.S4
-	VFMLS V23.S4, V1.S4, V2.S4
-	// Horner: p = P0; p = fma(p, r, Pi), i = 1..5
-	VORR V25.B16, V25.B16, V3.B16
-	VFMLA V24.S4, V2.S4, V3.S4
-	VORR V26.B16, V26.B16, V4.B16
-	VFMLA V3.S4, V2.S4, V4.S4
-	VORR V27.B16, V27.B16, V3.B16
-	VFMLA V4.S4, V2.S4, V3.S4
-	VORR V28.B16, V28.B16, V4.B16
-	VFMLA V3.S4, V2.S4, V4.S4
-	VORR V29.B16, V29.B16, V3.B16
-	VFMLA V4.S4, V2.S4, V3.S4
-	// y = fma(p, r*r, r) + 1
-	WORD $0x6e22dc44 // fmul v4.4s, v2.4s, v2.4s
-	VFMLA V3.S4, V4.S4, V2.S4
-	WORD $0x4e3ed442 // fadd v2.4s, v2.4s, v30.4s
-	// times 2^k built as (k+127)<<23
-	WORD $0x4ea1b821 // fcvtzs v1.4s, v1.4s
-	VADD V31.S4, V1.S4, V1.S4
-	VSHL $23, V1.S4, V1.S4
-	WORD $0x6e21dc42 // fmul v2.4s, v2.4s, v1.4s
-	// x < cutoff (false for NaN, which propagates) gives exactly 0
-	WORD $0x6ea0e681 // fcmgt v1.4s, v20.4s, v0.4s
-	WORD $0x4e611c42 // bic v2.16b, v2.16b, v1.16b
+	EXP4
 	VORR V2.B16, V2.B16, V5.B16
 	// u = 1 + t; c = t - (u - 1); q = 1/u
 	WORD $0x4e3ed4a6 // fadd v6.4s, v5.4s, v30.4s
@@ -1403,46 +1187,7 @@ bce_loop:
 	VLD1.P 64(R7), [V27.S4, V28.S4, V29.S4, V30.S4]
 	VLD1   (R7), [V31.S4]
 	VORR   V6.B16, V6.B16, V0.B16
-	// e = float32(exponent - 126); m = mantissa in [1/2, 1)
-	VUSHR $23, V0.S4, V1.S4
-	VSUB V17.S4, V1.S4, V1.S4
-	WORD $0x4e21d821 // scvtf v1.4s, v1.4s
-	VAND V18.B16, V0.B16, V2.B16
-	VORR V15.B16, V2.B16, V2.B16
-	// m < √½: e = e - 1, x = (m-1) + m; else e = e - 0, x = (m-1) + 0
-	WORD $0x6ea2e663 // fcmgt v3.4s, v19.4s, v2.4s
-	VAND V31.B16, V3.B16, V4.B16
-	WORD $0x4ea4d421 // fsub v1.4s, v1.4s, v4.4s
-	VAND V2.B16, V3.B16, V3.B16
-	WORD $0x4ebfd440 // fsub v0.4s, v2.4s, v31.4s
-	WORD $0x4e23d400 // fadd v0.4s, v0.4s, v3.4s
-	WORD $0x6e20dc04 // fmul v4.4s, v0.4s, v0.4s
-	// Horner: y = L0; y = fma(y, x, Li), i = 1..8 (y alternates m, mask)
-	VORR V21.B16, V21.B16, V2.B16
-	VFMLA V20.S4, V0.S4, V2.S4
-	VORR V22.B16, V22.B16, V3.B16
-	VFMLA V2.S4, V0.S4, V3.S4
-	VORR V23.B16, V23.B16, V2.B16
-	VFMLA V3.S4, V0.S4, V2.S4
-	VORR V24.B16, V24.B16, V3.B16
-	VFMLA V2.S4, V0.S4, V3.S4
-	VORR V25.B16, V25.B16, V2.B16
-	VFMLA V3.S4, V0.S4, V2.S4
-	VORR V26.B16, V26.B16, V3.B16
-	VFMLA V2.S4, V0.S4, V3.S4
-	VORR V27.B16, V27.B16, V2.B16
-	VFMLA V3.S4, V0.S4, V2.S4
-	VORR V28.B16, V28.B16, V3.B16
-	VFMLA V2.S4, V0.S4, V3.S4
-	// y = (y*x)*z; y = fma(e, c2, y); y = fma(-z, 1/2, y)
-	WORD $0x6e20dc63 // fmul v3.4s, v3.4s, v0.4s
-	WORD $0x6e24dc63 // fmul v3.4s, v3.4s, v4.4s
-	VFMLA V30.S4, V1.S4, V3.S4
-	VFMLS V15.S4, V4.S4, V3.S4
-	// -log u = -fma(e, c1, x + y)
-	WORD $0x4e23d400 // fadd v0.4s, v0.4s, v3.4s
-	VFMLA V29.S4, V1.S4, V0.S4
-	WORD $0x6ea0f800 // fneg v0.4s, v0.4s
+	NEGLOG4
 	WORD $0x6e28dce9 // fmul v9.4s, v7.4s, v8.4s
 	WORD $0x4ea0d529 // fsub v9.4s, v9.4s, v0.4s
 	// the per-call constants: -100, 1, (sign), 1e12, -88.72..., scale
@@ -1678,6 +1423,20 @@ fin_sum:
 // twins' eight lanes (j%8 < 4 in one vector, the rest in another) and their
 // reduction tree (as softmaxRowsNEON's).
 //
+// JACC8 adds p·g - p·d to eight accumulators: V0, V1 hold p, V2, V3 g,
+// V4, V5 the accumulators, V18 d (V0-V3 are overwritten):
+//
+//	fmul v2 = p·g; fmul v0 = p·d; fsub v2 = v2 - v0; fadd acc = acc + v2
+#define JACC8 \
+	WORD $0x6e22dc02; \
+	WORD $0x6e23dc23; \
+	WORD $0x6e32dc00; \
+	WORD $0x6e32dc21; \
+	WORD $0x4ea0d442; \
+	WORD $0x4ea1d463; \
+	WORD $0x4e22d484; \
+	WORD $0x4e23d4a5
+
 // func avgJacNEON(avg, p, g []float32, K int)
 //
 // avg = Σ_k J(p_k) g: per sample, d = p_k·g in the lanes, then
@@ -1733,14 +1492,7 @@ aj_acc:
 	VLD1.P 32(R5), [V0.S4, V1.S4]
 	VLD1.P 32(R6), [V2.S4, V3.S4]
 	VLD1   (R7), [V4.S4, V5.S4]
-	WORD $0x6e22dc02 // fmul v2.4s, v0.4s, v2.4s
-	WORD $0x6e23dc23 // fmul v3.4s, v1.4s, v3.4s
-	WORD $0x6e32dc00 // fmul v0.4s, v0.4s, v18.4s
-	WORD $0x6e32dc21 // fmul v1.4s, v1.4s, v18.4s
-	WORD $0x4ea0d442 // fsub v2.4s, v2.4s, v0.4s
-	WORD $0x4ea1d463 // fsub v3.4s, v3.4s, v1.4s
-	WORD $0x4e22d484 // fadd v4.4s, v4.4s, v2.4s
-	WORD $0x4e23d4a5 // fadd v5.4s, v5.4s, v3.4s
+	JACC8
 	VST1.P [V4.S4, V5.S4], 32(R7)
 	SUBS   $1, R8, R8
 	BNE    aj_acc
@@ -1759,7 +1511,8 @@ aj_acc:
 //
 // Registers: R0 avg, R1 the row, R2 w, R3 g, R4 C, R9 i, R10 rows left,
 // R5-R8 pointers, R11 groups of eight left; V9 e_i/z, V10 1e-20, V11 1,
-// V12 z, V16, V17 the lane sums s, V20, V21 those of t, V18 1/s, V19 d.
+// V12 z, V16, V17 the lane sums s, V20, V21 those of t, then V20 1/s and
+// V18 d.
 TEXT ·cgAvgJNEON(SB), NOSPLIT, $0-116
 	MOVD  avg_base+0(FP), R0
 	MOVD  avg_len+8(FP), R4
@@ -1828,10 +1581,10 @@ cj_r:
 	VEXT $8, V19.B16, V19.B16, V22.B16
 	WORD $0x4e36d673 // fadd v19.4s, v19.4s, v22.4s
 	WORD $0x7e30da73 // faddp s19, v19.2s
-	FDIVS F18, F11, F18
-	FMULS F18, F19, F19
+	FDIVS F18, F11, F20
+	FMULS F20, F19, F18
+	VDUP  V20.S[0], V20.S4
 	VDUP  V18.S[0], V18.S4
-	VDUP  V19.S[0], V19.S4
 	MOVD  R1, R5
 	MOVD  R3, R7
 	MOVD  R0, R8
@@ -1841,16 +1594,9 @@ cj_acc:
 	VLD1.P 32(R5), [V0.S4, V1.S4]
 	VLD1.P 32(R7), [V2.S4, V3.S4]
 	VLD1   (R8), [V4.S4, V5.S4]
-	WORD $0x6e32dc00 // fmul v0.4s, v0.4s, v18.4s
-	WORD $0x6e32dc21 // fmul v1.4s, v1.4s, v18.4s
-	WORD $0x6e22dc02 // fmul v2.4s, v0.4s, v2.4s
-	WORD $0x6e23dc23 // fmul v3.4s, v1.4s, v3.4s
-	WORD $0x6e33dc00 // fmul v0.4s, v0.4s, v19.4s
-	WORD $0x6e33dc21 // fmul v1.4s, v1.4s, v19.4s
-	WORD $0x4ea0d442 // fsub v2.4s, v2.4s, v0.4s
-	WORD $0x4ea1d463 // fsub v3.4s, v3.4s, v1.4s
-	WORD $0x4e22d484 // fadd v4.4s, v4.4s, v2.4s
-	WORD $0x4e23d4a5 // fadd v5.4s, v5.4s, v3.4s
+	WORD $0x6e34dc00 // fmul v0.4s, v0.4s, v20.4s
+	WORD $0x6e34dc21 // fmul v1.4s, v1.4s, v20.4s
+	JACC8
 	VST1.P [V4.S4, V5.S4], 32(R8)
 	SUBS   $1, R11, R11
 	BNE    cj_acc
