@@ -59,7 +59,7 @@
 // arm64 results can differ from amd64 ones in the last bits. The K-repeat
 // estimators work one batch row at a time, so that its K·cols values stay in
 // cache: they draw the row's K·cols Exp(1) values (kernels.Xoshiro8) and
-// reduce them to the row's average Jacobian product: for fewer than 16
+// reduce them to the row's average Jacobian product: for fewer than 32
 // categories, kernels.CondGumbelAvgJTau at any temperature (a sample per
 // vector lane); otherwise kernels.CondGumbelAvgJ at τ = 1 (no log, no exp),
 // or kernels.CondGumbelLogits, one kernels.SoftmaxRows call over the K rows

@@ -6,13 +6,15 @@ import (
 )
 
 // CondGumbelLanesMaxC is the largest C for which CondGumbelAvgJTau uses its
-// vector kernel (above it, the Go twin). A row of fewer than 16 categories
-// fills vectors badly (C = 10 wastes 6 of 16 lanes) and its lane sums cost
-// as much as its arithmetic, so this kernel puts one sample in each lane
-// instead. From C = 16 on, the row kernels (CondGumbelAvgJ, or
-// CondGumbelLogits, SoftmaxRows and AvgJacobian) are as fast or faster
-// (BENCHMARKS.md, "K = 100 estimators, part 2").
-const CondGumbelLanesMaxC = 15
+// vector kernel (above it, the Go twin), and for which the estimators use
+// CondGumbelAvgJTau. A short row fills vectors badly (C = 10 wastes 6 of 16
+// lanes) and its lane sums cost as much as its arithmetic, so this kernel
+// puts one sample in each lane instead. Up to C = 31 that is as fast as
+// the row kernels (CondGumbelAvgJ, or CondGumbelLogits, SoftmaxRows and
+// AvgJacobian) or faster, with AVX2 and with AVX-512, and at τ ≠ 1 with
+// AVX-512 30-45% faster; at C = 64 the row kernels win with AVX2
+// (BENCHMARKS.md, "K = 100 estimators", parts 2 and 3).
+const CondGumbelLanesMaxC = 31
 
 // CondGumbelAvgJTauScratch is the scratch CondGumbelAvgJTau needs per
 // category: 8 lane accumulators and a column of up to 16 samples.

@@ -53,7 +53,7 @@ func TestCondGumbelAvgJTauImplsMatchTwin(t *testing.T) {
 // otherwise) to the same bound.
 func TestCondGumbelAvgJTauValues(t *testing.T) {
 	rng := rand.New(rand.NewPCG(73, 74))
-	for _, C := range []int{2, 4, 8, 10, 15} {
+	for _, C := range []int{2, 4, 8, 10, 15, 16, 24, 31} {
 		for _, tau := range cgLanesTaus {
 			const K = 37
 			e, w, g, i, z := cgCase(rng, C, K)
