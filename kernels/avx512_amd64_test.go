@@ -74,7 +74,7 @@ func TestAVX512GodebugOff(t *testing.T) {
 
 // TestAVX512InheritsAVX2 checks that the avx512 table equals the avx2 one in
 // every field but its own (GEMM shape and kernel, softmax, the -log and
-// conditional-Gumbel logit kernels), so that the elementwise and sampling
+// conditional-Gumbel kernels), so that the elementwise and sampling
 // kernels filled in by other files' init reach it, and that inheriting
 // kept its own kernels.
 func TestAVX512InheritsAVX2(t *testing.T) {

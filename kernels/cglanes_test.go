@@ -192,11 +192,12 @@ func ExampleCondGumbelAvgJTau() {
 }
 
 // BenchmarkCondGumbelAvgJTau times the average over K = 100 samples per
-// implementation, at the lane kernels' sizes (C < 16) and at τ = 1 (no log
-// or exp) and τ = 1.3, in ns per element of the K×C samples.
+// implementation, at the lane kernels' sizes (C <= CondGumbelLanesMaxC) and
+// at τ = 1 (no log or exp) and τ = 1.3, in ns per element of the K×C
+// samples.
 func BenchmarkCondGumbelAvgJTau(b *testing.B) {
 	const K = 100
-	for _, C := range []int{4, 10, 15} {
+	for _, C := range []int{4, 10, 15, 24} {
 		e, w, g, i, z := cgCase(rand.New(rand.NewPCG(5, uint64(C))), C, K)
 		avg, scr := make([]float32, C), make([]float32, CondGumbelAvgJTauScratch*C)
 		for _, tau := range []float32{1, 1.3} {

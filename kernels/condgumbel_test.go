@@ -348,7 +348,8 @@ func ExampleCondGumbelLogits() {
 }
 
 // BenchmarkCondGumbelLogits times the τ ≠ 1 logits of K = 100 samples per
-// implementation, at the row kernels' sizes (C >= 16), in ns per element.
+// implementation, in ns per element, at C = 16 and at sizes where the
+// estimators use it (C > CondGumbelLanesMaxC).
 // The noise is copied back before each call, as a fresh draw would be.
 func BenchmarkCondGumbelLogits(b *testing.B) {
 	const K = 100

@@ -49,24 +49,27 @@
 // # Implementations
 //
 // Each inner loop exists as a pure-Go twin (always compiled, the reference)
-// and as hand-written assembly: AVX2+FMA on amd64 (also the loss, optimiser
-// and layer helpers, NegLog, Xoshiro8 and the conditional-Gumbel kernels);
-// AVX-512 (F, VL) where the CPU has it for SGEMM, the row softmax and the
-// log-heavy kernels (the −log of the random draws, the conditional-Gumbel
-// logits, CondGumbelAvgJTau at τ ≠ 1), the rest of that "avx512" table
-// being the AVX2 routines, with the same bits; NEON on arm64 (GEMM,
-// softmax, sampling, the random draws and Xoshiro8, the conditional-Gumbel
-// kernels (CondGumbelAvgJ and AvgJacobian for C a multiple of 8),
-// SigmoidBCE, the Adam and RAdam updates, the layer helpers and AllFinite). The best
-// implementation the CPU supports is chosen once at start-up with
+// and as hand-written assembly:
+//   - AVX2+FMA on amd64: everything, the loss, optimiser and layer helpers,
+//     NegLog, Xoshiro8 and the conditional-Gumbel kernels included;
+//   - AVX-512 (F, VL) where the CPU has it: SGEMM, the row softmax and the
+//     log-heavy kernels (the −log of the random draws, the
+//     conditional-Gumbel logits, CondGumbelAvgJTau at τ ≠ 1); the rest of
+//     this "avx512" table is the AVX2 routines, and both give the same bits;
+//   - NEON on arm64: GEMM, softmax, sampling, the random draws and Xoshiro8,
+//     the conditional-Gumbel kernels (CondGumbelAvgJ and AvgJacobian for C
+//     a multiple of 8), SigmoidBCE, the Adam and RAdam updates, the layer
+//     helpers and AllFinite.
+//
+// The best implementation the CPU supports is chosen once at start-up with
 // golang.org/x/sys/cpu (Active reports it, Available lists them); force the
-// twins with -tags purego (or noasm), with GODEBUG=cpu.avx2=off (or step
-// down to AVX2 with GODEBUG=cpu.avx512f=off), or with Use("generic"). The assembly never sees ragged ends: rows whose length is
-// not a multiple of 8 floats are copied into padded workspace blocks (pads
-// -Inf for softmax, 0 for probabilities), which changes no result;
-// the conditional-Gumbel row kernels instead mask the last vector of a row
-// (VMASKMOVPS, or a mask register in AVX-512), and CondGumbelAvgJTau puts
-// one sample in each lane.
+// twins with -tags purego (or noasm), with GODEBUG=cpu.avx2=off (step down
+// to AVX2 with GODEBUG=cpu.avx512f=off), or with Use("generic"). The
+// assembly never sees ragged ends: rows whose length is not a multiple of 8
+// floats are copied into padded workspace blocks (pads -Inf for softmax, 0
+// for probabilities), which changes no result; the conditional-Gumbel row
+// kernels instead mask the last vector of a row (VMASKMOVPS, or a mask
+// register in AVX-512), and CondGumbelAvgJTau puts one sample in each lane.
 //
 // # Softmax: algorithm and measured accuracy
 //

@@ -236,8 +236,8 @@ func finiteNEON(x []float32) bool
 
 // avgJacNEONTable and cgAvgJNEONTable are the table's avgJac and cgAvgJ:
 // the kernels take rows of a multiple of 8 categories (every C above
-// CondGumbelLanesMaxC in the VAE's configurations), the twins the others, with the same bits; tail
-// (the 8-lane masks) is not read.
+// CondGumbelLanesMaxC in the VAE's configurations), the twins the others,
+// with the same bits; tail (the 8-lane masks) is not read.
 func avgJacNEONTable(avg, p, g []float32, K int, _ *[8]int32) {
 	if len(avg)%8 != 0 {
 		avgJacGeneric(avg, p, g, K)

@@ -211,3 +211,10 @@ func TestBCEImplsMatchTwin(t *testing.T) {
 		}
 	}
 }
+
+// TestSigmoidBCEAllocs: the loss allocates nothing on the active path (the
+// NEON table passes its constants and lane sums by pointer to the stack).
+func TestSigmoidBCEAllocs(t *testing.T) {
+	z, x, dz := make([]float32, 1000), make([]float32, 1000), make([]float32, 1000)
+	require.Zero(t, testing.AllocsPerRun(10, func() { SigmoidBCE(dz, z, x, 0.5) }))
+}
