@@ -3,9 +3,11 @@
 #include "textflag.h"
 #include "rowmath_amd64.h"
 
-// AVX-512 (F, VL) routines of the "avx512" table: the SGEMM micro-kernel
-// and the row softmax. Stubs and Go wrappers are in avx512_amd64.go; the
-// other row kernels of the table are the AVX2 ones (rows_amd64.s).
+// AVX-512 (F, VL) routines of the "avx512" table: the SGEMM micro-kernel,
+// the row softmax, the -log of the random draws and NegLog, the
+// conditional-Gumbel logits and the lane kernel of CondGumbelAvgJTau at
+// τ ≠ 1. Stubs and Go wrappers are in avx512_amd64.go; the table's other
+// kernels are the AVX2 ones.
 
 // ---------------------------------------------------------------------------
 // GEMM micro-kernel, AVX-512, 20×16 tile.

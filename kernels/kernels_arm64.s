@@ -8,7 +8,10 @@
 // every float add, multiply, max, min, compare, rounding, conversion and
 // by-element FMLA is a WORD with its mnemonic in the comment; the encodings
 // come from aarch64-linux-gnu-as and are checked with go tool objdump.
-// Registers R18, R27, R28 and R29 are never touched.
+// The single-chain -log, exp and conditional-Gumbel logit used by several
+// routines are macros in rowmath_arm64.h (their WORDs are commented there
+// by the operation they perform). Registers R18, R27, R28 and R29 are
+// never touched.
 
 // ---------------------------------------------------------------------------
 // GEMM micro-kernel, 8×8 tile.
