@@ -218,3 +218,31 @@ func TestSigmoidBCEAllocs(t *testing.T) {
 	z, x, dz := make([]float32, 1000), make([]float32, 1000), make([]float32, 1000)
 	require.Zero(t, testing.AllocsPerRun(10, func() { SigmoidBCE(dz, z, x, 0.5) }))
 }
+
+// TestBCELaneOrder pins the float64 lane of every element (i%8): two tiny
+// losses at indices 0 and 4 and a huge one at index 8 are summed as
+// (t + B) + t, which rounds both t away, where a kernel that put indices 0
+// and 4 into one lane would compute (t + t) + B, which rounds up. Every
+// implementation must give the twin's bits.
+func TestBCELaneOrder(t *testing.T) {
+	tiny, _ := bceElem(16, 1) // x·log p with p = sigmoid(16): about -1.1e-7
+	m := math.Floor(math.Log2(math.Abs(float64(tiny)))) + 2
+	xb := float32(1.5 * math.Pow(2, m+52) / 100)
+	big, _ := bceElem(-100, xb) // -100·xb, in the binade whose ulp is 2^m
+	tu := math.Abs(float64(tiny)) / math.Pow(2, m)
+	require.True(t, tu > 0.25 && tu < 0.5, "tiny is %v ulp of big", tu)
+	require.NotEqual(t, (float64(tiny)+float64(big))+float64(tiny), (float64(tiny)+float64(tiny))+float64(big),
+		"the case must be sensitive to the grouping")
+	z, x := make([]float32, 16), make([]float32, 16)
+	for i := range z {
+		z[i] = -100 // x = 0: a zero loss
+	}
+	z[0], x[0] = 16, 1
+	z[4], x[4] = 16, 1
+	z[8], x[8] = -100, xb
+	want := sigmoidBCE(genericImpl, nil, z, x, 1)
+	require.Equal(t, -((float64(tiny) + float64(big)) + float64(tiny)), want)
+	for _, im := range impls {
+		require.Equal(t, math.Float64bits(want), math.Float64bits(sigmoidBCE(im, nil, z, x, 1)), im.name)
+	}
+}
