@@ -1040,6 +1040,25 @@ xo_done:
 	WORD   $0x4e26d442; \
 	VST1.P [V2.S4], 16(R3)
 
+// ADAMCONSTS broadcasts the per-step scalars of adamConsts, at R6 (its
+// fields in order: coef, baseIsG, b2, w2, step, ibc2s, eps), into V8-V14,
+// using R5. (Through a pointer: asmdecl checks FP references even in macros.)
+#define ADAMCONSTS \
+	FMOVS 0(R6), F8; \
+	VDUP  V8.S[0], V8.S4; \
+	MOVWU 4(R6), R5; \
+	VDUP  R5, V11.S4; \
+	FMOVS 8(R6), F9; \
+	VDUP  V9.S[0], V9.S4; \
+	FMOVS 12(R6), F10; \
+	VDUP  V10.S[0], V10.S4; \
+	FMOVS 16(R6), F12; \
+	VDUP  V12.S[0], V12.S4; \
+	FMOVS 20(R6), F13; \
+	VDUP  V13.S[0], V13.S4; \
+	FMOVS 24(R6), F14; \
+	VDUP  V14.S[0], V14.S4
+
 // func adamNEON(p, g, m, v []float32, k adamConsts)
 //
 // Registers: R0 p, R1 g, R2 m, R3 v, R4 groups of four left. Per element
@@ -1050,20 +1069,8 @@ TEXT ·adamNEON(SB), NOSPLIT, $0-128
 	MOVD g_base+24(FP), R1
 	MOVD m_base+48(FP), R2
 	MOVD v_base+72(FP), R3
-	FMOVS k_coef+96(FP), F8
-	VDUP  V8.S[0], V8.S4
-	MOVWU k_baseIsG+100(FP), R5
-	VDUP  R5, V11.S4
-	FMOVS k_b2+104(FP), F9
-	VDUP  V9.S[0], V9.S4
-	FMOVS k_w2+108(FP), F10
-	VDUP  V10.S[0], V10.S4
-	FMOVS k_step+112(FP), F12
-	VDUP  V12.S[0], V12.S4
-	FMOVS k_ibc2s+116(FP), F13
-	VDUP  V13.S[0], V13.S4
-	FMOVS k_eps+120(FP), F14
-	VDUP  V14.S[0], V14.S4
+	MOVD  $k_coef+96(FP), R6
+	ADAMCONSTS
 	LSR  $2, R4, R4
 	CBZ  R4, adam_done
 
@@ -1092,20 +1099,8 @@ TEXT ·radamNEON(SB), NOSPLIT, $0-128
 	MOVD g_base+24(FP), R1
 	MOVD m_base+48(FP), R2
 	MOVD v_base+72(FP), R3
-	FMOVS k_coef+96(FP), F8
-	VDUP  V8.S[0], V8.S4
-	MOVWU k_baseIsG+100(FP), R5
-	VDUP  R5, V11.S4
-	FMOVS k_b2+104(FP), F9
-	VDUP  V9.S[0], V9.S4
-	FMOVS k_w2+108(FP), F10
-	VDUP  V10.S[0], V10.S4
-	FMOVS k_step+112(FP), F12
-	VDUP  V12.S[0], V12.S4
-	FMOVS k_ibc2s+116(FP), F13
-	VDUP  V13.S[0], V13.S4
-	FMOVS k_eps+120(FP), F14
-	VDUP  V14.S[0], V14.S4
+	MOVD  $k_coef+96(FP), R6
+	ADAMCONSTS
 	MOVWU k_adaptive+124(FP), R5
 	LSR  $2, R4, R4
 	CBZ  R4, radam_done
