@@ -2,6 +2,7 @@ package bench
 
 import (
 	"fmt"
+	"github.com/discretegrad/reinmax/estimators"
 	"math/rand/v2"
 	"runtime"
 
@@ -203,7 +204,6 @@ func SoftmaxCases(o Options) ([]Case, error) {
 	if err != nil {
 		return nil, err
 	}
-	const repeats = 100 // estimators.DefaultK
 	var cs []Case
 	for _, sh := range o.shapes() {
 		rows := Batch * sh.L
@@ -213,7 +213,7 @@ func SoftmaxCases(o Options) ([]Case, error) {
 		}{
 			{GroupSoftmax, sh.String(), rows},
 			{GroupSoftmaxSample, sh.String(), rows},
-			{GroupSoftmax, fmt.Sprintf("%s.K%d", sh, repeats), rows * repeats},
+			{GroupSoftmax, fmt.Sprintf("%s.K%d", sh, estimators.DefaultK), rows * estimators.DefaultK},
 		}
 		for _, k := range kinds {
 			for _, impl := range kernels.Available() {

@@ -2,6 +2,7 @@ package bench
 
 import (
 	"fmt"
+	"github.com/discretegrad/reinmax/estimators"
 	"math/rand/v2"
 
 	"github.com/discretegrad/reinmax/kernels"
@@ -25,18 +26,17 @@ func NoiseCases(o Options) ([]Case, error) {
 	if err != nil {
 		return nil, err
 	}
-	const repeats = 100 // estimators.DefaultK
 	var cs []Case
 	for _, sh := range o.shapes() {
 		rows := Batch * sh.L
-		n := rows * repeats * sh.C
+		n := rows * estimators.DefaultK * sh.C
 		for _, impl := range kernels.Available() {
 			prefix := fmt.Sprintf("%s/%s/%d/%s/", GroupNoise, sh, n, impl)
 			for _, gen := range []string{NoisePCG, NoiseXoshiro8} {
 				c := Case{
 					Name: prefix + gen + "/t1", Group: GroupNoise, Impl: impl, Threads: 1,
 					Work: float64(n), Unit: UnitDraws,
-					setup: noiseSetup(gen, impl, rows, repeats*sh.C),
+					setup: noiseSetup(gen, impl, rows, estimators.DefaultK*sh.C),
 				}
 				if gen != NoisePCG {
 					c.Baseline = prefix + NoisePCG + "/t1"
