@@ -2,9 +2,9 @@ package bench
 
 import (
 	"fmt"
-	"github.com/discretegrad/reinmax/estimators"
 	"math/rand/v2"
 
+	"github.com/discretegrad/reinmax/estimators"
 	"github.com/discretegrad/reinmax/kernels"
 )
 
