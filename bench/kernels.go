@@ -2,13 +2,13 @@ package bench
 
 import (
 	"fmt"
-	"github.com/discretegrad/reinmax/estimators"
 	"math/rand/v2"
 	"runtime"
 
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas32"
 
+	"github.com/discretegrad/reinmax/estimators"
 	"github.com/discretegrad/reinmax/kernels"
 )
 
