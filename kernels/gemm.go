@@ -25,19 +25,11 @@ import (
 // twin follows the same summation order as the assembly.
 const gemmGenericKC = 256
 
-// gemmPackBudget bounds, in floats, the packed copy of A kept for one chunk
-// of the product (4 MiB). Products within it (all the VAE's) pack A exactly
-// once per call; larger ones are cut into chunks of whole row panels.
+// gemmPackBudget bounds, in floats, one chunk of A (4 MiB): products within
+// it (all the VAE's) are one parallel round; larger ones are cut into
+// chunks of whole row panels, a round each. A worker's packed copy of A
+// holds at most one chunk.
 const gemmPackBudget = 1 << 20
-
-// gemmPackInline is the largest chunk of A, in floats, that the caller
-// packs alone rather than in a parallel round of its own. Waking a parked
-// worker takes 50-100 µs on a virtual machine whose idle vCPU has halted,
-// and on a busy machine the round ends only when the late worker has run,
-// while packing 128Ki floats takes some 15-40 µs; so every A of the VAE (at
-// most 100×784 or 784×100 floats) is packed inline and each of its products
-// is one parallel round, not two.
-const gemmPackInline = 1 << 17
 
 // gemmParallelFlops is the smallest product, in flops (2·m·n·k), that is
 // split across a workspace's workers.
@@ -188,35 +180,37 @@ type gemmRun struct {
 	lda, ldb, ldc int
 }
 
-// gemmScratch is the GEMM part of a Workspace: the packed chunk of A (shared
-// by all workers), per-worker packed B blocks and edge tiles, and the two
-// tasks handed to Parallel (kept here so that passing them as a Task
-// allocates nothing).
+// gemmScratch is the GEMM part of a Workspace: per-worker packed A and B
+// and edge tiles, and the task handed to Parallel (kept here so that
+// passing it as a Task allocates nothing).
 type gemmScratch struct {
 	run     gemmRun
-	pa      []float32 // packed A chunk: k-blocks, each rp panels of kcb×mr
 	workers []gemmWorker
 
 	// Current chunk: rows [ic, ic+rp*mr) ∩ [0, m), all columns.
 	ic, rp, cp int
-	packPieces int // pieces of the A packing task
-	gr, gc     int // compute grid: gr row groups × gc column groups
-	ncp        int // column panels per packed B block
+	gr, gc     int    // compute grid: gr row groups × gc column groups
+	ncp        int    // column panels per packed B block
+	round      uint64 // numbers the chunks, so a worker knows when its A is stale
 
-	pack    gemmPackTask
 	compute gemmComputeTask
 }
 
-// gemmWorker is the scratch of one worker goroutine.
+// gemmWorker is the scratch of one worker goroutine. Each worker packs the
+// rows of A its pieces need into its own pa rather than all of them
+// sharing one copy: a copy written by one core and read by another is a
+// cache miss on every line for the reader, which on two cores made the
+// VAE's products 1.1–1.6× slower than packing A twice.
 type gemmWorker struct {
-	pb   []float32 // packed B block: up to ncp panels of kcb×nr
-	tile []float32 // one mr×nr edge tile
+	pa    []float32 // packed row group of A: k-blocks, each of its panels kcb×mr
+	paFor uint64    // round in which pa was packed (0: never)
+	paRow int       // first row panel of pa's group in that round's chunk
+	pb    []float32 // packed B block: up to ncp panels of kcb×nr
+	tile  []float32 // one mr×nr edge tile
 }
 
-type gemmPackTask struct{ g *gemmScratch }
 type gemmComputeTask struct{ g *gemmScratch }
 
-func (t *gemmPackTask) RunTask(i int)          { t.g.packPiece(i) }
 func (t *gemmComputeTask) RunTask(i int)       { t.g.computePiece(i, 0) }
 func (t *gemmComputeTask) runOn(i, worker int) { t.g.computePiece(i, worker) }
 
@@ -228,10 +222,11 @@ func grow(s []float32, n int) []float32 {
 }
 
 // drive runs the blocked product. Per chunk of row panels (all of A for
-// products within gemmPackBudget): pack the chunk of A once, shared by all
-// workers; then compute the chunk's tiles in a grid of pieces, each of which
-// packs the B blocks it needs into its worker's scratch right before using
-// them, so packed B never leaves L2.
+// products within gemmPackBudget), one parallel round computes the chunk's
+// tiles in a grid of pieces. A worker packs the rows of A of a piece's row
+// group when it does not hold them yet, and the B blocks a piece needs right
+// before using them, both into its own scratch, so packed A and B stay in
+// the L2 of the core that uses them.
 func (g *gemmScratch) drive() {
 	r := &g.run
 	im, ws := r.im, r.ws
@@ -247,7 +242,7 @@ func (g *gemmScratch) drive() {
 	rpAll := ceilDiv(r.m, mr)
 	rpChunk := max(gemmPackBudget/(r.k*mr), 1)
 	g.cp = ceilDiv(r.n, nr)
-	g.pack.g, g.compute.g = g, g
+	g.compute.g = g
 	if len(g.workers) < threads {
 		g.workers = make([]gemmWorker, threads)
 	}
@@ -258,16 +253,7 @@ func (g *gemmScratch) drive() {
 
 	for ip := 0; ip < rpAll; ip += rpChunk {
 		g.ic, g.rp = ip*mr, min(rpChunk, rpAll-ip)
-		g.pa = grow(g.pa, g.rp*mr*r.k)
-		// A small chunk of A is packed by the caller alone: a parallel
-		// round of its own would cost more in waking and waiting for the
-		// workers than it saves.
-		g.packPieces = 1
-		if threads > 1 && g.rp*mr*r.k > gemmPackInline {
-			g.packPieces = min(g.rp, 4*threads)
-		}
-		ws.maybeParallel(threads, g.packPieces, &g.pack) // inline if 1 piece
-
+		g.round++
 		g.gr, g.gc = gemmGrid(g.rp, g.cp, threads, max(mc/mr, 1), mr, nr)
 		ws.maybeParallel(threads, g.gr*g.gc, &g.compute)
 	}
@@ -285,19 +271,22 @@ func (ws *Workspace) maybeParallel(threads, n int, t Task) {
 func ceilDiv(a, b int) int { return (a + b - 1) / b }
 
 // gemmGrid splits rp row panels × cp column panels of mr×nr tiles into
-// gr×gc pieces for threads workers; pieces never hold more than mcp row
-// panels (the A block of a piece stays in L2). The cost of a piece, per k
-// step, is its tiles' FMAs (mr·nr/16 cycles per tile at two 8-wide FMAs a
-// cycle) plus packing its columns of B (about a cycle per float). Pieces
-// are handed out dynamically, and a parked worker joins late (waking one
-// takes 50-100 µs on a virtual machine, as long as a whole GEMM of the
-// VAE), so the estimated makespan is that of greedy list scheduling,
-// total/threads + (1 - 1/threads)·largest: it charges the duplicated B
-// packing of extra row groups, and it favours several smaller pieces over
-// one per thread, so that a worker that arrives late still takes an equal
-// share of what is left instead of leaving the caller a whole piece. Among
-// grids of at most 4·threads pieces the cheapest wins, then the one with
-// fewer pieces. Any grid gives the same numbers.
+// gr×gc pieces for threads workers, numbered row group by row group;
+// pieces never hold more than mcp row panels (the A block of a piece stays
+// in L2). The cost of a piece, per k step, is its tiles' FMAs (mr·nr/16
+// cycles per tile at two 8-wide FMAs a cycle) plus packing its columns of
+// B, plus packing its rows of A when its worker does not hold them yet
+// (about a cycle per float each). The pool deals each thread a contiguous
+// share of the pieces, so a thread packs the A rows of each row group its
+// share meets, once. A parked worker joins late (waking one takes 50-100
+// µs on a virtual machine, as long as a whole GEMM of the VAE) and the
+// others then take its pieces, so the estimated makespan is that of greedy
+// list scheduling, total/threads + (1 - 1/threads)·largest: it charges the
+// duplicated packing, and it favours several smaller pieces over one per
+// thread, so that a worker that arrives late still leaves an equal share
+// of what is left instead of a whole piece. Among grids of at most
+// 4·threads pieces the cheapest wins, then the one with fewer pieces. Any
+// grid gives the same numbers.
 func gemmGrid(rp, cp, threads, mcp, mr, nr int) (gr, gc int) {
 	gr0 := ceilDiv(rp, mcp)
 	if threads <= 1 {
@@ -307,12 +296,20 @@ func gemmGrid(rp, cp, threads, mcp, mr, nr int) (gr, gc int) {
 	best := -1
 	for r := gr0; r <= min(rp, limit); r++ {
 		for c := 1; c <= cp && r*c <= limit; c++ {
+			n := r * c
+			shares := min(threads, n)
 			total, largest := 0, 0
-			for gi := 0; gi < r; gi++ {
-				rows := (gi+1)*rp/r - gi*rp/r
-				for gj := 0; gj < c; gj++ {
+			for s := range shares {
+				held := -1 // row group whose A the thread holds
+				for i := s * n / shares; i < (s+1)*n/shares; i++ {
+					gi, gj := i/c, i%c
+					rows := (gi+1)*rp/r - gi*rp/r
 					cols := (gj+1)*cp/c - gj*cp/c
 					piece := rows*cols*mr*nr/16 + cols*nr
+					if gi != held {
+						piece += rows * mr
+						held = gi
+					}
 					total += piece
 					largest = max(largest, piece)
 				}
@@ -326,22 +323,15 @@ func gemmGrid(rp, cp, threads, mcp, mr, nr int) (gr, gc int) {
 	return gr, gc
 }
 
-// packPiece packs piece i of packPieces: a range of the chunk's A panels.
-func (g *gemmScratch) packPiece(i int) {
-	q0, q1 := i*g.rp/g.packPieces, (i+1)*g.rp/g.packPieces
-	if q0 < q1 {
-		g.packAPanels(q0, q1)
-	}
-}
-
-// packAPanels packs row panels [q0, q1) of the chunk of op(A), every
-// k-block, scaled by alpha, rows past m as zeros. The k-block at offset pc
-// holds panel q at pa[pc*rp*mr + q*kcb*mr], element (p, i) at [p*mr + i].
+// packAPanels packs row panels [q0, q1) of the chunk of op(A) into pa,
+// every k-block, scaled by alpha, rows past m as zeros. With np = q1-q0,
+// the k-block at offset pc holds panel q at pa[pc*np*mr + (q-q0)*kcb*mr],
+// element (p, i) at [p*mr + i].
 //
 // Whichever way A is stored, memory is read in long sequential runs: a
 // stored row of A (tA) is spread over all the panels of the range, a panel
 // (not tA) interleaves mr sequential streams.
-func (g *gemmScratch) packAPanels(q0, q1 int) {
+func (g *gemmScratch) packAPanels(pa []float32, q0, q1 int) {
 	r := &g.run
 	mr, kc, alpha := r.im.mr, r.im.kc, r.alpha
 	asm := r.im != genericImpl
@@ -350,19 +340,19 @@ func (g *gemmScratch) packAPanels(q0, q1 int) {
 	full := q0 + (i1-i0)/mr    // panels [q0, full) have mr valid rows
 	for pc := 0; pc < r.k; pc += kc {
 		kcb := min(kc, r.k-pc)
-		blk := g.pa[pc*g.rp*mr:][:g.rp*kcb*mr]
+		blk := pa[pc*(q1-q0)*mr:][:(q1-q0)*kcb*mr]
 		if full < q1 {
-			clear(blk[full*kcb*mr:][:kcb*mr])
+			clear(blk[(full-q0)*kcb*mr:][:kcb*mr])
 		}
 		if r.tA {
 			// op(A)[i][p] = a[p*lda+i]: a stored row is mr-float runs
 			// of consecutive panels.
 			for p := 0; p < kcb; p++ {
 				src := r.a[(pc+p)*r.lda+i0 : (pc+p)*r.lda+i1]
-				scatterGroups(blk[q0*kcb*mr+p*mr:], kcb*mr, src, full-q0, mr, alpha)
+				scatterGroups(blk[p*mr:], kcb*mr, src, full-q0, mr, alpha)
 				if full < q1 {
 					s := src[(full-q0)*mr:]
-					d := blk[full*kcb*mr+p*mr:][:len(s)]
+					d := blk[(full-q0)*kcb*mr+p*mr:][:len(s)]
 					for i, v := range s {
 						d[i] = alpha * v
 					}
@@ -373,7 +363,7 @@ func (g *gemmScratch) packAPanels(q0, q1 int) {
 		// op(A)[i][p] = a[i*lda+p]: a stored row becomes a strided
 		// column of its panel.
 		for q := q0; q < q1; q++ {
-			dst := blk[q*kcb*mr:][:kcb*mr]
+			dst := blk[(q-q0)*kcb*mr:][:kcb*mr]
 			row := g.ic + q*mr
 			if q < full {
 				switch {
@@ -444,10 +434,11 @@ func (g *gemmScratch) packB(dst []float32, pc, kcb, q0, q1 int) {
 }
 
 // computePiece computes the tiles of piece i of the gr×gc grid over the
-// chunk on worker's scratch: for each k-block and each block of ncp column
-// panels, pack that block of B, then run every row panel of the piece over
-// each of its panels. The piece's A block stays in L2, the packed B block in
-// L2 and the current B panel in L1.
+// chunk on worker's scratch: pack the piece's rows of A unless the worker
+// already holds them (from its previous piece), then for each k-block and
+// each block of ncp column panels, pack that block of B and run every row
+// panel of the piece over each of its panels. The piece's A block stays in
+// L2, the packed B block in L2 and the current B panel in L1.
 func (g *gemmScratch) computePiece(i, worker int) {
 	r := &g.run
 	im := r.im
@@ -456,6 +447,12 @@ func (g *gemmScratch) computePiece(i, worker int) {
 	ip0, ip1 := gi*g.rp/g.gr, (gi+1)*g.rp/g.gr
 	jp0, jp1 := gj*g.cp/g.gc, (gj+1)*g.cp/g.gc
 	w := &g.workers[worker]
+	np := ip1 - ip0
+	if w.paFor != g.round || w.paRow != ip0 {
+		w.pa = grow(w.pa, np*mr*r.k)
+		g.packAPanels(w.pa, ip0, ip1)
+		w.paFor, w.paRow = g.round, ip0
+	}
 	tile := w.tile[:mr*nr]
 	c, ldc := r.c, r.ldc
 	for pc := 0; pc < r.k; pc += kc {
@@ -464,7 +461,7 @@ func (g *gemmScratch) computePiece(i, worker int) {
 		if pc > 0 {
 			beta = 1
 		}
-		pa := g.pa[pc*g.rp*mr:]
+		pa := w.pa[pc*np*mr:]
 		for jb := jp0; jb < jp1; jb += g.ncp {
 			jb1 := min(jb+g.ncp, jp1)
 			g.packB(w.pb, pc, kcb, jb, jb1)
@@ -473,7 +470,7 @@ func (g *gemmScratch) computePiece(i, worker int) {
 				j := jp * nr
 				nn := min(nr, r.n-j)
 				for ip := ip0; ip < ip1; ip++ {
-					ap := pa[ip*kcb*mr:][:kcb*mr]
+					ap := pa[(ip-ip0)*kcb*mr:][:kcb*mr]
 					row := g.ic + ip*mr
 					mm := min(mr, r.m-row)
 					if mm == mr && nn == nr {

@@ -25,9 +25,17 @@ const (
 // pool is a set of persistent workers. One run at a time: the caller
 // publishes the task, hands it to up to len(workers) workers (a spinning
 // worker sees its state change; a parked one is woken through its
-// channel), takes pieces itself from the shared atomic counter, then waits
-// until every assigned worker has finished (polling briefly, then on the
-// done channel). Nothing here allocates per call.
+// channel), runs pieces itself, then waits until every assigned worker has
+// finished (polling briefly, then on the done channel). Nothing here
+// allocates per call.
+//
+// Pieces are dealt in contiguous shares, one per goroutine of the run (the
+// caller's first): each goroutine takes pieces from its own share and, once
+// that is empty, from the others'. So a run of the same shape puts the
+// same pieces on the same core every time (a GEMM's tiles of C, the
+// optimiser's chunks of the parameters stay in that core's cache), and a
+// worker that is late (parked, or descheduled) still leaves its share to
+// the others.
 type pool struct {
 	busy    atomic.Bool // a run is in progress (guards against reentry)
 	closed  atomic.Bool // close was called
@@ -37,9 +45,17 @@ type pool struct {
 	exited  sync.WaitGroup
 	mu      sync.Mutex // serialises close with run
 
-	task Task
-	n    int64
+	task         Task
+	participants int         // goroutines of the current run, the caller's included
+	shares       []poolShare // one per goroutine of the current run
+}
+
+// poolShare is one goroutine's contiguous range of the current run's
+// pieces: next is the next unclaimed piece, end the end of the range.
+type poolShare struct {
 	next atomic.Int64
+	end  int64
+	_    [48]byte // keep shares of different goroutines off one cache line
 }
 
 type poolWorker struct {
@@ -49,7 +65,8 @@ type poolWorker struct {
 }
 
 func newPool(workers int) *pool {
-	p := &pool{workers: make([]poolWorker, workers), done: make(chan struct{}, 1)}
+	p := &pool{workers: make([]poolWorker, workers), done: make(chan struct{}, 1),
+		shares: make([]poolShare, workers+1)}
 	p.exited.Add(workers)
 	for i := range p.workers {
 		w := &p.workers[i]
@@ -95,18 +112,23 @@ func spinUntil(cond func() bool) bool {
 	}
 }
 
-// drain runs pieces until the counter passes n.
+// drain runs the pieces of share id, then whatever is left of the others'
+// shares, in order from the next one, until every piece has been claimed.
 func (p *pool) drain(id int) {
 	wt, _ := p.task.(workerTask)
-	for {
-		i := p.next.Add(1) - 1
-		if i >= p.n {
-			return
-		}
-		if wt != nil {
-			wt.runOn(int(i), id)
-		} else {
-			p.task.RunTask(int(i))
+	shares := p.shares[:p.participants]
+	for k := range shares {
+		s := &shares[(id+k)%len(shares)]
+		for {
+			i := s.next.Add(1) - 1
+			if i >= s.end {
+				break
+			}
+			if wt != nil {
+				wt.runOn(int(i), id)
+			} else {
+				p.task.RunTask(int(i))
+			}
 		}
 	}
 }
@@ -123,9 +145,13 @@ func (p *pool) run(n int, t Task) bool {
 	if p.closed.Load() {
 		return false
 	}
-	p.task, p.n = t, int64(n)
-	p.next.Store(0)
 	w := min(len(p.workers), n-1)
+	p.task, p.participants = t, w+1
+	for id := range p.shares[:w+1] {
+		s := &p.shares[id]
+		s.next.Store(int64(id * n / (w + 1)))
+		s.end = int64((id + 1) * n / (w + 1))
+	}
 	p.pending.Store(int32(w))
 	for i := range p.workers[:w] {
 		wk := &p.workers[i]

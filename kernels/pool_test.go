@@ -1,6 +1,7 @@
 package kernels
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -60,4 +61,34 @@ func TestSingles(t *testing.T) {
 	c := none.Singles(2)
 	require.Len(t, c, 2)
 	require.Equal(t, 1, c[1].Threads())
+}
+
+// poolOwnerTask records which goroutine ran each piece; every piece takes
+// about a millisecond, so that both goroutines of a run are busy at once.
+type poolOwnerTask struct{ owner []int32 }
+
+func (t *poolOwnerTask) RunTask(i int) { t.runOn(i, 0) }
+func (t *poolOwnerTask) runOn(i, worker int) {
+	t.owner[i] = int32(worker)
+	time.Sleep(time.Millisecond)
+}
+
+// TestPoolShares checks that the pool deals contiguous shares: with two
+// goroutines and four pieces, the caller starts with pieces 0 and 1 and the
+// worker with 2 and 3 (a single shared counter would alternate 0, 1, 2, 3
+// between them). A worker that is descheduled lets the caller take its
+// pieces, which is correct but not the dealt order, so one run out of ten
+// in the dealt order is enough.
+func TestPoolShares(t *testing.T) {
+	ws := NewWorkspace(2)
+	defer ws.Close()
+	var last []int32
+	for range 10 {
+		task := &poolOwnerTask{owner: make([]int32, 4)}
+		ws.Parallel(4, task)
+		if last = task.owner; slices.Equal(last, []int32{0, 0, 1, 1}) {
+			return
+		}
+	}
+	t.Fatalf("no run in ten dealt pieces 0-1 to the caller and 2-3 to the worker; last run: %v", last)
 }

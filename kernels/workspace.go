@@ -88,8 +88,11 @@ type Task interface {
 
 // Parallel runs t.RunTask(i) for every i in [0, n) on the workspace's
 // workers and the calling goroutine, and returns when all pieces are done.
-// Pieces are handed out dynamically, so which goroutine runs a piece is
-// unspecified; since pieces are independent the result cannot depend on it.
+// Each goroutine starts on its own contiguous share of the pieces (the
+// caller on the first) and then helps with what is left of the others', so
+// which goroutine runs a piece is unspecified (usually the same one from
+// call to call); since pieces are independent the result cannot depend on
+// it.
 // A nil workspace, a single thread, n <= 1, a closed workspace or a call
 // made while another Parallel of the same workspace is running (a Task that
 // calls Parallel) all run the pieces in order on the calling goroutine.
