@@ -8,11 +8,12 @@ import (
 )
 
 // spinFor is how long an idle worker keeps polling for the next task
-// before it parks, and how long the caller polls for the workers to finish
-// before it blocks. Waking a parked goroutine costs 50–100 µs on a VM, as
-// much as a whole VAE matrix product, while the gap between two Parallel
-// calls in a training step is a few µs; a short spin hides the wake-up and
-// bounds the CPU an idle pool burns.
+// after the last run has ended before it parks, and how long the caller
+// polls for the workers to finish before it blocks. Waking a parked
+// goroutine costs 50–200 µs on a VM, as much as a whole VAE matrix
+// product, while the gap between two Parallel calls in a training step is
+// a few µs; a short spin hides the wake-up and bounds the CPU an idle pool
+// burns.
 const spinFor = 50 * time.Microsecond
 
 // Worker states.
@@ -81,7 +82,10 @@ func newPool(workers int) *pool {
 func (p *pool) worker(w *poolWorker, id int) {
 	defer p.exited.Done()
 	for {
-		if !spinUntil(func() bool { return w.state.Load() == workerAssigned }) &&
+		// A worker that finished its pieces while the caller still runs
+		// the last ones keeps polling until that run ends, and spinFor
+		// after: parking then would make it miss the next run's start.
+		if !spinUntil(func() bool { return w.state.Load() == workerAssigned }, &p.busy) &&
 			w.state.CompareAndSwap(workerSpinning, workerParked) {
 			if _, ok := <-w.wake; !ok {
 				return
@@ -97,16 +101,21 @@ func (p *pool) worker(w *poolWorker, id int) {
 	}
 }
 
-// spinUntil polls cond for up to spinFor, yielding the processor between
-// polls; it reports whether cond became true.
-func spinUntil(cond func() bool) bool {
+// spinUntil polls cond for up to spinFor, not counting the time during
+// which hold (when not nil) is true, yielding the processor between polls;
+// it reports whether cond became true.
+func spinUntil(cond func() bool, hold *atomic.Bool) bool {
 	start := time.Now()
 	for i := 0; ; i++ {
 		if cond() {
 			return true
 		}
-		if i&15 == 15 && time.Since(start) > spinFor {
-			return false
+		if i&15 == 15 {
+			if hold != nil && hold.Load() {
+				start = time.Now()
+			} else if time.Since(start) > spinFor {
+				return false
+			}
 		}
 		runtime.Gosched()
 	}
@@ -163,7 +172,7 @@ func (p *pool) run(n int, t Task) bool {
 	}
 	p.drain(0)
 	if w > 0 {
-		spinUntil(func() bool { return p.pending.Load() == 0 })
+		spinUntil(func() bool { return p.pending.Load() == 0 }, nil)
 		<-p.done // the last worker always sends exactly one token
 	}
 	p.task = nil

@@ -32,3 +32,37 @@ func BenchmarkPoolRound(b *testing.B) {
 		})
 	}
 }
+
+// lopsidedTask busy-waits d[i] for piece i and records when each piece
+// started.
+type lopsidedTask struct {
+	d     []time.Duration
+	start []time.Time
+}
+
+func (s *lopsidedTask) RunTask(i int) {
+	s.start[i] = time.Now()
+	for time.Since(s.start[i]) < s.d[i] {
+	}
+}
+
+// BenchmarkPoolAfterLopsidedRound runs a round whose caller piece (150 µs)
+// outlasts the worker's (10 µs) by more than spinFor, then a balanced round,
+// and reports how late the worker starts the second round ("µs-late"). A
+// worker that parked while the caller was still busy would start it only
+// after a wake-up (about 60 µs on the development VM); one that keeps
+// polling until the run ends starts it at once.
+func BenchmarkPoolAfterLopsidedRound(b *testing.B) {
+	ws := NewWorkspace(2)
+	defer ws.Close()
+	first := &lopsidedTask{d: []time.Duration{150 * time.Microsecond, 10 * time.Microsecond}, start: make([]time.Time, 2)}
+	second := &lopsidedTask{d: []time.Duration{50 * time.Microsecond, 50 * time.Microsecond}, start: make([]time.Time, 2)}
+	var late time.Duration
+	for b.Loop() {
+		ws.Parallel(2, first)
+		t := time.Now()
+		ws.Parallel(2, second)
+		late += second.start[1].Sub(t)
+	}
+	b.ReportMetric(late.Seconds()*1e6/float64(b.N), "µs-late")
+}
