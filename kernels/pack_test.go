@@ -102,7 +102,7 @@ func TestTransposePanel(t *testing.T) {
 	}
 }
 
-// TestScatterGroups checks every special case of scatterGroups (6, 16,
+// TestScatterGroups checks every special case of scatterGroups (6, 16, 20,
 // multiples of 4 with alpha = 1) and the general loop against the
 // definition, with guards between the groups.
 func TestScatterGroups(t *testing.T) {
