@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"runtime"
 	"testing"
+	"time"
 
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/gonum"
@@ -142,6 +143,50 @@ func BenchmarkGemmMicroKernel(b *testing.B) {
 			}
 			flops := 2 * float64(kc*im.mr*im.nr)
 			b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
+	}
+}
+
+// BenchmarkSgemmScaling times one product alternately on one and on two
+// threads, in blocks of 8 calls, and reports the two-thread speed-up
+// ("x-2t-speedup", one-thread time ÷ two-thread time) with the GFLOP/s of
+// each. Alternating exposes both to the same moments of a noisy machine, so
+// the ratio is steadier than one taken from two separate benchmarks. The
+// first call of each block is not timed: during the one-thread block the
+// idle worker of the two-thread workspace has parked, and waking it
+// (BenchmarkPoolAfterLopsidedRound) is not the product's cost. Shapes: the
+// VAE's products at batch 100 without a 32-wide side, in their three forms
+// (tA: dW = dYᵀ·X, tB: the forward Y = X·Wᵀ, neither: dX = dY·W).
+func BenchmarkSgemmScaling(b *testing.B) {
+	for _, s := range gemmBenchShapes() {
+		if min(s.m, s.n, s.k) != 100 { // batch 200, the 32-wide products, the square one
+			continue
+		}
+		b.Run(s.String(), func(b *testing.B) {
+			a, bm, c, lda, ldb := s.operands()
+			ws := [2]*Workspace{NewWorkspace(1), NewWorkspace(2)}
+			defer ws[0].Close()
+			defer ws[1].Close()
+			var took [2]time.Duration
+			calls := 0
+			for b.Loop() {
+				for w := range ws {
+					for i := range 8 {
+						start := time.Now()
+						if err := Sgemm(ws[w], s.tA, s.tB, s.m, s.n, s.k, 1, a, lda, bm, ldb, 0, c, s.n); err != nil {
+							b.Fatal(err)
+						}
+						if i > 0 {
+							took[w] += time.Since(start)
+						}
+					}
+				}
+				calls += 7
+			}
+			flops := 2 * float64(s.m) * float64(s.n) * float64(s.k) * float64(calls)
+			b.ReportMetric(took[0].Seconds()/took[1].Seconds(), "x-2t-speedup")
+			b.ReportMetric(flops/took[0].Seconds()/1e9, "GFLOP/s-1t")
+			b.ReportMetric(flops/took[1].Seconds()/1e9, "GFLOP/s-2t")
 		})
 	}
 }
