@@ -46,16 +46,16 @@ func (s *lopsidedTask) RunTask(i int) {
 	}
 }
 
-// BenchmarkPoolAfterLopsidedRound runs a round whose caller piece (150 µs)
-// outlasts the worker's (10 µs) by more than spinFor, then a balanced round,
-// and reports how late the worker starts the second round ("µs-late"). A
-// worker that parked while the caller was still busy would start it only
-// after a wake-up (about 60 µs on the development VM); one that keeps
-// polling until the run ends starts it at once.
+// BenchmarkPoolAfterLopsidedRound runs a round whose caller piece
+// (spinFor + 100 µs) outlasts the worker's (10 µs) by more than spinFor,
+// then a balanced round, and reports how late the worker starts the second
+// round ("µs-late"). A worker that parked while the caller was still busy
+// would start it only after a wake-up (about 60 µs on the development VM);
+// one that keeps polling until the run ends starts it at once.
 func BenchmarkPoolAfterLopsidedRound(b *testing.B) {
 	ws := NewWorkspace(2)
 	defer ws.Close()
-	first := &lopsidedTask{d: []time.Duration{150 * time.Microsecond, 10 * time.Microsecond}, start: make([]time.Time, 2)}
+	first := &lopsidedTask{d: []time.Duration{spinFor + 100*time.Microsecond, 10 * time.Microsecond}, start: make([]time.Time, 2)}
 	second := &lopsidedTask{d: []time.Duration{50 * time.Microsecond, 50 * time.Microsecond}, start: make([]time.Time, 2)}
 	var late time.Duration
 	for b.Loop() {
