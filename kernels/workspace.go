@@ -5,7 +5,9 @@ import "runtime"
 // Workspace holds reusable scratch (packed GEMM panels, edge tiles, padded
 // row blocks) and a pool of persistent worker goroutines. Buffers grow on
 // first use and are reused afterwards, so steady-state calls allocate
-// nothing.
+// nothing. The GEMM scratch is per worker: each packs the rows of A it
+// multiplies (at most a 4 MiB chunk of A) and its blocks of B (at most
+// three quarters of L2) into its own buffers.
 //
 // A Workspace serves one goroutine at a time: do not call kernels with the
 // same workspace concurrently, nor from inside a Task run by its Parallel
