@@ -44,6 +44,7 @@ type pass struct {
 	ws    *kernels.Workspace
 	buf   buffers
 	bce   nn.BCE
+	kl    klLoss
 	exact *exactPath // nil unless the method is exact
 }
 
@@ -72,7 +73,7 @@ func (p *pass) forward(x []float32, n int, stream uint64, dz, gp []float32) (Ste
 	if err != nil {
 		return StepStats{}, err
 	}
-	st := StepStats{BCE: sum / float64(n), KLD: klUniform(gp, b.pi, n, p.cfg.L, p.cfg.C), N: n}
+	st := StepStats{BCE: sum / float64(n), KLD: p.kl.uniform(p.ws, gp, b.pi, n, p.cfg.L, p.cfg.C), N: n}
 	st.Loss = st.BCE + st.KLD
 	return st, nil
 }
