@@ -1,6 +1,7 @@
 package estimators_test
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -264,5 +265,39 @@ func TestForwardSample(t *testing.T) {
 			p := counts[j] / rows
 			require.InDelta(t, want[j], p, 5*math.Sqrt(want[j]*(1-want[j])/rows), "%s category %d", m, j)
 		}
+	}
+}
+
+// TestLoadLogitsBlocks: the logits are loaded and checked per row block,
+// so the checks must see every block: a too-large logit in a late block is
+// reported with its row, and the largest |θ| (which guards θ/τ against
+// overflow) comes from whichever block holds it, -Inf masks aside.
+func TestLoadLogitsBlocks(t *testing.T) {
+	const C, rows = 4, 3*kernels.RowBlock + 5
+	d, pi := make([]float32, rows*C), make([]float32, rows*C)
+	for _, threads := range []int{1, 2} {
+		ws := kernels.NewWorkspace(threads)
+		est, err := estimators.New(estimators.Config{Method: "st", Tau: 1e-35}, rows, C)
+		require.NoError(t, err)
+		l := make([]float32, rows*C)
+		for i := range l {
+			l[i] = float32(i%5) - 2
+		}
+		l[7] = float32(math.Inf(-1))
+		l[(rows-2)*C+3] = 3e30
+		err = est.Forward(ws, 1, 1, l, d, pi)
+		require.ErrorIs(t, err, kernels.ErrNonFinite)
+		require.Contains(t, err.Error(), fmt.Sprintf("row %d", rows-2))
+
+		// |θ| ≤ 2 everywhere but one logit of 1e4 in the third block: with
+		// τ = 1e-35, θ/τ overflows only through that one.
+		l[(rows-2)*C+3] = 0
+		g := make([]float32, rows*C)
+		require.NoError(t, est.Forward(ws, 1, 1, l, d, pi))
+		require.NoError(t, est.Backward(ws, 1, 1, g, nil, make([]float32, rows*C)), "|θ|/τ = 2e35 fits")
+		l[(2*kernels.RowBlock+9)*C+1] = -1e4
+		require.NoError(t, est.Forward(ws, 1, 1, l, d, pi))
+		require.ErrorIs(t, est.Backward(ws, 1, 1, g, nil, make([]float32, rows*C)), kernels.ErrTemperature)
+		ws.Close()
 	}
 }

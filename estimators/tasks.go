@@ -8,7 +8,8 @@ import "github.com/discretegrad/reinmax/kernels"
 type phase int
 
 const (
-	phaseForwardNoise phase = iota // uniforms or Gumbel noise of the forward
+	phaseLoad         phase = iota // θ = logits, largest |θ| (loadLogits)
+	phaseForwardNoise              // uniforms or Gumbel noise of the forward
 	phaseSumNoise                  // soft = θ + G (gs, reinmax-cv softmax mode)
 	phaseGapped                    // soft = gapped logits θ̂ (gst)
 	phaseGrad                      // grad rows from everything above
@@ -26,6 +27,8 @@ type blockTask struct {
 func (t *blockTask) RunTask(b int) {
 	e := t.e
 	switch t.phase {
+	case phaseLoad:
+		e.loadBlock(b)
 	case phaseForwardNoise:
 		e.forwardNoiseBlock(b)
 	case phaseSumNoise:
