@@ -260,7 +260,15 @@ func (g *gemmScratch) drive() {
 	for ip := 0; ip < rpAll; ip += rpChunk {
 		g.ic, g.rp = ip*mr, min(rpChunk, rpAll-ip)
 		g.round++
-		g.gr, g.gc = gemmGrid(g.rp, g.cp, threads, max(mc/mr, 1), mr, nr)
+		// A piece packs a stripe of every stored row of B when B is not
+		// transposed, and narrow stripes read memory slowly: at most 2
+		// pieces a thread there (in-process A/B on two threads: dX = dY·W
+		// 3-7% faster than with 4), 4 otherwise.
+		perThread := 4
+		if !r.tB {
+			perThread = 2
+		}
+		g.gr, g.gc = gemmGrid(g.rp, g.cp, threads, perThread, max(mc/mr, 1), mr, nr)
 		// B blocks of equal width, no wider than a piece.
 		cols := ceilDiv(g.cp, g.gc)
 		g.ncp = ceilDiv(cols, ceilDiv(cols, gemmBlockPanels(im, kcb, ceilDiv(g.rp, g.gr))))
@@ -298,14 +306,14 @@ func ceilDiv(a, b int) int { return (a + b - 1) / b }
 // duplicated packing, and it favours several smaller pieces over one per
 // thread, so that a worker that arrives late still leaves an equal share
 // of what is left instead of a whole piece. Among grids of at most
-// 4·threads pieces the cheapest wins, then the one with fewer pieces. Any
-// grid gives the same numbers.
-func gemmGrid(rp, cp, threads, mcp, mr, nr int) (gr, gc int) {
+// perThread·threads pieces the cheapest wins, then the one with fewer
+// pieces. Any grid gives the same numbers.
+func gemmGrid(rp, cp, threads, perThread, mcp, mr, nr int) (gr, gc int) {
 	gr0 := ceilDiv(rp, mcp)
 	if threads <= 1 {
 		return gr0, 1
 	}
-	limit := max(4*threads, gr0)
+	limit := max(perThread*threads, gr0)
 	best := -1
 	for r := gr0; r <= min(rp, limit); r++ {
 		for c := 1; c <= cp && r*c <= limit; c++ {

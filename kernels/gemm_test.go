@@ -588,20 +588,21 @@ func TestSgemmUsesActive(t *testing.T) {
 
 // TestGemmGrid checks the piece grid: cache limits for one thread, and for
 // several a split that keeps every worker busy without packing B twice
-// where a column split does as well.
+// where a column split does as well, in at most perThread pieces a thread.
 func TestGemmGrid(t *testing.T) {
-	for _, tc := range []struct{ rp, cp, th, mcp, gr, gc int }{
-		{17, 32, 1, 85, 1, 1},
-		{17, 32, 1, 5, 4, 1},
-		{17, 32, 2, 85, 1, 8}, // column pieces: no B packed twice, a late worker still gets half
-		{17, 2, 2, 85, 2, 2},
-		{34, 49, 2, 85, 1, 8}, // an even number of pieces: equal shares
-		{40, 2, 2, 85, 4, 2},  // few columns: rows split, so each thread packs only half of A
-		{1, 1, 8, 85, 1, 1},
-		{3, 3, 8, 85, 3, 3},  // one tile a piece: more threads busy, A and B rows are short
-		{43, 2, 3, 85, 6, 2}, // four pieces a thread, each thread packing a third of A
+	for _, tc := range []struct{ rp, cp, th, per, mcp, gr, gc int }{
+		{17, 32, 1, 4, 85, 1, 1},
+		{17, 32, 1, 4, 5, 4, 1},
+		{17, 32, 2, 4, 85, 1, 8}, // column pieces: no B packed twice, a late worker still gets half
+		{17, 32, 2, 2, 85, 1, 4}, // the same with B not transposed: wider stripes of B
+		{17, 2, 2, 4, 85, 2, 2},
+		{34, 49, 2, 4, 85, 1, 8}, // an even number of pieces: equal shares
+		{40, 2, 2, 4, 85, 4, 2},  // few columns: rows split, so each thread packs only half of A
+		{1, 1, 8, 4, 85, 1, 1},
+		{3, 3, 8, 4, 85, 3, 3},  // one tile a piece: more threads busy, A and B rows are short
+		{43, 2, 3, 4, 85, 6, 2}, // four pieces a thread, each thread packing a third of A
 	} {
-		gr, gc := gemmGrid(tc.rp, tc.cp, tc.th, tc.mcp, 6, 16)
+		gr, gc := gemmGrid(tc.rp, tc.cp, tc.th, tc.per, tc.mcp, 6, 16)
 		require.Equalf(t, [2]int{tc.gr, tc.gc}, [2]int{gr, gc}, "%+v", tc)
 	}
 }
