@@ -24,6 +24,8 @@
 //
 // Timings are as good as the machine is quiet: on a shared machine run few
 // cases (Options.Filter) and compare only numbers taken in one session.
+// CheckCores tells a busy machine from a quiet one (`reinmax bench` runs it
+// before and after the cases and prints both).
 // Cases switch kernels implementations with kernels.Use and set GOMAXPROCS for
 // gonum, both process-wide, so nothing else may run kernels concurrently with
 // Run or with a case's benchmark.

