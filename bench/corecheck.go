@@ -29,9 +29,10 @@ func (c CoreCheck) Slowest() float64 {
 	return slices.Min(c.Together) / c.Solo
 }
 
-// coreCheckM, N, K shape the product: 60×256 and 256×64 operands (125 KiB)
-// stay in any core's L2, and 60 rows tile evenly for every micro-kernel.
-const coreCheckM, coreCheckN, coreCheckK = 60, 64, 256
+// coreCheckM, N, K shape the product: 120×256 and 256×64 operands (184
+// KiB) stay in any core's L2, and 120 rows are whole panels for every
+// micro-kernel (4, 6, 8 and 20 rows).
+const coreCheckM, coreCheckN, coreCheckK = 120, 64, 256
 
 // CheckCores measures a CoreCheck, each figure over about d, with the
 // active kernels on one thread per goroutine.
