@@ -230,10 +230,7 @@ TEXT ·softmaxRowsNEON(SB), NOSPLIT, $0-84
 	MOVD  cols+72(FP), R4
 	FMOVS invTau+80(FP), F13
 	VDUP  V13.S[0], V13.S4
-	MOVD  $·neonConsts(SB), R5
-	VLD1.P 64(R5), [V20.S4, V21.S4, V22.S4, V23.S4]
-	VLD1.P 64(R5), [V24.S4, V25.S4, V26.S4, V27.S4]
-	VLD1   (R5), [V28.S4, V29.S4, V30.S4, V31.S4]
+	EXPCONSTS(R5)
 	CBZ   R3, softmax_done
 
 softmax_row:
@@ -515,12 +512,7 @@ TEXT ·negLogRowsNEON(SB), NOSPLIT, $0-32
 	MOVD   dst_base+0(FP), R0
 	MOVD   dst_len+8(FP), R1
 	MOVD   n+24(FP), R2
-	MOVD   $·neonLogConsts(SB), R3
-	VLD1.P 64(R3), [V15.S4, V16.S4, V17.S4, V18.S4]
-	VLD1.P 64(R3), [V19.S4, V20.S4, V21.S4, V22.S4]
-	VLD1.P 64(R3), [V23.S4, V24.S4, V25.S4, V26.S4]
-	VLD1.P 64(R3), [V27.S4, V28.S4, V29.S4, V30.S4]
-	VLD1   (R3), [V31.S4]
+	LOGCONSTS(R3)
 	MOVD   R0, R5
 	LSR    $3, R1, R4
 	CBZ    R4, neglog_tail
@@ -669,12 +661,7 @@ TEXT ·cgLogitsNEON(SB), NOSPLIT, $0-68
 	MOVD   w_len+32(FP), R2
 	MOVD   i+48(FP), R3
 	MOVD   K+56(FP), R4
-	MOVD   $·neonLogConsts(SB), R5
-	VLD1.P 64(R5), [V15.S4, V16.S4, V17.S4, V18.S4]
-	VLD1.P 64(R5), [V19.S4, V20.S4, V21.S4, V22.S4]
-	VLD1.P 64(R5), [V23.S4, V24.S4, V25.S4, V26.S4]
-	VLD1.P 64(R5), [V27.S4, V28.S4, V29.S4, V30.S4]
-	VLD1   (R5), [V31.S4]
+	LOGCONSTS(R5)
 	MOVD   $·neonCGConsts(SB), R5
 	VLD1.P 64(R5), [V10.S4, V11.S4, V12.S4, V13.S4]
 	VLD1   (R5), [V14.S4]
@@ -864,12 +851,7 @@ cln_a1:
 
 	// τ ≠ 1, pass 1: y = cgNegLog(a) into x, m = max
 cln_tau:
-	MOVD   $·neonLogConsts(SB), R12
-	VLD1.P 64(R12), [V15.S4, V16.S4, V17.S4, V18.S4]
-	VLD1.P 64(R12), [V19.S4, V20.S4, V21.S4, V22.S4]
-	VLD1.P 64(R12), [V23.S4, V24.S4, V25.S4, V26.S4]
-	VLD1.P 64(R12), [V27.S4, V28.S4, V29.S4, V30.S4]
-	VLD1   (R12), [V31.S4]
+	LOGCONSTS(R12)
 	VORR   V14.B16, V14.B16, V16.B16 // m = -Inf
 
 cln_at:
@@ -887,10 +869,7 @@ cln_at:
 	BNE     cln_at
 
 	// pass 2: q = expf32((y - m)·(1/τ)) into x, s += q
-	MOVD   $·neonConsts(SB), R12
-	VLD1.P 64(R12), [V20.S4, V21.S4, V22.S4, V23.S4]
-	VLD1.P 64(R12), [V24.S4, V25.S4, V26.S4, V27.S4]
-	VLD1   (R12), [V28.S4, V29.S4, V30.S4, V31.S4]
+	EXPCONSTS(R12)
 	VORR   V16.B16, V16.B16, V12.B16
 	FMOVS  invTau+140(FP), F13
 	VDUP   V13.S[0], V13.S4
@@ -1163,10 +1142,7 @@ TEXT ·bceNEON(SB), NOSPLIT, $0-88
 
 bce_loop:
 	VLD1.P 16(R1), [V14.S4]
-	MOVD   $·neonConsts(SB), R7
-	VLD1.P 64(R7), [V20.S4, V21.S4, V22.S4, V23.S4]
-	VLD1.P 64(R7), [V24.S4, V25.S4, V26.S4, V27.S4]
-	VLD1   (R7), [V28.S4, V29.S4, V30.S4, V31.S4]
+	EXPCONSTS(R7)
 	// t = expf32(-|z|)
 	WORD $0x4ea0f9c0 // fabs v0.4s, v14.4s
 	WORD $0x6ea0f800 // fneg v0.4s, v0.4s
@@ -1178,12 +1154,7 @@ bce_loop:
 	WORD $0x4ea7d4a7 // fsub v7.4s, v5.4s, v7.4s
 	WORD $0x6e26ffc8 // fdiv v8.4s, v30.4s, v6.4s
 	// l = c·q - negLogf32(u)
-	MOVD   $·neonLogConsts(SB), R7
-	VLD1.P 64(R7), [V15.S4, V16.S4, V17.S4, V18.S4]
-	VLD1.P 64(R7), [V19.S4, V20.S4, V21.S4, V22.S4]
-	VLD1.P 64(R7), [V23.S4, V24.S4, V25.S4, V26.S4]
-	VLD1.P 64(R7), [V27.S4, V28.S4, V29.S4, V30.S4]
-	VLD1   (R7), [V31.S4]
+	LOGCONSTS(R7)
 	VORR   V6.B16, V6.B16, V0.B16
 	NEGLOG4
 	WORD $0x6e28dce9 // fmul v9.4s, v7.4s, v8.4s

@@ -4,6 +4,23 @@
 // instructions is in the comments of kernels_arm64.s, where the two-chain
 // forms (negLogRowsNEON, softmaxRowsNEON) spell every instruction out.
 
+// LOGCONSTS loads neonLogConsts (NEGLOG4's constants) into V15-V31 through
+// the pointer register R; EXPCONSTS loads neonConsts (EXP4's) into V20-V31.
+// The two banks overlap, so a kernel that needs both reloads one.
+#define LOGCONSTS(R) \
+	MOVD   $·neonLogConsts(SB), R; \
+	VLD1.P 64(R), [V15.S4, V16.S4, V17.S4, V18.S4]; \
+	VLD1.P 64(R), [V19.S4, V20.S4, V21.S4, V22.S4]; \
+	VLD1.P 64(R), [V23.S4, V24.S4, V25.S4, V26.S4]; \
+	VLD1.P 64(R), [V27.S4, V28.S4, V29.S4, V30.S4]; \
+	VLD1   (R), [V31.S4]
+
+#define EXPCONSTS(R) \
+	MOVD   $·neonConsts(SB), R; \
+	VLD1.P 64(R), [V20.S4, V21.S4, V22.S4, V23.S4]; \
+	VLD1.P 64(R), [V24.S4, V25.S4, V26.S4, V27.S4]; \
+	VLD1   (R), [V28.S4, V29.S4, V30.S4, V31.S4]
+
 // NEGLOG4 replaces V0 (a positive normal float in every lane) by
 // negLogf32(V0), using V1-V4 as scratch and the constants of neonLogConsts
 // in V15-V31:
