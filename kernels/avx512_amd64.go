@@ -11,8 +11,9 @@ package kernels
 var avx512Impl = &impl{
 	name: "avx512", w: 8,
 	mr: gemmAVX512MR, nr: gemmAVX512NR, kc: gemmAVX512KC, gemm: gemm20x16AVX512,
-	softmax: softmaxAVX512,
-	negLog:  negLogRowsAVX512, negLogF: negLogFloatsAVX512, cgLogits: cgLogitsAVX512,
+	gemmPack: gemm20x16PackAVX512,
+	softmax:  softmaxAVX512,
+	negLog:   negLogRowsAVX512, negLogF: negLogFloatsAVX512, cgLogits: cgLogitsAVX512,
 	cgLanes: cgLanes512,
 }
 
@@ -25,7 +26,7 @@ func inheritAVX2(im, avx2 *impl) {
 	own := *im
 	*im = *avx2
 	im.name, im.w = own.name, own.w
-	im.mr, im.nr, im.kc, im.gemm = own.mr, own.nr, own.kc, own.gemm
+	im.mr, im.nr, im.kc, im.gemm, im.gemmPack = own.mr, own.nr, own.kc, own.gemm, own.gemmPack
 	im.softmax = own.softmax
 	im.negLog, im.negLogF, im.cgLogits, im.cgLanes = own.negLog, own.negLogF, own.cgLogits, own.cgLanes
 }
@@ -65,6 +66,18 @@ const (
 //
 //go:noescape
 func gemm20x16AVX512(kc int, a, b, c []float32, ldc int, beta float32)
+
+// gemm20x16PackAVX512 is gemm20x16AVX512 (the same FMAs in the same order)
+// with the B panel read from the stored rows of B, b[p*ldb : p*ldb+16] for
+// p < kc, and written to pb as the packed panel, pb[p*16 : p*16+16]: the
+// first row panel of a column panel packs B in the FMA loop's spare load
+// and store slots, where packing it first was a separate pass over memory.
+//
+// Preconditions (checked by the Go driver): as gemm20x16AVX512, plus
+// ldb >= 16, len(pb) >= 16*kc and, when kc > 0, len(b) >= (kc-1)*ldb+16.
+//
+//go:noescape
+func gemm20x16PackAVX512(kc int, a, b []float32, ldb int, pb, c []float32, ldc int, beta float32)
 
 // softmaxAVX512MinCols is the shortest row that softmaxRowsAVX512 takes.
 // Shorter rows of 16 and 24 floats go to the AVX2 kernel that puts eight

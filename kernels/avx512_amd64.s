@@ -174,6 +174,162 @@ g5_update:
 	RET
 
 // ---------------------------------------------------------------------------
+// func gemm20x16PackAVX512(kc int, a, b []float32, ldb int, pb, c []float32, ldc int, beta float32)
+//
+// gemm20x16AVX512 with B read from its stored rows (ldb apart) instead of
+// a packed panel, each row's 16 floats also written to the packed panel pb
+// for the tile's other row panels: the B panel is packed inside the FMA
+// loop's spare load and store slots. Same FMA order, so the same bits.
+//
+// Registers as gemm20x16AVX512, except:
+//	R10  B row of the next k step; R11 = ldb, R12 = 2·ldb, R13 = 3·ldb,
+//	R14 = 4·ldb, all in bytes
+//	DI   packed panel pb, 16 floats per k step
+
+// KSTEPPACK does one k step reading B at (R10)(idx) and storing it at
+// bo(DI).
+#define KSTEPPACK(ao, bo, BR, bsrc) \
+	VMOVUPS bsrc, BR; \
+	VMOVUPS BR, (bo)(DI); \
+	VFMADD231PS.BCST (ao+0)(SI), BR, Z0; \
+	VFMADD231PS.BCST (ao+4)(SI), BR, Z1; \
+	VFMADD231PS.BCST (ao+8)(SI), BR, Z2; \
+	VFMADD231PS.BCST (ao+12)(SI), BR, Z3; \
+	VFMADD231PS.BCST (ao+16)(SI), BR, Z4; \
+	VFMADD231PS.BCST (ao+20)(SI), BR, Z5; \
+	VFMADD231PS.BCST (ao+24)(SI), BR, Z6; \
+	VFMADD231PS.BCST (ao+28)(SI), BR, Z7; \
+	VFMADD231PS.BCST (ao+32)(SI), BR, Z8; \
+	VFMADD231PS.BCST (ao+36)(SI), BR, Z9; \
+	VFMADD231PS.BCST (ao+40)(SI), BR, Z10; \
+	VFMADD231PS.BCST (ao+44)(SI), BR, Z11; \
+	VFMADD231PS.BCST (ao+48)(SI), BR, Z12; \
+	VFMADD231PS.BCST (ao+52)(SI), BR, Z13; \
+	VFMADD231PS.BCST (ao+56)(SI), BR, Z14; \
+	VFMADD231PS.BCST (ao+60)(SI), BR, Z15; \
+	VFMADD231PS.BCST (ao+64)(SI), BR, Z16; \
+	VFMADD231PS.BCST (ao+68)(SI), BR, Z17; \
+	VFMADD231PS.BCST (ao+72)(SI), BR, Z18; \
+	VFMADD231PS.BCST (ao+76)(SI), BR, Z19
+
+TEXT ·gemm20x16PackAVX512(SB), NOSPLIT, $0-124
+	MOVQ kc+0(FP), CX
+	MOVQ a_base+8(FP), SI
+	MOVQ b_base+32(FP), R10
+	MOVQ ldb+56(FP), R11
+	MOVQ pb_base+64(FP), DI
+	MOVQ c_base+88(FP), DX
+	MOVQ ldc+112(FP), R8
+	SHLQ $2, R8
+	SHLQ $2, R11
+	LEAQ (R11)(R11*1), R12
+	LEAQ (R12)(R11*1), R13
+	LEAQ (R11*4), R14
+
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	VPXORD Z12, Z12, Z12
+	VPXORD Z13, Z13, Z13
+	VPXORD Z14, Z14, Z14
+	VPXORD Z15, Z15, Z15
+	VPXORD Z16, Z16, Z16
+	VPXORD Z17, Z17, Z17
+	VPXORD Z18, Z18, Z18
+	VPXORD Z19, Z19, Z19
+
+	MOVQ CX, BX
+	SHRQ $2, BX
+	JZ   gp_tail
+
+gp_loop4:
+	KSTEPPACK(0, 0, Z30, (R10))
+	KSTEPPACK(80, 64, Z31, (R10)(R11*1))
+	KSTEPPACK(160, 128, Z30, (R10)(R12*1))
+	KSTEPPACK(240, 192, Z31, (R10)(R13*1))
+	ADDQ $320, SI
+	ADDQ $256, DI
+	ADDQ R14, R10
+	DECQ BX
+	JNZ  gp_loop4
+
+gp_tail:
+	ANDQ $3, CX
+	JZ   gp_write
+
+gp_loop1:
+	KSTEPPACK(0, 0, Z30, (R10))
+	ADDQ $80, SI
+	ADDQ $64, DI
+	ADDQ R11, R10
+	DECQ CX
+	JNZ  gp_loop1
+
+gp_write:
+	VMOVSS   beta+120(FP), X30
+	VXORPS   X31, X31, X31
+	VUCOMISS X31, X30
+	JNE      gp_update
+	JPS      gp_update
+
+	STOREROW(Z0)
+	STOREROW(Z1)
+	STOREROW(Z2)
+	STOREROW(Z3)
+	STOREROW(Z4)
+	STOREROW(Z5)
+	STOREROW(Z6)
+	STOREROW(Z7)
+	STOREROW(Z8)
+	STOREROW(Z9)
+	STOREROW(Z10)
+	STOREROW(Z11)
+	STOREROW(Z12)
+	STOREROW(Z13)
+	STOREROW(Z14)
+	STOREROW(Z15)
+	STOREROW(Z16)
+	STOREROW(Z17)
+	STOREROW(Z18)
+	STOREROW(Z19)
+	VZEROUPPER
+	RET
+
+gp_update:
+	VBROADCASTSS beta+120(FP), Z31
+	UPDATEROW(Z0)
+	UPDATEROW(Z1)
+	UPDATEROW(Z2)
+	UPDATEROW(Z3)
+	UPDATEROW(Z4)
+	UPDATEROW(Z5)
+	UPDATEROW(Z6)
+	UPDATEROW(Z7)
+	UPDATEROW(Z8)
+	UPDATEROW(Z9)
+	UPDATEROW(Z10)
+	UPDATEROW(Z11)
+	UPDATEROW(Z12)
+	UPDATEROW(Z13)
+	UPDATEROW(Z14)
+	UPDATEROW(Z15)
+	UPDATEROW(Z16)
+	UPDATEROW(Z17)
+	UPDATEROW(Z18)
+	UPDATEROW(Z19)
+	VZEROUPPER
+	RET
+
+// ---------------------------------------------------------------------------
 // Row softmax, AVX-512, 16 lanes: EXP16 (rowmath_amd64.h) on the rows.
 
 // ---------------------------------------------------------------------------

@@ -263,7 +263,9 @@ func (g *gemmScratch) drive() {
 		// A piece packs a stripe of every stored row of B when B is not
 		// transposed, and narrow stripes read memory slowly: at most 2
 		// pieces a thread there (in-process A/B on two threads: dX = dY·W
-		// 3-7% faster than with 4), 4 otherwise.
+		// 3-7% faster than with 4), 4 otherwise. (Tables with gemmPack
+		// read B panel by panel inside the kernel; 2 and 4 measured the
+		// same for them.)
 		perThread := 4
 		if !r.tB {
 			perThread = 2
@@ -457,8 +459,9 @@ func (g *gemmScratch) packB(dst []float32, pc, kcb, q0, q1 int) {
 // computePiece computes the tiles of piece i of the gr×gc grid over the
 // chunk on worker's scratch: pack the piece's rows of A unless the worker
 // already holds them (from its previous piece), then for each k-block and
-// each block of ncp column panels, pack that block of B and run every row
-// panel of the piece over each of its panels. The piece's A block stays in
+// each block of ncp column panels, pack that block of B (or, with
+// gemmPack, each panel in its first tile) and run every row panel of the
+// piece over each of its panels. The piece's A block stays in
 // L2, the packed B block in L2 and the current B panel in L1.
 func (g *gemmScratch) computePiece(i, worker int) {
 	r := &g.run
@@ -483,14 +486,35 @@ func (g *gemmScratch) computePiece(i, worker int) {
 			beta = 1
 		}
 		pa := w.pa[pc*np*mr:]
+		// With gemmPack, a panel of B not transposed is packed by the
+		// kernel of its first tile, which reads B's rows in the FMA
+		// loop's spare load slots (when panel and tile are full; else
+		// packB packs the panel alone). A separate pass over B was
+		// memory-bound: dX = dY·W ran 6-17% faster on one thread and
+		// 10-39% on two without it (in-process A/B, AVX-512 and AVX2).
+		fused := im.gemmPack != nil && !r.tB
+		firstFull := g.ic+(ip0+1)*mr <= r.m
 		for jb := jp0; jb < jp1; jb += g.ncp {
 			jb1 := min(jb+g.ncp, jp1)
-			g.packB(w.pb, pc, kcb, jb, jb1)
+			if !fused {
+				g.packB(w.pb, pc, kcb, jb, jb1)
+			}
 			for jp := jb; jp < jb1; jp++ {
 				bp := w.pb[(jp-jb)*kcb*nr:][:kcb*nr]
 				j := jp * nr
 				nn := min(nr, r.n-j)
-				for ip := ip0; ip < ip1; ip++ {
+				ip := ip0
+				if fused {
+					if nn == nr && firstFull {
+						row := g.ic + ip0*mr
+						im.gemmPack(kcb, pa[:kcb*mr], r.b[pc*r.ldb+j:][:(kcb-1)*r.ldb+nr], r.ldb,
+							bp, c[row*ldc+j:][:(mr-1)*ldc+nr], ldc, beta)
+						ip++
+					} else {
+						g.packB(bp, pc, kcb, jp, jp+1)
+					}
+				}
+				for ; ip < ip1; ip++ {
 					ap := pa[(ip-ip0)*kcb*mr:][:kcb*mr]
 					row := g.ic + ip*mr
 					mm := min(mr, r.m-row)

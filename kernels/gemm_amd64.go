@@ -35,3 +35,13 @@ var gemmAVX2 = gemm6x16AVX2
 //
 //go:noescape
 func gemm6x16AVX2(kc int, a, b, c []float32, ldc int, beta float32)
+
+// gemm6x16PackAVX2 is gemm6x16AVX2 (the same FMAs in the same order) with
+// the B panel read from the stored rows of B, b[p*ldb : p*ldb+16] for
+// p < kc, and written to pb as the packed panel, pb[p*16 : p*16+16].
+//
+// Preconditions (checked by the Go driver): as gemm6x16AVX2, plus
+// ldb >= 16, len(pb) >= 16*kc and, when kc > 0, len(b) >= (kc-1)*ldb+16.
+//
+//go:noescape
+func gemm6x16PackAVX2(kc int, a, b []float32, ldb int, pb, c []float32, ldc int, beta float32)

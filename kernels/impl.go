@@ -20,6 +20,11 @@ type impl struct {
 	mr, nr int
 	kc     int // fixed k-block of this implementation (it fixes the summation order)
 	gemm   func(kc int, a, b, c []float32, ldc int, beta float32)
+	// gemmPack (optional, nil: pack B first): gemm with the B panel read
+	// from op(B)'s stored rows, b[p*ldb : p*ldb+nr] for p < kc (B not
+	// transposed), and also written packed to pb[p*nr:], for the driver to
+	// reuse on the tile's other row panels; the same bits as gemm.
+	gemmPack func(kc int, a, b []float32, ldb int, pb, c []float32, ldc int, beta float32)
 
 	// Row kernels (softmax.go, sample.go, rng.go; the Go twins are
 	// softmaxRowsGeneric, sampleRowsGeneric, softmaxSampleGeneric and

@@ -131,3 +131,122 @@ gemm_update:
 	UPDATEROW(Y14, Y15)
 	VZEROUPPER
 	RET
+
+// ---------------------------------------------------------------------------
+// func gemm6x16PackAVX2(kc int, a, b []float32, ldb int, pb, c []float32, ldc int, beta float32)
+//
+// gemm6x16AVX2 with B read from its stored rows (ldb apart) instead of a
+// packed panel, each row's 16 floats also written to the packed panel pb
+// for the tile's other row panels. Same FMA order, so the same bits.
+//
+// Registers as gemm6x16AVX2, except:
+//	R10  B row of the next k step; R11 = ldb, R12 = 2·ldb, R13 = 3·ldb,
+//	R14 = 4·ldb, all in bytes
+//	DI   packed panel pb, 16 floats per k step
+
+// KSTEPPACK does one k step reading B at lo and hi (its two halves) and
+// storing it at bo(DI).
+#define KSTEPPACK(ao, bo, lo, hi) \
+	VMOVUPS      lo, Y0; \
+	VMOVUPS      hi, Y1; \
+	VMOVUPS      Y0, (bo)(DI); \
+	VMOVUPS      Y1, (bo+32)(DI); \
+	VBROADCASTSS (ao)(SI), Y2; \
+	VFMADD231PS  Y0, Y2, Y4; \
+	VFMADD231PS  Y1, Y2, Y5; \
+	VBROADCASTSS (ao+4)(SI), Y3; \
+	VFMADD231PS  Y0, Y3, Y6; \
+	VFMADD231PS  Y1, Y3, Y7; \
+	VBROADCASTSS (ao+8)(SI), Y2; \
+	VFMADD231PS  Y0, Y2, Y8; \
+	VFMADD231PS  Y1, Y2, Y9; \
+	VBROADCASTSS (ao+12)(SI), Y3; \
+	VFMADD231PS  Y0, Y3, Y10; \
+	VFMADD231PS  Y1, Y3, Y11; \
+	VBROADCASTSS (ao+16)(SI), Y2; \
+	VFMADD231PS  Y0, Y2, Y12; \
+	VFMADD231PS  Y1, Y2, Y13; \
+	VBROADCASTSS (ao+20)(SI), Y3; \
+	VFMADD231PS  Y0, Y3, Y14; \
+	VFMADD231PS  Y1, Y3, Y15
+
+TEXT ·gemm6x16PackAVX2(SB), NOSPLIT, $0-124
+	MOVQ kc+0(FP), CX
+	MOVQ a_base+8(FP), SI
+	MOVQ b_base+32(FP), R10
+	MOVQ ldb+56(FP), R11
+	MOVQ pb_base+64(FP), DI
+	MOVQ c_base+88(FP), DX
+	MOVQ ldc+112(FP), R8
+	SHLQ $2, R8
+	SHLQ $2, R11
+	LEAQ (R11)(R11*1), R12
+	LEAQ (R12)(R11*1), R13
+	LEAQ (R11*4), R14
+
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
+	VXORPS Y12, Y12, Y12
+	VXORPS Y13, Y13, Y13
+	VXORPS Y14, Y14, Y14
+	VXORPS Y15, Y15, Y15
+
+	MOVQ CX, BX
+	SHRQ $2, BX
+	JZ   gpack_tail
+
+gpack_loop4:
+	KSTEPPACK(0, 0, (R10), 32(R10))
+	KSTEPPACK(24, 64, (R10)(R11*1), 32(R10)(R11*1))
+	KSTEPPACK(48, 128, (R10)(R12*1), 32(R10)(R12*1))
+	KSTEPPACK(72, 192, (R10)(R13*1), 32(R10)(R13*1))
+	ADDQ $96, SI
+	ADDQ $256, DI
+	ADDQ R14, R10
+	DECQ BX
+	JNZ  gpack_loop4
+
+gpack_tail:
+	ANDQ $3, CX
+	JZ   gpack_write
+
+gpack_loop1:
+	KSTEPPACK(0, 0, (R10), 32(R10))
+	ADDQ $24, SI
+	ADDQ $64, DI
+	ADDQ R11, R10
+	DECQ CX
+	JNZ  gpack_loop1
+
+gpack_write:
+	VMOVSS   beta+120(FP), X0
+	VXORPS   X1, X1, X1
+	VUCOMISS X1, X0
+	JNE      gpack_update
+	JPS      gpack_update
+
+	STOREROW(Y4, Y5)
+	STOREROW(Y6, Y7)
+	STOREROW(Y8, Y9)
+	STOREROW(Y10, Y11)
+	STOREROW(Y12, Y13)
+	STOREROW(Y14, Y15)
+	VZEROUPPER
+	RET
+
+gpack_update:
+	VBROADCASTSS beta+120(FP), Y0
+	UPDATEROW(Y4, Y5)
+	UPDATEROW(Y6, Y7)
+	UPDATEROW(Y8, Y9)
+	UPDATEROW(Y10, Y11)
+	UPDATEROW(Y12, Y13)
+	UPDATEROW(Y14, Y15)
+	VZEROUPPER
+	RET
