@@ -11,9 +11,9 @@ package kernels
 var avx512Impl = &impl{
 	name: "avx512", w: 8,
 	mr: gemmAVX512MR, nr: gemmAVX512NR, kc: gemmAVX512KC, gemm: gemm20x16AVX512,
-	gemmPack: gemm20x16PackAVX512,
-	softmax:  softmaxAVX512,
-	negLog:   negLogRowsAVX512, negLogF: negLogFloatsAVX512, cgLogits: cgLogitsAVX512,
+	gemmPack: gemm20x16PackAVX512, gemmPackT: gemm20x16PackTAVX512,
+	softmax: softmaxAVX512,
+	negLog:  negLogRowsAVX512, negLogF: negLogFloatsAVX512, cgLogits: cgLogitsAVX512,
 	cgLanes: cgLanes512,
 }
 
@@ -26,7 +26,7 @@ func inheritAVX2(im, avx2 *impl) {
 	own := *im
 	*im = *avx2
 	im.name, im.w = own.name, own.w
-	im.mr, im.nr, im.kc, im.gemm, im.gemmPack = own.mr, own.nr, own.kc, own.gemm, own.gemmPack
+	im.mr, im.nr, im.kc, im.gemm, im.gemmPack, im.gemmPackT = own.mr, own.nr, own.kc, own.gemm, own.gemmPack, own.gemmPackT
 	im.softmax = own.softmax
 	im.negLog, im.negLogF, im.cgLogits, im.cgLanes = own.negLog, own.negLogF, own.cgLogits, own.cgLanes
 }
@@ -78,6 +78,19 @@ func gemm20x16AVX512(kc int, a, b, c []float32, ldc int, beta float32)
 //
 //go:noescape
 func gemm20x16PackAVX512(kc int, a, b []float32, ldb int, pb, c []float32, ldc int, beta float32)
+
+// gemm20x16PackTAVX512 is gemm20x16AVX512 (the same FMAs in the same
+// order) with B transposed and read from its stored rows: the panel's
+// element (p, j) is b[j*ldb+p]. It loads 4 floats of each of the 16 rows at
+// a time, transposes them in registers and writes them to pb as the packed
+// panel, pb[p*16+j].
+//
+// Preconditions (checked by the Go driver): as gemm20x16AVX512, plus
+// kc%4 == 0, ldb >= kc, len(pb) >= 16*kc and, when kc > 0,
+// len(b) >= 15*ldb+kc.
+//
+//go:noescape
+func gemm20x16PackTAVX512(kc int, a, b []float32, ldb int, pb, c []float32, ldc int, beta float32)
 
 // softmaxAVX512MinCols is the shortest row that softmaxRowsAVX512 takes.
 // Shorter rows of 16 and 24 floats go to the AVX2 kernel that puts eight

@@ -330,6 +330,223 @@ gp_update:
 	RET
 
 // ---------------------------------------------------------------------------
+// func gemm20x16PackTAVX512(kc int, a, b []float32, ldb int, pb, c []float32, ldc int, beta float32)
+//
+// gemm20x16AVX512 with B transposed: the panel's element (p, j) is
+// b[j*ldb+p], 16 stored rows read 4 floats at a time and transposed in
+// registers, then written to the packed panel pb for the tile's other row
+// panels. Same FMA order, so the same bits. kc%4 == 0.
+//
+// Registers as gemm20x16AVX512, except:
+//	R10  rows 0-7 of B at the next k step, R9 rows 8-15; R11 = ldb,
+//	R12 = 3·ldb, R13 = 5·ldb, R14 = 7·ldb, all in bytes
+//	DI   packed panel pb, 16 floats per k step
+//	Z20..Z23  4 k steps of rows 0-3, 4-7, 8-11, 12-15 (4 floats each)
+//	Z24, Z25  permutation indexes; Z26, Z27 temporaries
+//	Z28..Z31  the 4 k steps' B vectors (B[p][0:16] .. B[p+3][0:16])
+
+// LOADQUAD loads 4 floats of rows r, r+1, r+2, r+3 (at r0..r3) into Z.
+#define LOADQUAD(Z, X, r0, r1, r2, r3) \
+	VMOVUPS     r0, X; \
+	VINSERTF32X4 $1, r1, Z, Z; \
+	VINSERTF32X4 $2, r2, Z, Z; \
+	VINSERTF32X4 $3, r3, Z, Z
+
+// BTRANSPOSE4 reads the next 4 k steps of the 16 rows and leaves them
+// transposed in Z28..Z31, also storing them to pb.
+#define BTRANSPOSE4 \
+	LOADQUAD(Z20, X20, (R10), (R10)(R11*1), (R10)(R11*2), (R10)(R12*1)); \
+	LOADQUAD(Z21, X21, (R10)(R11*4), (R10)(R13*1), (R10)(R12*2), (R10)(R14*1)); \
+	LOADQUAD(Z22, X22, (R9), (R9)(R11*1), (R9)(R11*2), (R9)(R12*1)); \
+	LOADQUAD(Z23, X23, (R9)(R11*4), (R9)(R13*1), (R9)(R12*2), (R9)(R14*1)); \
+	VMOVAPS     Z20, Z26; \
+	VPERMT2PS   Z21, Z24, Z26; \
+	VPERMT2PS   Z21, Z25, Z20; \
+	VMOVAPS     Z22, Z27; \
+	VPERMT2PS   Z23, Z24, Z27; \
+	VPERMT2PS   Z23, Z25, Z22; \
+	VSHUFF32X4  $0x44, Z27, Z26, Z28; \
+	VSHUFF32X4  $0xee, Z27, Z26, Z29; \
+	VSHUFF32X4  $0x44, Z22, Z20, Z30; \
+	VSHUFF32X4  $0xee, Z22, Z20, Z31; \
+	VMOVUPS     Z28, (DI); \
+	VMOVUPS     Z29, 64(DI); \
+	VMOVUPS     Z30, 128(DI); \
+	VMOVUPS     Z31, 192(DI); \
+	ADDQ        $16, R10; \
+	ADDQ        $16, R9
+
+// KSTEPREG does one k step with B in register BR, A at offset ao.
+#define KSTEPREG(ao, BR) \
+	VFMADD231PS.BCST (ao+0)(SI), BR, Z0; \
+	VFMADD231PS.BCST (ao+4)(SI), BR, Z1; \
+	VFMADD231PS.BCST (ao+8)(SI), BR, Z2; \
+	VFMADD231PS.BCST (ao+12)(SI), BR, Z3; \
+	VFMADD231PS.BCST (ao+16)(SI), BR, Z4; \
+	VFMADD231PS.BCST (ao+20)(SI), BR, Z5; \
+	VFMADD231PS.BCST (ao+24)(SI), BR, Z6; \
+	VFMADD231PS.BCST (ao+28)(SI), BR, Z7; \
+	VFMADD231PS.BCST (ao+32)(SI), BR, Z8; \
+	VFMADD231PS.BCST (ao+36)(SI), BR, Z9; \
+	VFMADD231PS.BCST (ao+40)(SI), BR, Z10; \
+	VFMADD231PS.BCST (ao+44)(SI), BR, Z11; \
+	VFMADD231PS.BCST (ao+48)(SI), BR, Z12; \
+	VFMADD231PS.BCST (ao+52)(SI), BR, Z13; \
+	VFMADD231PS.BCST (ao+56)(SI), BR, Z14; \
+	VFMADD231PS.BCST (ao+60)(SI), BR, Z15; \
+	VFMADD231PS.BCST (ao+64)(SI), BR, Z16; \
+	VFMADD231PS.BCST (ao+68)(SI), BR, Z17; \
+	VFMADD231PS.BCST (ao+72)(SI), BR, Z18; \
+	VFMADD231PS.BCST (ao+76)(SI), BR, Z19
+
+// Permutation indexes of BTRANSPOSE4 (two tables: 0-15 the first, 16-31
+// the second). From the 4×4 blocks of rows r..r+3 (first) and r+4..r+7
+// (second), each row's 4 k steps in one 128-bit lane: k steps 0 and 1 of
+// the 8 rows (gtIdx01), k steps 2 and 3 (gtIdx23).
+DATA gtIdx01<>+0(SB)/4, $0
+DATA gtIdx01<>+4(SB)/4, $4
+DATA gtIdx01<>+8(SB)/4, $8
+DATA gtIdx01<>+12(SB)/4, $12
+DATA gtIdx01<>+16(SB)/4, $16
+DATA gtIdx01<>+20(SB)/4, $20
+DATA gtIdx01<>+24(SB)/4, $24
+DATA gtIdx01<>+28(SB)/4, $28
+DATA gtIdx01<>+32(SB)/4, $1
+DATA gtIdx01<>+36(SB)/4, $5
+DATA gtIdx01<>+40(SB)/4, $9
+DATA gtIdx01<>+44(SB)/4, $13
+DATA gtIdx01<>+48(SB)/4, $17
+DATA gtIdx01<>+52(SB)/4, $21
+DATA gtIdx01<>+56(SB)/4, $25
+DATA gtIdx01<>+60(SB)/4, $29
+GLOBL gtIdx01<>(SB), RODATA|NOPTR, $64
+
+DATA gtIdx23<>+0(SB)/4, $2
+DATA gtIdx23<>+4(SB)/4, $6
+DATA gtIdx23<>+8(SB)/4, $10
+DATA gtIdx23<>+12(SB)/4, $14
+DATA gtIdx23<>+16(SB)/4, $18
+DATA gtIdx23<>+20(SB)/4, $22
+DATA gtIdx23<>+24(SB)/4, $26
+DATA gtIdx23<>+28(SB)/4, $30
+DATA gtIdx23<>+32(SB)/4, $3
+DATA gtIdx23<>+36(SB)/4, $7
+DATA gtIdx23<>+40(SB)/4, $11
+DATA gtIdx23<>+44(SB)/4, $15
+DATA gtIdx23<>+48(SB)/4, $19
+DATA gtIdx23<>+52(SB)/4, $23
+DATA gtIdx23<>+56(SB)/4, $27
+DATA gtIdx23<>+60(SB)/4, $31
+GLOBL gtIdx23<>(SB), RODATA|NOPTR, $64
+
+TEXT ·gemm20x16PackTAVX512(SB), NOSPLIT, $0-124
+	MOVQ    kc+0(FP), BX
+	MOVQ    a_base+8(FP), SI
+	MOVQ    b_base+32(FP), R10
+	MOVQ    ldb+56(FP), R11
+	MOVQ    pb_base+64(FP), DI
+	MOVQ    c_base+88(FP), DX
+	MOVQ    ldc+112(FP), R8
+	SHLQ    $2, R8
+	SHLQ    $2, R11
+	LEAQ    (R11)(R11*2), R12
+	LEAQ    (R11)(R11*4), R13
+	LEAQ    (R12)(R11*4), R14
+	LEAQ    (R10)(R11*8), R9
+	VMOVUPS gtIdx01<>(SB), Z24
+	VMOVUPS gtIdx23<>(SB), Z25
+
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	VPXORD Z12, Z12, Z12
+	VPXORD Z13, Z13, Z13
+	VPXORD Z14, Z14, Z14
+	VPXORD Z15, Z15, Z15
+	VPXORD Z16, Z16, Z16
+	VPXORD Z17, Z17, Z17
+	VPXORD Z18, Z18, Z18
+	VPXORD Z19, Z19, Z19
+
+	SHRQ $2, BX
+	JZ   gt_write
+
+gt_loop4:
+	BTRANSPOSE4
+	KSTEPREG(0, Z28)
+	KSTEPREG(80, Z29)
+	KSTEPREG(160, Z30)
+	KSTEPREG(240, Z31)
+	ADDQ $320, SI
+	ADDQ $256, DI
+	DECQ BX
+	JNZ  gt_loop4
+
+gt_write:
+	VMOVSS   beta+120(FP), X30
+	VXORPS   X31, X31, X31
+	VUCOMISS X31, X30
+	JNE      gt_update
+	JPS      gt_update
+
+	STOREROW(Z0)
+	STOREROW(Z1)
+	STOREROW(Z2)
+	STOREROW(Z3)
+	STOREROW(Z4)
+	STOREROW(Z5)
+	STOREROW(Z6)
+	STOREROW(Z7)
+	STOREROW(Z8)
+	STOREROW(Z9)
+	STOREROW(Z10)
+	STOREROW(Z11)
+	STOREROW(Z12)
+	STOREROW(Z13)
+	STOREROW(Z14)
+	STOREROW(Z15)
+	STOREROW(Z16)
+	STOREROW(Z17)
+	STOREROW(Z18)
+	STOREROW(Z19)
+	VZEROUPPER
+	RET
+
+gt_update:
+	VBROADCASTSS beta+120(FP), Z31
+	UPDATEROW(Z0)
+	UPDATEROW(Z1)
+	UPDATEROW(Z2)
+	UPDATEROW(Z3)
+	UPDATEROW(Z4)
+	UPDATEROW(Z5)
+	UPDATEROW(Z6)
+	UPDATEROW(Z7)
+	UPDATEROW(Z8)
+	UPDATEROW(Z9)
+	UPDATEROW(Z10)
+	UPDATEROW(Z11)
+	UPDATEROW(Z12)
+	UPDATEROW(Z13)
+	UPDATEROW(Z14)
+	UPDATEROW(Z15)
+	UPDATEROW(Z16)
+	UPDATEROW(Z17)
+	UPDATEROW(Z18)
+	UPDATEROW(Z19)
+	VZEROUPPER
+	RET
+
+// ---------------------------------------------------------------------------
 // Row softmax, AVX-512, 16 lanes: EXP16 (rowmath_amd64.h) on the rows.
 
 // ---------------------------------------------------------------------------

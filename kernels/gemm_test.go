@@ -305,79 +305,102 @@ func TestSgemmMicroKernel(t *testing.T) {
 	})
 }
 
-// TestSgemmPackKernel checks every table's gemmPack against its gemm: the
-// same bits of C from B's stored rows (ldb apart, the slack holding
-// sentinels) as from the packed panel, the packed panel written exactly as
-// packB writes it, and nothing outside the tile and the panel touched.
+// TestSgemmPackKernel checks every table's gemmPack and gemmPackT against
+// its gemm: the same bits of C from B's stored rows (ldb apart, the slack
+// holding sentinels; transposed for gemmPackT) as from the packed panel,
+// the packed panel written exactly as packB writes it, and nothing outside
+// the tile and the panel touched.
 func TestSgemmPackKernel(t *testing.T) {
 	gemmForImpls(t, func(t *testing.T, im *impl) {
-		if im.gemmPack == nil {
-			t.Logf("%s packs B before its kernel", im.name)
-			return
+		for _, tB := range []bool{false, true} {
+			fn := im.gemmPack
+			if tB {
+				fn = im.gemmPackT
+			}
+			if fn == nil {
+				t.Logf("%s packs B (tB=%v) before its kernel", im.name, tB)
+				continue
+			}
+			testPackKernel(t, im, fn, tB)
 		}
-		rng := rand.New(rand.NewPCG(3, 4))
-		mr, nr := im.mr, im.nr
-		for _, kc := range []int{0, 1, 2, 3, 4, 5, 7, 8, 9, 63, 256} {
-			for _, ldb := range []int{nr, nr + 3, 512} {
-				for _, beta := range []float32{0, 1, -0.5, 2, float32(math.Copysign(0, -1))} {
-					off := rng.IntN(8)
-					a := make([]float32, off+kc*mr)[off:]
-					for i := range a {
-						a[i] = 2*rng.Float32() - 1
-					}
-					// Stored B: kc rows of ldb floats, the panel's nr
-					// columns at offset off; everything else sentinels.
-					b := make([]float32, off+max(kc-1, 0)*ldb+nr+5)
-					for i := range b {
-						b[i] = gemmSentinel
-					}
-					want := make([]float32, kc*nr) // the packed panel
-					for p := range kc {
-						for j := range nr {
-							v := 2*rng.Float32() - 1
-							b[off+p*ldb+j], want[p*nr+j] = v, v
+	})
+}
+
+func testPackKernel(t *testing.T, im *impl, fn func(kc int, a, b []float32, ldb int, pb, c []float32, ldc int, beta float32), tB bool) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	mr, nr := im.mr, im.nr
+	for _, kc := range []int{0, 1, 2, 3, 4, 5, 7, 8, 9, 12, 63, 64, 256} {
+		if tB && kc%4 != 0 {
+			continue
+		}
+		// Stored B: not tB, kc rows of ldb floats holding the panel's nr
+		// columns; tB, nr rows of ldb floats holding its kc columns.
+		rows, cols := kc, nr
+		if tB {
+			rows, cols = nr, kc
+		}
+		for _, ldb := range []int{cols, cols + 3, 512} {
+			for _, beta := range []float32{0, 1, -0.5, 2, float32(math.Copysign(0, -1))} {
+				off := rng.IntN(8)
+				a := make([]float32, off+kc*mr)[off:]
+				for i := range a {
+					a[i] = 2*rng.Float32() - 1
+				}
+				b := make([]float32, off+max(rows-1, 0)*ldb+cols+5)
+				for i := range b {
+					b[i] = gemmSentinel
+				}
+				want := make([]float32, kc*nr) // the packed panel
+				for r := range rows {
+					for q := range cols {
+						v := 2*rng.Float32() - 1
+						b[off+r*ldb+q] = v
+						if tB {
+							want[q*nr+r] = v
+						} else {
+							want[r*nr+q] = v
 						}
 					}
-					ldc := nr + 5
-					c0 := make([]float32, off+(mr+1)*ldc+3)
-					for i := range c0 {
-						c0[i] = gemmSentinel
-					}
-					for i := range mr {
-						for j := range nr {
-							c0[off+i*ldc+j] = 2*rng.Float32() - 1
-							if beta == 0 {
-								c0[off+i*ldc+j] = float32(math.NaN())
-							}
+				}
+				ldc := nr + 5
+				c0 := make([]float32, off+(mr+1)*ldc+3)
+				for i := range c0 {
+					c0[i] = gemmSentinel
+				}
+				for i := range mr {
+					for j := range nr {
+						c0[off+i*ldc+j] = 2*rng.Float32() - 1
+						if beta == 0 {
+							c0[off+i*ldc+j] = float32(math.NaN())
 						}
 					}
-					cRef, c := slices.Clone(c0), slices.Clone(c0)
-					im.gemm(kc, a, want, cRef[off:off+(mr-1)*ldc+nr], ldc, beta)
-					pb := make([]float32, kc*nr+2*nr)
-					for i := range pb {
-						pb[i] = gemmSentinel
+				}
+				cRef, c := slices.Clone(c0), slices.Clone(c0)
+				im.gemm(kc, a, want, cRef[off:off+(mr-1)*ldc+nr], ldc, beta)
+				pb := make([]float32, kc*nr+2*nr)
+				for i := range pb {
+					pb[i] = gemmSentinel
+				}
+				src := b[off:]
+				if kc > 0 {
+					src = src[:(rows-1)*ldb+cols]
+				}
+				fn(kc, a, src, ldb, pb[nr:nr+kc*nr], c[off:off+(mr-1)*ldc+nr], ldc, beta)
+				for i := range c {
+					require.Equalf(t, math.Float32bits(cRef[i]), math.Float32bits(c[i]),
+						"tB=%v kc=%d ldb=%d beta=%v: C buffer[%d]: packing kernel %v, gemm %v", tB, kc, ldb, beta, i, c[i], cRef[i])
+				}
+				for i, v := range pb {
+					w := gemmSentinel
+					if i >= nr && i < nr+kc*nr {
+						w = want[i-nr]
 					}
-					src := b[off:]
-					if kc > 0 {
-						src = src[:(kc-1)*ldb+nr]
-					}
-					im.gemmPack(kc, a, src, ldb, pb[nr:nr+kc*nr], c[off:off+(mr-1)*ldc+nr], ldc, beta)
-					for i := range c {
-						require.Equalf(t, math.Float32bits(cRef[i]), math.Float32bits(c[i]),
-							"kc=%d ldb=%d beta=%v: C buffer[%d]: gemmPack %v, gemm %v", kc, ldb, beta, i, c[i], cRef[i])
-					}
-					for i, v := range pb {
-						w := gemmSentinel
-						if i >= nr && i < nr+kc*nr {
-							w = want[i-nr]
-						}
-						require.Equalf(t, math.Float32bits(w), math.Float32bits(v),
-							"kc=%d ldb=%d: packed buffer[%d]", kc, ldb, i)
-					}
+					require.Equalf(t, math.Float32bits(w), math.Float32bits(v),
+						"tB=%v kc=%d ldb=%d: packed buffer[%d]", tB, kc, ldb, i)
 				}
 			}
 		}
-	})
+	}
 }
 
 // TestSgemmSmallShapes runs every (m, n, k) of gemmDims with all four

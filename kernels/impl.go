@@ -25,6 +25,9 @@ type impl struct {
 	// transposed), and also written packed to pb[p*nr:], for the driver to
 	// reuse on the tile's other row panels; the same bits as gemm.
 	gemmPack func(kc int, a, b []float32, ldb int, pb, c []float32, ldc int, beta float32)
+	// gemmPackT (optional, nil: pack B first): gemmPack for op(B) = Bᵀ,
+	// the panel's element (p, j) read from b[j*ldb+p]; kc%4 == 0.
+	gemmPackT func(kc int, a, b []float32, ldb int, pb, c []float32, ldc int, beta float32)
 
 	// Row kernels (softmax.go, sample.go, rng.go; the Go twins are
 	// softmaxRowsGeneric, sampleRowsGeneric, softmaxSampleGeneric and
