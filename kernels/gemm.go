@@ -8,7 +8,9 @@ import (
 
 // SGEMM driver: argument checks, packing, blocking, edge tiles and the
 // parallel split over tiles of C. The micro-kernels (impl.gemm) see only
-// packed panels and whole mr×nr tiles.
+// packed panels and whole mr×nr tiles; the packing kernels (impl.gemmPack,
+// gemmPackT) read B's stored rows for the first tile of a column panel and
+// write the packed panel that the panel's other tiles use.
 //
 // Summation order. For every element of C the products are accumulated in
 // k order inside k-blocks of the implementation's fixed kc (one register
