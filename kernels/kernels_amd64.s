@@ -18,10 +18,9 @@
 // Each k step is 2 loads of B, 6 broadcasts of A and 12 FMAs; the FMAs of
 // one row are independent of the other rows, so 12 chains hide the latency.
 
-// KSTEP does one k step reading A at offset ao and B at offset bo.
-#define KSTEP(ao, bo) \
-	VMOVUPS      (bo)(DI), Y0; \
-	VMOVUPS      (bo+32)(DI), Y1; \
+// FMA6X16 does the 12 FMAs of one k step with B in Y0, Y1: row i gets A
+// at offset ao+4i (broadcast into Y2 or Y3).
+#define FMA6X16(ao) \
 	VBROADCASTSS (ao)(SI), Y2; \
 	VFMADD231PS  Y0, Y2, Y4; \
 	VFMADD231PS  Y1, Y2, Y5; \
@@ -41,6 +40,27 @@
 	VFMADD231PS  Y0, Y3, Y14; \
 	VFMADD231PS  Y1, Y3, Y15
 
+// KSTEP does one k step reading A at offset ao and B at offset bo.
+#define KSTEP(ao, bo) \
+	VMOVUPS      (bo)(DI), Y0; \
+	VMOVUPS      (bo+32)(DI), Y1; \
+	FMA6X16(ao)
+
+// ZERO12 clears the accumulators Y4..Y15.
+#define ZERO12 \
+	VXORPS Y4, Y4, Y4; \
+	VXORPS Y5, Y5, Y5; \
+	VXORPS Y6, Y6, Y6; \
+	VXORPS Y7, Y7, Y7; \
+	VXORPS Y8, Y8, Y8; \
+	VXORPS Y9, Y9, Y9; \
+	VXORPS Y10, Y10, Y10; \
+	VXORPS Y11, Y11, Y11; \
+	VXORPS Y12, Y12, Y12; \
+	VXORPS Y13, Y13, Y13; \
+	VXORPS Y14, Y14, Y14; \
+	VXORPS Y15, Y15, Y15
+
 // STOREROW stores one row of accumulators (lo, hi) to C and moves DX on.
 #define STOREROW(lo, hi) \
 	VMOVUPS lo, (DX); \
@@ -57,6 +77,24 @@
 	VMOVUPS hi, 32(DX); \
 	ADDQ    R8, DX
 
+// STORE6 stores the 6 accumulator rows to C (beta = 0).
+#define STORE6 \
+	STOREROW(Y4, Y5); \
+	STOREROW(Y6, Y7); \
+	STOREROW(Y8, Y9); \
+	STOREROW(Y10, Y11); \
+	STOREROW(Y12, Y13); \
+	STOREROW(Y14, Y15)
+
+// UPDATE6 sets the 6 rows of C to acc + beta*C (beta in Y0).
+#define UPDATE6 \
+	UPDATEROW(Y4, Y5); \
+	UPDATEROW(Y6, Y7); \
+	UPDATEROW(Y8, Y9); \
+	UPDATEROW(Y10, Y11); \
+	UPDATEROW(Y12, Y13); \
+	UPDATEROW(Y14, Y15)
+
 TEXT ·gemm6x16AVX2(SB), NOSPLIT, $0-92
 	MOVQ kc+0(FP), CX
 	MOVQ a_base+8(FP), SI
@@ -65,18 +103,7 @@ TEXT ·gemm6x16AVX2(SB), NOSPLIT, $0-92
 	MOVQ ldc+80(FP), R8
 	SHLQ $2, R8
 
-	VXORPS Y4, Y4, Y4
-	VXORPS Y5, Y5, Y5
-	VXORPS Y6, Y6, Y6
-	VXORPS Y7, Y7, Y7
-	VXORPS Y8, Y8, Y8
-	VXORPS Y9, Y9, Y9
-	VXORPS Y10, Y10, Y10
-	VXORPS Y11, Y11, Y11
-	VXORPS Y12, Y12, Y12
-	VXORPS Y13, Y13, Y13
-	VXORPS Y14, Y14, Y14
-	VXORPS Y15, Y15, Y15
+	ZERO12
 
 	MOVQ CX, BX
 	SHRQ $2, BX
@@ -112,23 +139,13 @@ gemm_write:
 	JNE      gemm_update
 	JPS      gemm_update
 
-	STOREROW(Y4, Y5)
-	STOREROW(Y6, Y7)
-	STOREROW(Y8, Y9)
-	STOREROW(Y10, Y11)
-	STOREROW(Y12, Y13)
-	STOREROW(Y14, Y15)
+	STORE6
 	VZEROUPPER
 	RET
 
 gemm_update:
 	VBROADCASTSS beta+88(FP), Y0
-	UPDATEROW(Y4, Y5)
-	UPDATEROW(Y6, Y7)
-	UPDATEROW(Y8, Y9)
-	UPDATEROW(Y10, Y11)
-	UPDATEROW(Y12, Y13)
-	UPDATEROW(Y14, Y15)
+	UPDATE6
 	VZEROUPPER
 	RET
 
@@ -151,24 +168,7 @@ gemm_update:
 	VMOVUPS      hi, Y1; \
 	VMOVUPS      Y0, (bo)(DI); \
 	VMOVUPS      Y1, (bo+32)(DI); \
-	VBROADCASTSS (ao)(SI), Y2; \
-	VFMADD231PS  Y0, Y2, Y4; \
-	VFMADD231PS  Y1, Y2, Y5; \
-	VBROADCASTSS (ao+4)(SI), Y3; \
-	VFMADD231PS  Y0, Y3, Y6; \
-	VFMADD231PS  Y1, Y3, Y7; \
-	VBROADCASTSS (ao+8)(SI), Y2; \
-	VFMADD231PS  Y0, Y2, Y8; \
-	VFMADD231PS  Y1, Y2, Y9; \
-	VBROADCASTSS (ao+12)(SI), Y3; \
-	VFMADD231PS  Y0, Y3, Y10; \
-	VFMADD231PS  Y1, Y3, Y11; \
-	VBROADCASTSS (ao+16)(SI), Y2; \
-	VFMADD231PS  Y0, Y2, Y12; \
-	VFMADD231PS  Y1, Y2, Y13; \
-	VBROADCASTSS (ao+20)(SI), Y3; \
-	VFMADD231PS  Y0, Y3, Y14; \
-	VFMADD231PS  Y1, Y3, Y15
+	FMA6X16(ao)
 
 TEXT ·gemm6x16PackAVX2(SB), NOSPLIT, $0-124
 	MOVQ kc+0(FP), CX
@@ -184,18 +184,7 @@ TEXT ·gemm6x16PackAVX2(SB), NOSPLIT, $0-124
 	LEAQ (R12)(R11*1), R13
 	LEAQ (R11*4), R14
 
-	VXORPS Y4, Y4, Y4
-	VXORPS Y5, Y5, Y5
-	VXORPS Y6, Y6, Y6
-	VXORPS Y7, Y7, Y7
-	VXORPS Y8, Y8, Y8
-	VXORPS Y9, Y9, Y9
-	VXORPS Y10, Y10, Y10
-	VXORPS Y11, Y11, Y11
-	VXORPS Y12, Y12, Y12
-	VXORPS Y13, Y13, Y13
-	VXORPS Y14, Y14, Y14
-	VXORPS Y15, Y15, Y15
+	ZERO12
 
 	MOVQ CX, BX
 	SHRQ $2, BX
@@ -231,22 +220,12 @@ gpack_write:
 	JNE      gpack_update
 	JPS      gpack_update
 
-	STOREROW(Y4, Y5)
-	STOREROW(Y6, Y7)
-	STOREROW(Y8, Y9)
-	STOREROW(Y10, Y11)
-	STOREROW(Y12, Y13)
-	STOREROW(Y14, Y15)
+	STORE6
 	VZEROUPPER
 	RET
 
 gpack_update:
 	VBROADCASTSS beta+120(FP), Y0
-	UPDATEROW(Y4, Y5)
-	UPDATEROW(Y6, Y7)
-	UPDATEROW(Y8, Y9)
-	UPDATEROW(Y10, Y11)
-	UPDATEROW(Y12, Y13)
-	UPDATEROW(Y14, Y15)
+	UPDATE6
 	VZEROUPPER
 	RET
