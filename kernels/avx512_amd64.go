@@ -2,18 +2,19 @@
 
 package kernels
 
-// The "avx512" table: the AVX2 table with the SGEMM micro-kernel, the row
-// softmax, the -log of the random draws and the conditional-Gumbel logits
-// replaced by AVX-512 (F, VL) routines (avx512_amd64.s). Its vector width w
-// stays 8, so the row drivers pad and block exactly as for "avx2" (the
-// 16-lane routines take a last half vector under a mask) and the AVX2
-// sampling and elementwise routines it inherits see what they expect.
+// The "avx512" table: the AVX2 table with the SGEMM micro-kernels, the row
+// softmax, the -log of the random draws, the conditional-Gumbel logits and
+// SigmoidBCE replaced by AVX-512 (F, VL) routines (avx512_amd64.s). Its
+// vector width w stays 8, so the row drivers pad and block exactly as for
+// "avx2" (the 16-lane routines take a last half vector under a mask or from
+// the AVX2 routine) and the AVX2 sampling and elementwise routines it
+// inherits see what they expect.
 var avx512Impl = &impl{
 	name: "avx512", w: 8,
 	mr: gemmAVX512MR, nr: gemmAVX512NR, kc: gemmAVX512KC, gemm: gemm20x16AVX512,
 	gemmPack: gemm20x16PackAVX512, gemmPackT: gemm20x16PackTAVX512,
-	softmax: softmaxAVX512,
-	negLog:  negLogRowsAVX512, negLogF: negLogFloatsAVX512, cgLogits: cgLogitsAVX512,
+	softmax: softmaxAVX512, bce: bceAVX512,
+	negLog: negLogRowsAVX512, negLogF: negLogFloatsAVX512, cgLogits: cgLogitsAVX512,
 	cgLanes: cgLanes512,
 }
 
@@ -27,7 +28,7 @@ func inheritAVX2(im, avx2 *impl) {
 	*im = *avx2
 	im.name, im.w = own.name, own.w
 	im.mr, im.nr, im.kc, im.gemm, im.gemmPack, im.gemmPackT = own.mr, own.nr, own.kc, own.gemm, own.gemmPack, own.gemmPackT
-	im.softmax = own.softmax
+	im.softmax, im.bce = own.softmax, own.bce
 	im.negLog, im.negLogF, im.cgLogits, im.cgLanes = own.negLog, own.negLogF, own.cgLogits, own.cgLanes
 }
 
@@ -185,3 +186,29 @@ func cgLanes512(acc, x, e, w, g []float32, i, K int, z, invTau float32, masks *[
 
 // cgLaneIota16 holds the lane numbers, which times C are the gather offsets.
 var cgLaneIota16 = [16]int32{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}
+
+// bceAVX512 is the table's bce (the impl.bce contract: len(z)%8 == 0):
+// bce16AVX512 over whole 16-float vectors, bceAVX2 over a last 8. The
+// lane of element i stays i%8 (the split is at a multiple of 8).
+func bceAVX512(dz, z, x []float32, scale float32, acc [8]float64) [8]float64 {
+	n16 := len(z) &^ 15
+	var d16, d8 []float32
+	if len(dz) > 0 {
+		d16, d8 = dz[:n16], dz[n16:]
+	}
+	acc = bce16AVX512(d16, z[:n16], x[:n16], scale, acc)
+	if n16 < len(z) {
+		acc = bceAVX2(d8, z[n16:], x[n16:], scale, acc)
+	}
+	return acc
+}
+
+// bce16AVX512 computes, sixteen elements at a time, exactly what bceAVX2
+// (and bceGeneric) computes: for each i, (e, g) = bceElem(z[i], x[i]);
+// acc[i%8] += float64(e) in index order; if len(dz) > 0, dz[i] = scale*g.
+//
+// Preconditions: len(z)%16 == 0, len(x) >= len(z), len(dz) == 0 or
+// len(dz) >= len(z); dz may be z.
+//
+//go:noescape
+func bce16AVX512(dz, z, x []float32, scale float32, acc [8]float64) [8]float64

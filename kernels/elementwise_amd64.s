@@ -10,11 +10,6 @@
 
 #include "rowmath_amd64.h"
 
-// The constants of these kernels alone (the shared ones, K_*, and the EXP
-// and NEGLOG macros are in rowmath_amd64.h).
-#define E_M100 ·elemConsts+0(SB)
-#define E_NEGT ·elemConsts+32(SB)
-#define E_1E12 ·elemConsts+64(SB)
 
 // ---------------------------------------------------------------------------
 // func bceAVX2(dz, z, x []float32, scale float32, acc [8]float64) [8]float64

@@ -39,6 +39,11 @@
 // The 1e-20 guard of the conditional Gumbel sampler (condgumbel_amd64.go).
 #define K_CGEPS8 ·cgEps8+0(SB)
 
+// The constants of the SigmoidBCE kernels (·elemConsts, elementwise_amd64.go).
+#define E_M100 ·elemConsts+0(SB)
+#define E_NEGT ·elemConsts+32(SB)
+#define E_1E12 ·elemConsts+64(SB)
+
 // EXP replaces X by expf32(X) in every lane (expf.go), using K, R, P and M
 // as scratch (X holds r after the reduction, R holds r*r):
 //

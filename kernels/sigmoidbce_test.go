@@ -219,11 +219,11 @@ func TestSigmoidBCEAllocs(t *testing.T) {
 	require.Zero(t, testing.AllocsPerRun(10, func() { SigmoidBCE(dz, z, x, 0.5) }))
 }
 
-// TestBCELaneOrder pins the float64 lane of every element (i%8): two tiny
-// losses at indices 0 and 4 and a huge one at index 8 are summed as
-// (t + B) + t, which rounds both t away, where a kernel that put indices 0
-// and 4 into one lane would compute (t + t) + B, which rounds up. Every
-// implementation must give the twin's bits.
+// TestBCELaneOrder pins the float64 lane of every element (i%8) and the
+// order within a lane: two tiny losses at indices 0 and 4 and a huge one
+// at index 8 are summed as (t + B) + t, which rounds both t away, where a
+// kernel that put indices 0 and 4 into one lane would compute (t + t) + B,
+// which rounds up. Every implementation must give the twin's bits.
 func TestBCELaneOrder(t *testing.T) {
 	tiny, _ := bceElem(16, 1) // x·log p with p = sigmoid(16): about -1.1e-7
 	m := math.Floor(math.Log2(math.Abs(float64(tiny)))) + 2
@@ -244,5 +244,21 @@ func TestBCELaneOrder(t *testing.T) {
 	require.Equal(t, -((float64(tiny) + float64(big)) + float64(tiny)), want)
 	for _, im := range impls {
 		require.Equal(t, math.Float64bits(want), math.Float64bits(sigmoidBCE(im, nil, z, x, 1)), im.name)
+	}
+	// Order within lane 0: elements 0 (tiny), 16 (huge) and 24 (tiny) are
+	// summed as (t + B) + t; a kernel that added element 24 before 16 (the
+	// high half of a 16-lane vector before its low half) would compute
+	// (t + t) + B.
+	z, x = make([]float32, 32), make([]float32, 32)
+	for i := range z {
+		z[i] = -100
+	}
+	z[0], x[0] = 16, 1
+	z[16], x[16] = -100, xb
+	z[24], x[24] = 16, 1
+	want = sigmoidBCE(genericImpl, nil, z, x, 1)
+	require.Equal(t, -((float64(tiny) + float64(big)) + float64(tiny)), want)
+	for _, im := range impls {
+		require.Equal(t, math.Float64bits(want), math.Float64bits(sigmoidBCE(im, nil, z, x, 1)), im.name+", order within a lane")
 	}
 }
