@@ -254,9 +254,15 @@ func (e *Estimator) perturbRow(r int, noise *kernels.Xoshiro8, ws *kernels.Works
 	if e.m == mReinMaxRao || e.m == mReinMaxCV {
 		pi := e.pi[r*c : (r+1)*c]
 		for j, p := range pi {
-			ls[j] = log32(0.5 * p)
+			ls[j] = 0.5 * p
 		}
-		ls[i] = log32(0.5 * (pi[i] + 1))
+		ls[i] = 0.5 * (pi[i] + 1)
+		// log s in float32 as the reference takes it, vectorised:
+		// NegLog is -log within 1 ulp (+Inf at 0, so log 0 = -Inf).
+		kernels.NegLog(ls)
+		for j, v := range ls {
+			ls[j] = -v
+		}
 		phi = ls
 	}
 	// One fused kernel writes avg directly (acc), except for

@@ -79,5 +79,3 @@ func cgWeights(w, phi []float32) (z float32) {
 	return z
 }
 
-// log32 is the natural logarithm in float32 (log(+Inf) = +Inf).
-func log32(x float32) float32 { return float32(math.Log(float64(x))) }
