@@ -78,4 +78,3 @@ func cgWeights(w, phi []float32) (z float32) {
 	}
 	return z
 }
-
