@@ -3,8 +3,9 @@
 package kernels
 
 // The "avx512" table: the AVX2 table with the SGEMM micro-kernels, the row
-// softmax, the -log of the random draws, the conditional-Gumbel logits and
-// SigmoidBCE replaced by AVX-512 (F, VL) routines (avx512_amd64.s). Its
+// softmax, the random draws (xoshiro and their -log), the
+// conditional-Gumbel logits and SigmoidBCE replaced by AVX-512 (F, VL)
+// routines (avx512_amd64.s). Its
 // vector width w stays 8, so the row drivers pad and block exactly as for
 // "avx2" (the 16-lane routines take a last half vector under a mask or from
 // the AVX2 routine) and the AVX2 sampling and elementwise routines it
@@ -15,7 +16,7 @@ var avx512Impl = &impl{
 	gemmPack: gemm20x16PackAVX512, gemmPackT: gemm20x16PackTAVX512,
 	softmax: softmaxAVX512, bce: bceAVX512,
 	negLog: negLogRowsAVX512, negLogF: negLogFloatsAVX512, cgLogits: cgLogitsAVX512,
-	cgLanes: cgLanes512,
+	cgLanes: cgLanes512, xoshiro: xoshiro8AVX512,
 }
 
 // inheritAVX2 fills every field of the avx512 table that it does not define
@@ -28,7 +29,7 @@ func inheritAVX2(im, avx2 *impl) {
 	*im = *avx2
 	im.name, im.w = own.name, own.w
 	im.mr, im.nr, im.kc, im.gemm, im.gemmPack, im.gemmPackT = own.mr, own.nr, own.kc, own.gemm, own.gemmPack, own.gemmPackT
-	im.softmax, im.bce = own.softmax, own.bce
+	im.softmax, im.bce, im.xoshiro = own.softmax, own.bce, own.xoshiro
 	im.negLog, im.negLogF, im.cgLogits, im.cgLanes = own.negLog, own.negLogF, own.cgLogits, own.cgLanes
 }
 
@@ -212,3 +213,11 @@ func bceAVX512(dz, z, x []float32, scale float32, acc [8]float64) [8]float64 {
 //
 //go:noescape
 func bce16AVX512(dz, z, x []float32, scale float32, acc [8]float64) [8]float64
+
+// xoshiro8AVX512 computes what xoshiro8AVX2 (and xoshiro8Generic) computes,
+// with VPROLD for the rotations.
+//
+// Preconditions: len(dst)%8 == 0.
+//
+//go:noescape
+func xoshiro8AVX512(s *[32]uint32, dst []float32)
