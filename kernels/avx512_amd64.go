@@ -5,11 +5,10 @@ package kernels
 // The "avx512" table: the AVX2 table with the SGEMM micro-kernels, the row
 // softmax, the random draws (xoshiro and their -log), the
 // conditional-Gumbel logits and SigmoidBCE replaced by AVX-512 (F, VL)
-// routines (avx512_amd64.s). Its
-// vector width w stays 8, so the row drivers pad and block exactly as for
-// "avx2" (the 16-lane routines take a last half vector under a mask or from
-// the AVX2 routine) and the AVX2 sampling and elementwise routines it
-// inherits see what they expect.
+// routines (avx512_amd64.s). Its vector width w stays 8, so the row drivers
+// pad and block exactly as for "avx2" (the 16-lane routines take a last half
+// vector under a mask or from the AVX2 routine) and the AVX2 sampling and
+// elementwise routines it inherits see what they expect.
 var avx512Impl = &impl{
 	name: "avx512", w: 8,
 	mr: gemmAVX512MR, nr: gemmAVX512NR, kc: gemmAVX512KC, gemm: gemm20x16AVX512,

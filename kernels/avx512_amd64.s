@@ -6,8 +6,9 @@
 // AVX-512 (F, VL) routines of the "avx512" table: the SGEMM micro-kernels
 // (plain and packing B), the row softmax, the -log of the random draws and
 // NegLog, the conditional-Gumbel logits, the lane kernel of
-// CondGumbelAvgJTau at τ ≠ 1, SigmoidBCE and the xoshiro steps. Stubs and Go wrappers are in
-// avx512_amd64.go; the table's other kernels are the AVX2 ones.
+// CondGumbelAvgJTau at τ ≠ 1, SigmoidBCE and the xoshiro steps. Stubs and
+// Go wrappers are in avx512_amd64.go; the table's other kernels are the
+// AVX2 ones.
 
 // ---------------------------------------------------------------------------
 // GEMM micro-kernel, AVX-512, 20×16 tile.
@@ -203,8 +204,7 @@ g5_update:
 //	R14 = 4·ldb, all in bytes
 //	DI   packed panel pb, 16 floats per k step
 
-// KSTEPPACK does one k step reading B at (R10)(idx) and storing it at
-// bo(DI).
+// KSTEPPACK does one k step reading B at bsrc and storing it at bo(DI).
 #define KSTEPPACK(ao, bo, BR, bsrc) \
 	VMOVUPS bsrc, BR; \
 	VMOVUPS BR, (bo)(DI); \

@@ -463,8 +463,8 @@ func (g *gemmScratch) packB(dst []float32, pc, kcb, q0, q1 int) {
 // already holds them (from its previous piece), then for each k-block and
 // each block of ncp column panels, pack that block of B (or, with
 // gemmPack, each panel in its first tile) and run every row panel of the
-// piece over each of its panels. The piece's A block stays in
-// L2, the packed B block in L2 and the current B panel in L1.
+// piece over each of its panels. The piece's A block stays in L2, the
+// packed B block in L2 and the current B panel in L1.
 func (g *gemmScratch) computePiece(i, worker int) {
 	r := &g.run
 	im := r.im
