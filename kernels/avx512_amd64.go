@@ -28,6 +28,7 @@ func inheritAVX2(im, avx2 *impl) {
 	*im = *avx2
 	im.name, im.w = own.name, own.w
 	im.mr, im.nr, im.kc, im.gemm, im.gemmPack, im.gemmPackT = own.mr, own.nr, own.kc, own.gemm, own.gemmPack, own.gemmPackT
+	im.gemmPF = nil // the AVX2 6×16 kernel; gemmPackT packs a transposed B here
 	im.softmax, im.bce, im.xoshiro = own.softmax, own.bce, own.xoshiro
 	im.negLog, im.negLogF, im.cgLogits, im.cgLanes = own.negLog, own.negLogF, own.cgLogits, own.cgLanes
 }

@@ -82,6 +82,10 @@ func TestAVX512InheritsAVX2(t *testing.T) {
 	own := []string{"name", "mr", "nr", "kc", "gemm", "gemmPack", "gemmPackT", "softmax", "bce", "xoshiro", "negLog", "negLogF", "cgLogits", "cgLanes"}
 	for i := 0; i < a.NumField(); i++ {
 		name := a.Type().Field(i).Name
+		if name == "gemmPF" { // tied to the AVX2 tile shape
+			require.True(t, a.Field(i).IsNil(), "field %s", name)
+			continue
+		}
 		if slices.Contains(own, name) {
 			fa, fb := a.Field(i), b.Field(i)
 			if fa.Kind() == reflect.Func {

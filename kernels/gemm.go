@@ -497,9 +497,15 @@ func (g *gemmScratch) computePiece(i, worker int) {
 		// AVX-512 and AVX2), the forward Y = X·Wᵀ 5-7% faster on one.
 		fused := im.gemmPack != nil && !r.tB || im.gemmPackT != nil && r.tB && kcb%4 == 0
 		firstFull := g.ic+(ip0+1)*mr <= r.m
+		// With gemmPF instead (AVX2, whose 16 registers leave none for a
+		// transpose), a transposed B is packed panel by panel, and the
+		// first tile of each panel prefetches the next panel's stored rows
+		// into L2: the forward products ran 3-5% faster on one thread
+		// (in-process A/B in the training step; no change on two).
+		prefetch := !fused && r.tB && im.gemmPF != nil
 		for jb := jp0; jb < jp1; jb += g.ncp {
 			jb1 := min(jb+g.ncp, jp1)
-			if !fused {
+			if !fused && !prefetch {
 				g.packB(w.pb, pc, kcb, jb, jb1)
 			}
 			for jp := jb; jp < jb1; jp++ {
@@ -507,6 +513,15 @@ func (g *gemmScratch) computePiece(i, worker int) {
 				j := jp * nr
 				nn := min(nr, r.n-j)
 				ip := ip0
+				if prefetch {
+					g.packB(bp, pc, kcb, jp, jp+1)
+					if nxt := (jp + 1) * nr; jp+1 < jp1 && nxt+nr <= r.n && firstFull {
+						row := g.ic + ip0*mr
+						im.gemmPF(kcb, pa[:kcb*mr], bp, c[row*ldc+j:][:(mr-1)*ldc+nr], ldc, beta,
+							r.b[nxt*r.ldb+pc:][:(nr-1)*r.ldb+kcb], r.ldb)
+						ip++
+					}
+				}
 				if fused {
 					if nn == nr && firstFull {
 						row := g.ic + ip0*mr

@@ -45,3 +45,11 @@ func gemm6x16AVX2(kc int, a, b, c []float32, ldc int, beta float32)
 //
 //go:noescape
 func gemm6x16PackAVX2(kc int, a, b []float32, ldb int, pb, c []float32, ldc int, beta float32)
+
+// gemm6x16PFAVX2 is gemm6x16AVX2 (the same bits) that also prefetches
+// into L2, over its kc steps, kc floats of each of the 16 rows of pf
+// (ldpf floats apart): the stored rows of the transposed B panel the
+// driver packs next.
+//
+//go:noescape
+func gemm6x16PFAVX2(kc int, a, b, c []float32, ldc int, beta float32, pf []float32, ldpf int)

@@ -403,6 +403,49 @@ func testPackKernel(t *testing.T, im *impl, fn func(kc int, a, b []float32, ldb 
 	}
 }
 
+// TestSgemmPrefetchKernel checks every table's gemmPF against its gemm:
+// the same bits of C (and nothing outside the tile touched) with the
+// prefetched rows anywhere, and the prefetched rows left as they were.
+func TestSgemmPrefetchKernel(t *testing.T) {
+	gemmForImpls(t, func(t *testing.T, im *impl) {
+		if im.gemmPF == nil {
+			t.Logf("%s has no prefetching kernel", im.name)
+			return
+		}
+		rng := rand.New(rand.NewPCG(5, 6))
+		mr, nr := im.mr, im.nr
+		for _, kc := range []int{0, 1, 3, 4, 5, 8, 17, 64, 256} {
+			for _, ldpf := range []int{max(kc, 1), kc + 7, 784} {
+				for _, beta := range []float32{0, 1, -0.5} {
+					a, b := make([]float32, kc*mr), make([]float32, kc*nr)
+					for _, x := range [][]float32{a, b} {
+						for i := range x {
+							x[i] = 2*rng.Float32() - 1
+						}
+					}
+					ldc := nr + 3
+					c0 := make([]float32, (mr+1)*ldc)
+					for i := range c0 {
+						c0[i] = 2*rng.Float32() - 1
+					}
+					pf := make([]float32, (nr-1)*ldpf+max(kc, 1))
+					for i := range pf {
+						pf[i] = float32(i)
+					}
+					pf0 := slices.Clone(pf)
+					cRef, c := slices.Clone(c0), slices.Clone(c0)
+					im.gemm(kc, a, b, cRef[:(mr-1)*ldc+nr], ldc, beta)
+					im.gemmPF(kc, a, b, c[:(mr-1)*ldc+nr], ldc, beta, pf, ldpf)
+					for i := range c {
+						require.Equalf(t, math.Float32bits(cRef[i]), math.Float32bits(c[i]), "kc=%d ldpf=%d beta=%v: C buffer[%d]", kc, ldpf, beta, i)
+					}
+					require.Equal(t, pf0, pf, "the prefetched rows changed")
+				}
+			}
+		}
+	})
+}
+
 // TestSgemmSmallShapes runs every (m, n, k) of gemmDims with all four
 // transposes against the float64 oracle, cycling through alpha, beta,
 // padded leading dimensions and start offsets 0..7, with guard bands.

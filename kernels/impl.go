@@ -28,6 +28,10 @@ type impl struct {
 	// gemmPackT (optional, nil: pack B first): gemmPack for op(B) = Bᵀ,
 	// the panel's element (p, j) read from b[j*ldb+p]; kc%4 == 0.
 	gemmPackT func(kc int, a, b []float32, ldb int, pb, c []float32, ldc int, beta float32)
+	// gemmPF (optional, for tables without gemmPackT): gemm that also
+	// prefetches kc floats of each of the nr rows of pf, ldpf apart (the
+	// next transposed B panel, so that packB reads it from cache).
+	gemmPF func(kc int, a, b, c []float32, ldc int, beta float32, pf []float32, ldpf int)
 
 	// Row kernels (softmax.go, sample.go, rng.go; the Go twins are
 	// softmaxRowsGeneric, sampleRowsGeneric, softmaxSampleGeneric and

@@ -150,6 +150,89 @@ gemm_update:
 	RET
 
 // ---------------------------------------------------------------------------
+// func gemm6x16PFAVX2(kc int, a, b, c []float32, ldc int, beta float32, pf []float32, ldpf int)
+//
+// gemm6x16AVX2 that also prefetches (into L2) the 16 stored rows of a
+// transposed B panel the driver packs next: each 4-step group touches one
+// 64-byte line of 4 of the rows (pf, ldpf floats apart), row by row, then
+// the next 16 floats of the rows, so kc steps cover kc floats of each row.
+// Prefetches never fault and change no result.
+//
+// Registers as gemm6x16AVX2, plus R10 the column block of pf, R11 the row
+// offset (a multiple of 4·ldpf), R12 = 4·ldpf, R13 = ldpf, AX = 3·ldpf,
+// R9 = 16·ldpf (bytes), R14 scratch.
+TEXT ·gemm6x16PFAVX2(SB), NOSPLIT, $0-128
+	MOVQ kc+0(FP), CX
+	MOVQ a_base+8(FP), SI
+	MOVQ b_base+32(FP), DI
+	MOVQ c_base+56(FP), DX
+	MOVQ ldc+80(FP), R8
+	SHLQ $2, R8
+	MOVQ pf_base+96(FP), R10
+	MOVQ ldpf+120(FP), R13
+	SHLQ $2, R13
+	LEAQ (R13)(R13*2), AX
+	LEAQ (R13*4), R12
+	LEAQ (R12*4), R9
+	XORQ R11, R11
+
+	ZERO12
+
+	MOVQ CX, BX
+	SHRQ $2, BX
+	JZ   gpf_tail
+
+gpf_loop4:
+	LEAQ        (R10)(R11*1), R14
+	PREFETCHT1  (R14)
+	PREFETCHT1  (R14)(R13*1)
+	PREFETCHT1  (R14)(R13*2)
+	PREFETCHT1  (R14)(AX*1)
+	ADDQ        R12, R11
+	CMPQ        R11, R9
+	JLT         gpf_rows
+	XORQ        R11, R11
+	ADDQ        $64, R10
+
+gpf_rows:
+	KSTEP(0, 0)
+	KSTEP(24, 64)
+	KSTEP(48, 128)
+	KSTEP(72, 192)
+	ADDQ $96, SI
+	ADDQ $256, DI
+	DECQ BX
+	JNZ  gpf_loop4
+
+gpf_tail:
+	ANDQ $3, CX
+	JZ   gpf_write
+
+gpf_loop1:
+	KSTEP(0, 0)
+	ADDQ $24, SI
+	ADDQ $64, DI
+	DECQ CX
+	JNZ  gpf_loop1
+
+gpf_write:
+	VMOVSS   beta+88(FP), X0
+	VXORPS   X1, X1, X1
+	VUCOMISS X1, X0
+	JNE      gpf_update
+	JPS      gpf_update
+
+	STORE6
+	VZEROUPPER
+	RET
+
+gpf_update:
+	VBROADCASTSS beta+88(FP), Y0
+	UPDATE6
+	VZEROUPPER
+	RET
+
+// ---------------------------------------------------------------------------
 // func gemm6x16PackAVX2(kc int, a, b []float32, ldb int, pb, c []float32, ldc int, beta float32)
 //
 // gemm6x16AVX2 with B read from its stored rows (ldb apart) instead of a
