@@ -137,6 +137,25 @@
 	UPDATEROW(Z18); \
 	UPDATEROW(Z19)
 
+// WRITE20 finishes a 20×16 kernel whose beta is at beta(FP): C = acc when
+// beta == 0 (either sign; C is not read), else acc + beta*C (NaN takes
+// this path, as the Go comparison does); upd names the second path's
+// label.
+#define WRITE20(beta, upd) \
+	VMOVSS       beta, X30; \
+	VXORPS       X31, X31, X31; \
+	VUCOMISS     X31, X30; \
+	JNE          upd; \
+	JPS          upd; \
+	STORE20; \
+	VZEROUPPER; \
+	RET; \
+upd: \
+	VBROADCASTSS beta, Z31; \
+	UPDATE20; \
+	VZEROUPPER; \
+	RET
+
 TEXT ·gemm20x16AVX512(SB), NOSPLIT, $0-92
 	MOVQ kc+0(FP), CX
 	MOVQ a_base+8(FP), SI
@@ -173,23 +192,7 @@ g5_loop1:
 	JNZ  g5_loop1
 
 g5_write:
-	// beta == 0 (either sign) stores without reading C; NaN takes the
-	// update path like the Go comparison does.
-	VMOVSS   beta+88(FP), X30
-	VXORPS   X31, X31, X31
-	VUCOMISS X31, X30
-	JNE      g5_update
-	JPS      g5_update
-
-	STORE20
-	VZEROUPPER
-	RET
-
-g5_update:
-	VBROADCASTSS beta+88(FP), Z31
-	UPDATE20
-	VZEROUPPER
-	RET
+	WRITE20(beta+88(FP), g5_update)
 
 // ---------------------------------------------------------------------------
 // func gemm20x16PackAVX512(kc int, a, b []float32, ldb int, pb, c []float32, ldc int, beta float32)
@@ -254,21 +257,7 @@ gp_loop1:
 	JNZ  gp_loop1
 
 gp_write:
-	VMOVSS   beta+120(FP), X30
-	VXORPS   X31, X31, X31
-	VUCOMISS X31, X30
-	JNE      gp_update
-	JPS      gp_update
-
-	STORE20
-	VZEROUPPER
-	RET
-
-gp_update:
-	VBROADCASTSS beta+120(FP), Z31
-	UPDATE20
-	VZEROUPPER
-	RET
+	WRITE20(beta+120(FP), gp_update)
 
 // ---------------------------------------------------------------------------
 // func gemm20x16PackTAVX512(kc int, a, b []float32, ldb int, pb, c []float32, ldc int, beta float32)
@@ -391,21 +380,7 @@ gt_loop4:
 	JNZ  gt_loop4
 
 gt_write:
-	VMOVSS   beta+120(FP), X30
-	VXORPS   X31, X31, X31
-	VUCOMISS X31, X30
-	JNE      gt_update
-	JPS      gt_update
-
-	STORE20
-	VZEROUPPER
-	RET
-
-gt_update:
-	VBROADCASTSS beta+120(FP), Z31
-	UPDATE20
-	VZEROUPPER
-	RET
+	WRITE20(beta+120(FP), gt_update)
 
 // ---------------------------------------------------------------------------
 // Row softmax, AVX-512, 16 lanes: EXP16 (rowmath_amd64.h) on the rows.

@@ -95,6 +95,25 @@
 	UPDATEROW(Y12, Y13); \
 	UPDATEROW(Y14, Y15)
 
+// WRITE6 finishes a 6×16 kernel whose beta is at beta(FP): C = acc when
+// beta == 0 (either sign; C is not read), else acc + beta*C (NaN takes
+// this path, as the Go comparison does); upd names the second path's
+// label.
+#define WRITE6(beta, upd) \
+	VMOVSS       beta, X0; \
+	VXORPS       X1, X1, X1; \
+	VUCOMISS     X1, X0; \
+	JNE          upd; \
+	JPS          upd; \
+	STORE6; \
+	VZEROUPPER; \
+	RET; \
+upd: \
+	VBROADCASTSS beta, Y0; \
+	UPDATE6; \
+	VZEROUPPER; \
+	RET
+
 TEXT ·gemm6x16AVX2(SB), NOSPLIT, $0-92
 	MOVQ kc+0(FP), CX
 	MOVQ a_base+8(FP), SI
@@ -131,23 +150,7 @@ gemm_loop1:
 	JNZ  gemm_loop1
 
 gemm_write:
-	// beta == 0 (either sign) stores without reading C; NaN takes the
-	// update path like the Go comparison does.
-	VMOVSS   beta+88(FP), X0
-	VXORPS   X1, X1, X1
-	VUCOMISS X1, X0
-	JNE      gemm_update
-	JPS      gemm_update
-
-	STORE6
-	VZEROUPPER
-	RET
-
-gemm_update:
-	VBROADCASTSS beta+88(FP), Y0
-	UPDATE6
-	VZEROUPPER
-	RET
+	WRITE6(beta+88(FP), gemm_update)
 
 // ---------------------------------------------------------------------------
 // func gemm6x16PFAVX2(kc int, a, b, c []float32, ldc int, beta float32, pf []float32, ldpf int)
@@ -216,21 +219,7 @@ gpf_loop1:
 	JNZ  gpf_loop1
 
 gpf_write:
-	VMOVSS   beta+88(FP), X0
-	VXORPS   X1, X1, X1
-	VUCOMISS X1, X0
-	JNE      gpf_update
-	JPS      gpf_update
-
-	STORE6
-	VZEROUPPER
-	RET
-
-gpf_update:
-	VBROADCASTSS beta+88(FP), Y0
-	UPDATE6
-	VZEROUPPER
-	RET
+	WRITE6(beta+88(FP), gpf_update)
 
 // ---------------------------------------------------------------------------
 // func gemm6x16PackAVX2(kc int, a, b []float32, ldb int, pb, c []float32, ldc int, beta float32)
@@ -297,18 +286,4 @@ gpack_loop1:
 	JNZ  gpack_loop1
 
 gpack_write:
-	VMOVSS   beta+120(FP), X0
-	VXORPS   X1, X1, X1
-	VUCOMISS X1, X0
-	JNE      gpack_update
-	JPS      gpack_update
-
-	STORE6
-	VZEROUPPER
-	RET
-
-gpack_update:
-	VBROADCASTSS beta+120(FP), Y0
-	UPDATE6
-	VZEROUPPER
-	RET
+	WRITE6(beta+120(FP), gpack_update)
