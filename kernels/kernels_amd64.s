@@ -1,6 +1,7 @@
 //go:build !purego && !noasm
 
 #include "textflag.h"
+#include "gemmpack_amd64.h"
 
 // ---------------------------------------------------------------------------
 // GEMM micro-kernel, AVX2 + FMA, 6×16 tile.
@@ -243,18 +244,7 @@ gpf_write:
 	FMA6X16(ao)
 
 TEXT ·gemm6x16PackAVX2(SB), NOSPLIT, $0-124
-	MOVQ kc+0(FP), CX
-	MOVQ a_base+8(FP), SI
-	MOVQ b_base+32(FP), R10
-	MOVQ ldb+56(FP), R11
-	MOVQ pb_base+64(FP), DI
-	MOVQ c_base+88(FP), DX
-	MOVQ ldc+112(FP), R8
-	SHLQ $2, R8
-	SHLQ $2, R11
-	LEAQ (R11)(R11*1), R12
-	LEAQ (R12)(R11*1), R13
-	LEAQ (R11*4), R14
+	PACKARGS
 
 	ZERO12
 
