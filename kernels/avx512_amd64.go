@@ -12,7 +12,7 @@ package kernels
 var avx512Impl = &impl{
 	name: "avx512", w: 8,
 	mr: gemmAVX512MR, nr: gemmAVX512NR, kc: gemmAVX512KC, gemm: gemm20x16AVX512,
-	gemmPack: gemm20x16PackAVX512, gemmPackT: gemm20x16PackTAVX512,
+	gemmPack: gemm20x16PackAVX512, gemmPackT: gemm20x16PackTAVX512, gemmIdx: gemm20x16IdxAVX512,
 	softmax: softmaxAVX512, bce: bceAVX512,
 	negLog: negLogRowsAVX512, negLogF: negLogFloatsAVX512, cgLogits: cgLogitsAVX512,
 	cgLanes: cgLanes512, xoshiro: xoshiro8AVX512,
@@ -28,6 +28,7 @@ func inheritAVX2(im, avx2 *impl) {
 	*im = *avx2
 	im.name, im.w = own.name, own.w
 	im.mr, im.nr, im.kc, im.gemm, im.gemmPack, im.gemmPackT = own.mr, own.nr, own.kc, own.gemm, own.gemmPack, own.gemmPackT
+	im.gemmIdx = own.gemmIdx
 	im.gemmPF = nil // the AVX2 6×16 kernel; gemmPackT packs a transposed B here
 	im.softmax, im.bce, im.xoshiro = own.softmax, own.bce, own.xoshiro
 	im.negLog, im.negLogF, im.cgLogits, im.cgLanes = own.negLog, own.negLogF, own.cgLogits, own.cgLanes
@@ -68,6 +69,17 @@ const (
 //
 //go:noescape
 func gemm20x16AVX512(kc int, a, b, c []float32, ldc int, beta float32)
+
+// gemm20x16IdxAVX512 is gemm20x16AVX512 over the k steps p = idx[0],
+// idx[1], ... only, in that order, of the full packed panels a (20 floats
+// per step) and b (16 per step): the table's gemmIdx.
+//
+// Preconditions (checked by the Go driver): every idx[t] is in [0, kc) for
+// panels of kc steps, len(a) >= 20*kc, len(b) >= 16*kc, ldc >= 16,
+// len(c) >= 19*ldc+16.
+//
+//go:noescape
+func gemm20x16IdxAVX512(idx []int32, a, b, c []float32, ldc int, beta float32)
 
 // gemm20x16PackAVX512 is gemm20x16AVX512 (the same FMAs in the same order)
 // with the B panel read from the stored rows of B, b[p*ldb : p*ldb+16] for

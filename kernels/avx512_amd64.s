@@ -196,6 +196,46 @@ g5_write:
 	WRITE20(beta+88(FP), g5_update)
 
 // ---------------------------------------------------------------------------
+// func gemm20x16IdxAVX512(idx []int32, a, b, c []float32, ldc int, beta float32)
+//
+// gemm20x16AVX512 over the k steps listed in idx only, in their order: step
+// p = idx[t] reads A at a[20p:] and B at b[16p:] of the full packed panels.
+// The driver lists the steps where the sparse operand's panel is not all
+// zero, so the FMAs left out would each have added ±0 to an accumulator.
+//
+// Registers as gemm20x16AVX512, except: R9 the next index, CX the indices
+// left, R10 and R11 the bases of the A and B panels, AX the step's B
+// offset.
+TEXT ·gemm20x16IdxAVX512(SB), NOSPLIT, $0-108
+	MOVQ idx_base+0(FP), R9
+	MOVQ idx_len+8(FP), CX
+	MOVQ a_base+24(FP), R10
+	MOVQ b_base+48(FP), R11
+	MOVQ c_base+72(FP), DX
+	MOVQ ldc+96(FP), R8
+	SHLQ $2, R8
+
+	ZERO20
+
+	TESTQ CX, CX
+	JZ    gi5_write
+
+gi5_loop:
+	MOVLQSX (R9), AX
+	LEAQ    (AX)(AX*4), SI
+	SHLQ    $4, SI
+	ADDQ    R10, SI
+	SHLQ    $6, AX
+	VMOVUPS (R11)(AX*1), Z30
+	FMA20(0, Z30)
+	ADDQ    $4, R9
+	DECQ    CX
+	JNZ     gi5_loop
+
+gi5_write:
+	WRITE20(beta+104(FP), gi5_update)
+
+// ---------------------------------------------------------------------------
 // func gemm20x16PackAVX512(kc int, a, b []float32, ldb int, pb, c []float32, ldc int, beta float32)
 //
 // gemm20x16AVX512 with B read from its stored rows (ldb apart) instead of

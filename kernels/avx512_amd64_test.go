@@ -73,13 +73,13 @@ func TestAVX512GodebugOff(t *testing.T) {
 }
 
 // TestAVX512InheritsAVX2 checks that the avx512 table equals the avx2 one in
-// every field but its own (GEMM shape and kernel, softmax, the -log and
+// every field but its own (GEMM shape and kernels, softmax, the -log and
 // conditional-Gumbel kernels), so that the elementwise and sampling
 // kernels filled in by other files' init reach it, and that inheriting
 // kept its own kernels.
 func TestAVX512InheritsAVX2(t *testing.T) {
 	a, b := reflect.ValueOf(avx512Impl).Elem(), reflect.ValueOf(avx2Impl).Elem()
-	own := []string{"name", "mr", "nr", "kc", "gemm", "gemmPack", "gemmPackT", "softmax", "bce", "xoshiro", "negLog", "negLogF", "cgLogits", "cgLanes"}
+	own := []string{"name", "mr", "nr", "kc", "gemm", "gemmPack", "gemmPackT", "gemmIdx", "softmax", "bce", "xoshiro", "negLog", "negLogF", "cgLogits", "cgLanes"}
 	for i := 0; i < a.NumField(); i++ {
 		name := a.Type().Field(i).Name
 		if name == "gemmPF" { // tied to the AVX2 tile shape

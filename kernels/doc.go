@@ -1,12 +1,14 @@
 // Package kernels holds the numerical inner loops of the estimators and the
-// VAE: single-precision GEMM (Sgemm), row softmax (SoftmaxRows), categorical
-// sampling (SampleRows, SoftmaxSampleRows, GumbelMaxRows), reproducible
-// random streams (SeedStream, Uniforms, Exponentials, Gumbels, and the
-// vectorised bulk generator Xoshiro8), a vectorised float32 -log (NegLog),
-// the conditional-Gumbel kernels of the Rao-Blackwellised estimators
+// VAE: single-precision GEMM (Sgemm, and SgemmSparse for an operand of
+// mostly zeros), row softmax (SoftmaxRows), categorical sampling
+// (SampleRows, SoftmaxSampleRows, GumbelMaxRows), reproducible random
+// streams (SeedStream, Uniforms, Exponentials, Gumbels, and the vectorised
+// bulk generator Xoshiro8), a vectorised float32 -log (NegLog), the
+// conditional-Gumbel kernels of the Rao-Blackwellised estimators
 // (CondGumbelLogits, the fused Jacobian averages CondGumbelAvgJ and
-// CondGumbelAvgJTau, and AvgJacobian) and the elementwise helpers of the layers and optimisers (Axpy, Scale, AddBias,
-// SumRows, Relu, ReluBackward, SigmoidBCE, AdamStep, RAdamStep, AllFinite).
+// CondGumbelAvgJTau, and AvgJacobian) and the elementwise helpers of the
+// layers and optimisers (Axpy, Scale, AddBias, SumRows, Relu, ReluBackward,
+// SigmoidBCE, AdamStep, RAdamStep, AllFinite).
 //
 // # Data and shapes
 //

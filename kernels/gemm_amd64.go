@@ -53,3 +53,14 @@ func gemm6x16PackAVX2(kc int, a, b []float32, ldb int, pb, c []float32, ldc int,
 //
 //go:noescape
 func gemm6x16PFAVX2(kc int, a, b, c []float32, ldc int, beta float32, pf []float32, ldpf int)
+
+// gemm6x16IdxAVX2 is gemm6x16AVX2 over the k steps p = idx[0], idx[1], ...
+// only, in that order, of the full packed panels a (6 floats per step) and b
+// (16 per step): the table's gemmIdx.
+//
+// Preconditions (checked by the Go driver): every idx[t] is in [0, kc) for
+// panels of kc steps, len(a) >= 6*kc, len(b) >= 16*kc, ldc >= 16,
+// len(c) >= 5*ldc+16.
+//
+//go:noescape
+func gemm6x16IdxAVX2(idx []int32, a, b, c []float32, ldc int, beta float32)

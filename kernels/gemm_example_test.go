@@ -37,3 +37,32 @@ func ExampleSgemm() {
 	// dW = [2 8 4 10 6 12]
 	// kernels.Sgemm: a (m×k): len=5, need 6 for rows=2 cols=3 lda=3: bad shape
 }
+
+// The first layer of a network on images: most inputs are exact zeros, so
+// SgemmSparse skips their products in the forward pass (the inputs are
+// op(A)) and in the weight gradient (op(B)), with Sgemm's bits.
+func ExampleSgemmSparse() {
+	x := []float32{0, 0, 3, 0, 0, 0, 1, 0} // 2 images of 4 pixels
+	w := []float32{1, 2, 3, 4, 5, 6, 7, 8} // 2 outputs × 4 inputs
+	y := make([]float32, 2*2)
+	// Y = X·Wᵀ (2×2).
+	if err := kernels.SgemmSparse(nil, kernels.SparseA, false, true, 2, 2, 4, 1, x, 4, w, 4, 0, y, 2); err != nil {
+		panic(err)
+	}
+	dense := make([]float32, 2*2)
+	if err := kernels.Sgemm(nil, false, true, 2, 2, 4, 1, x, 4, w, 4, 0, dense, 2); err != nil {
+		panic(err)
+	}
+	fmt.Println("Y =", y, "same as Sgemm:", fmt.Sprint(y) == fmt.Sprint(dense))
+
+	dy := []float32{1, -1, 2, 0.5} // 2×2
+	dw := make([]float32, 2*4)
+	// dW = dYᵀ·X (2×4): the images are op(B).
+	if err := kernels.SgemmSparse(nil, kernels.SparseB, true, false, 2, 4, 2, 1, dy, 2, x, 4, 0, dw, 4); err != nil {
+		panic(err)
+	}
+	fmt.Println("dW =", dw)
+	// Output:
+	// Y = [9 21 3 7] same as Sgemm: true
+	// dW = [0 0 5 0 0 0 -2.5 0]
+}

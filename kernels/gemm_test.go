@@ -834,8 +834,47 @@ func FuzzSgemm(f *testing.F) {
 						"%s %v: buffer[%d] outside C changed", im.name, g, idx)
 				}
 			}
+			fuzzSparse(t, im, g)
 		}
 	})
+}
+
+// fuzzSparse zeroes two k steps in three of op(A), then of op(B), and
+// requires SgemmSparse to give Sgemm's bits on them, whatever the other
+// operand holds (Inf and NaN included), but for the sign of a zero
+// element (after products that underflow, see SgemmSparse).
+func fuzzSparse(t *testing.T, im *impl, g *gemmCase) {
+	ar, ac, br, bc := g.shapes()
+	for _, sp := range []Sparsity{SparseA, SparseB} {
+		z := *g
+		z.a, z.b = slices.Clone(g.a), slices.Clone(g.b)
+		x, off, ld, rows, cols, tr := z.a, z.offA, z.lda, ar, ac, g.tA
+		if sp == SparseB {
+			x, off, ld, rows, cols, tr = z.b, z.offB, z.ldb, br, bc, !g.tB
+		}
+		for i := range rows {
+			for j := range cols {
+				p := j // the k step of stored element (i, j)
+				if tr {
+					p = i
+				}
+				if p%3 != 0 {
+					x[off+i*ld+j] = 0
+				}
+			}
+		}
+		want := z.run(t, im, nil)
+		got := slices.Clone(z.c0)
+		require.NoError(t, sgemmSparse(im, nil, sp, z.tA, z.tB, z.m, z.n, z.k, z.alpha, z.a[z.offA:], z.lda,
+			z.b[z.offB:], z.ldb, z.beta, got[z.offC:], z.ldc))
+		for i := range got {
+			if got[i] == 0 && want[i] == 0 {
+				continue
+			}
+			require.Equalf(t, math.Float32bits(want[i]), math.Float32bits(got[i]),
+				"%s %v sparse=%d: buffer[%d]=%v, Sgemm %v", im.name, &z, sp, i, got[i], want[i])
+		}
+	}
 }
 
 // TestParallel checks the pool: every piece runs exactly once for many

@@ -5,7 +5,7 @@ package kernels
 // against.
 var genericImpl = &impl{
 	name: "generic", w: 1,
-	mr: gemmGenericMR, nr: gemmGenericNR, kc: gemmGenericKC, gemm: gemmGeneric,
+	mr: gemmGenericMR, nr: gemmGenericNR, kc: gemmGenericKC, gemm: gemmGeneric, gemmIdx: gemmIdxGeneric,
 	softmax: softmaxRowsGeneric, sample: sampleRowsGeneric, negLog: negLogGeneric,
 	softmaxSample: softmaxSampleGeneric,
 }

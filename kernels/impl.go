@@ -32,6 +32,13 @@ type impl struct {
 	// prefetches kc floats of each of the nr rows of pf, ldpf apart (the
 	// next transposed B panel, so that packB reads it from cache).
 	gemmPF func(kc int, a, b, c []float32, ldc int, beta float32, pf []float32, ldpf int)
+	// gemmIdx (optional, nil: SgemmSparse runs as Sgemm): gemm over the
+	// k steps p = idx[0], idx[1], ... only, in that order, of full packed
+	// panels (a[p*mr:], b[p*nr:]). The driver lists the steps where the
+	// sparse operand's panel holds a nonzero, so the result has gemm's
+	// bits over all steps whenever the other panel is finite (but for the
+	// sign of a zero, see SgemmSparse).
+	gemmIdx func(idx []int32, a, b, c []float32, ldc int, beta float32)
 
 	// Row kernels (softmax.go, sample.go, rng.go; the Go twins are
 	// softmaxRowsGeneric, sampleRowsGeneric, softmaxSampleGeneric and

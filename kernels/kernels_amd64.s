@@ -154,6 +154,45 @@ gemm_write:
 	WRITE6(beta+88(FP), gemm_update)
 
 // ---------------------------------------------------------------------------
+// func gemm6x16IdxAVX2(idx []int32, a, b, c []float32, ldc int, beta float32)
+//
+// gemm6x16AVX2 over the k steps listed in idx only, in their order: step
+// p = idx[t] reads A at a[6p:] and B at b[16p:] of the full packed panels.
+// The driver lists the steps where the sparse operand's panel is not all
+// zero, so the FMAs left out would each have added ±0 to an accumulator.
+//
+// Registers as gemm6x16AVX2, except: R9 the next index, CX the indices
+// left, R10 and R11 the bases of the A and B panels.
+TEXT ·gemm6x16IdxAVX2(SB), NOSPLIT, $0-108
+	MOVQ idx_base+0(FP), R9
+	MOVQ idx_len+8(FP), CX
+	MOVQ a_base+24(FP), R10
+	MOVQ b_base+48(FP), R11
+	MOVQ c_base+72(FP), DX
+	MOVQ ldc+96(FP), R8
+	SHLQ $2, R8
+
+	ZERO12
+
+	TESTQ CX, CX
+	JZ    gidx_write
+
+gidx_loop:
+	MOVLQSX (R9), AX
+	LEAQ    (AX)(AX*2), SI
+	SHLQ    $3, SI
+	ADDQ    R10, SI
+	SHLQ    $6, AX
+	LEAQ    (R11)(AX*1), DI
+	KSTEP(0, 0)
+	ADDQ    $4, R9
+	DECQ    CX
+	JNZ     gidx_loop
+
+gidx_write:
+	WRITE6(beta+104(FP), gidx_update)
+
+// ---------------------------------------------------------------------------
 // func gemm6x16PFAVX2(kc int, a, b, c []float32, ldc int, beta float32, pf []float32, ldpf int)
 //
 // gemm6x16AVX2 that also prefetches (into L2) the 16 stored rows of a

@@ -162,3 +162,43 @@ func TestLinearThreadsAndAllocs(t *testing.T) {
 		require.Equal(t, dbs[0], dbs[k])
 	}
 }
+
+// TestLinearSparseInput checks that SparseInput changes no bit of the
+// output and the gradients, on image-like inputs (each row zero outside a
+// band of columns, and zero at half the columns inside it) and on dense
+// ones, on one and two threads.
+func TestLinearSparseInput(t *testing.T) {
+	const rows, in, out = 45, 300, 70
+	r := rand.New(rand.NewPCG(6, 6))
+	image := make([]float32, rows*in)
+	for i := range rows {
+		lo := r.IntN(in / 2)
+		for j := lo; j < lo+in/3; j++ {
+			if r.IntN(2) == 0 {
+				image[i*in+j] = r.Float32()
+			}
+		}
+	}
+	dy := randSlice(r, rows*out, -1, 1)
+	for _, x := range [][]float32{image, randSlice(r, rows*in, -1, 1)} {
+		for _, threads := range []int{1, 2} {
+			var ys, dxs, dws, dbs [2][]float32
+			for k, sparse := range []bool{false, true} {
+				_, l := newTestLinear(t, in, out, 7)
+				l.SparseInput = sparse
+				ws := kernels.NewWorkspace(threads)
+				y := make([]float32, rows*out)
+				dx := make([]float32, rows*in)
+				require.NoError(t, l.Forward(ws, y, x, rows))
+				require.NoError(t, l.Backward(ws, dx, dy, x, rows))
+				ys[k], dxs[k] = y, dx
+				dws[k], dbs[k] = append([]float32(nil), l.W.Grad...), append([]float32(nil), l.B.Grad...)
+				ws.Close()
+			}
+			require.Equal(t, ys[0], ys[1], "threads=%d: y", threads)
+			require.Equal(t, dxs[0], dxs[1], "threads=%d: dx", threads)
+			require.Equal(t, dws[0], dws[1], "threads=%d: dW", threads)
+			require.Equal(t, dbs[0], dbs[1], "threads=%d: db", threads)
+		}
+	}
+}
