@@ -2,7 +2,6 @@ package kernels
 
 import (
 	"fmt"
-	"math"
 
 	"github.com/klauspost/cpuid/v2"
 )
@@ -107,44 +106,6 @@ func GemmBlocking() (mr, nr, kc, mc, nc int) {
 func Sgemm(ws *Workspace, tA, tB bool, m, n, k int, alpha float32, a []float32, lda int,
 	b []float32, ldb int, beta float32, c []float32, ldc int) error {
 	return sgemm(current(), ws, tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
-}
-
-// Sparsity names the operand of SgemmSparse that holds many exact zeros.
-type Sparsity int
-
-const (
-	// Dense: neither operand is expected to hold many zeros (Sgemm).
-	Dense Sparsity = iota
-	// SparseA: op(A) holds many zeros, such as a batch of images.
-	SparseA
-	// SparseB: op(B) holds many zeros.
-	SparseB
-)
-
-// SgemmSparse is Sgemm for products where one operand, named by sp, holds
-// many exact zeros (±0): the first layer of a network on MNIST, whose
-// pixels are 81% zeros, in its forward product (SparseA) and its weight
-// gradient dW = dYᵀ·X (SparseB). Per micro-tile and k-block it lists the k
-// steps where the sparse operand's packed panel holds a nonzero and skips
-// the others, whose products would each add ±0 to an accumulator; a tile's
-// steps are the union over its rows (SparseA) or columns (SparseB), so the
-// saving is the fraction of k steps that are zero across a whole tile.
-// A tile whose other panel holds an Inf or NaN runs every step, so that
-// 0·Inf still gives NaN.
-//
-// The result is bitwise Sgemm's for any thread count, with one exception:
-// an element that comes out zero may have the other sign. A skipped
-// product ±0 turns an accumulator's -0 into +0, and an accumulator is -0
-// only after products below float32's normal range (2^-126) rounded to
-// -0; the VAE's never do. Implementations without the step-list kernel
-// (NEON) run Sgemm. An sp other than Dense, SparseA and SparseB is an
-// error wrapping ErrArgument.
-func SgemmSparse(ws *Workspace, sp Sparsity, tA, tB bool, m, n, k int, alpha float32, a []float32, lda int,
-	b []float32, ldb int, beta float32, c []float32, ldc int) error {
-	if sp < Dense || sp > SparseB {
-		return fmt.Errorf("kernels.SgemmSparse: sparsity %d is not Dense, SparseA or SparseB: %w", sp, ErrArgument)
-	}
-	return sgemmSparse(current(), ws, sp, tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
 // sgemm is Sgemm on a given implementation (tests call every one).
@@ -275,7 +236,8 @@ type gemmWorker struct {
 	// panels (SparseB).
 	steps    []int32
 	stepsLen []int32
-	paFinite []bool // SparseB: whether each of pa's panels is finite
+	bits     []uint32 // listSteps' scratch
+	paFinite []bool   // SparseB: whether each of pa's panels is finite
 }
 
 type gemmComputeTask struct{ g *gemmScratch }
@@ -283,59 +245,11 @@ type gemmComputeTask struct{ g *gemmScratch }
 func (t *gemmComputeTask) RunTask(i int)       { t.g.computePiece(i, 0) }
 func (t *gemmComputeTask) runOn(i, worker int) { t.g.computePiece(i, worker) }
 
-func grow[T float32 | int32 | bool](s []T, n int) []T {
+func grow[T float32 | int32 | uint32 | bool](s []T, n int) []T {
 	if cap(s) < n {
 		return make([]T, n)
 	}
 	return s[:n]
-}
-
-// stepsPay is the largest fraction of a k-block's steps, in eighths, for
-// which a step list replaces the plain kernel.
-const stepsPay = 7
-
-// listSteps writes, for each of the n packed panels of kcb steps of width
-// floats in pk (one after the other), the steps that hold a value other
-// than ±0 to steps[q*kcb:], in order, and their count to stepsLen[q]; -1
-// when more than stepsPay eighths of the steps are listed (the plain
-// kernel then runs them all).
-func listSteps(steps, stepsLen []int32, pk []float32, n, kcb, width int) {
-	for q := range n {
-		panel := pk[q*kcb*width:][:kcb*width]
-		list := steps[q*kcb:][:kcb]
-		cnt := 0
-		for p := range kcb {
-			row := panel[p*width:][:width]
-			var or uint32
-			i := 0
-			for ; i+4 <= len(row); i += 4 {
-				v := (*[4]float32)(row[i:])
-				or |= math.Float32bits(v[0]) | math.Float32bits(v[1]) | math.Float32bits(v[2]) | math.Float32bits(v[3])
-			}
-			for ; i < len(row); i++ {
-				or |= math.Float32bits(row[i])
-			}
-			// Branch-free: whether a step is listed follows the data
-			// and would mispredict.
-			or <<= 1                     // drop the sign: ±0 -> 0
-			list[cnt] = int32(p)         // overwritten unless listed
-			cnt += int((or | -or) >> 31) // 1 when not every value is ±0
-		}
-		if cnt*8 > kcb*stepsPay {
-			cnt = -1
-		}
-		stepsLen[q] = int32(cnt)
-	}
-}
-
-// tileKernel runs the micro-kernel over all kcb steps, or over steps
-// when it is not nil.
-func tileKernel(im *impl, steps []int32, kcb int, ap, bp, c []float32, ldc int, beta float32) {
-	if steps != nil {
-		im.gemmIdx(steps, ap, bp, c, ldc, beta)
-		return
-	}
-	im.gemm(kcb, ap, bp, c, ldc, beta)
 }
 
 // drive runs the blocked product. Per chunk of row panels (all of A for
@@ -584,11 +498,12 @@ func (g *gemmScratch) computePiece(i, worker int) {
 		w.paFor, w.paRow = g.round, ip0
 		switch r.sparse {
 		case SparseA:
+			w.bits = grow(w.bits, kc*mr/32+2)
 			w.steps = grow(w.steps, np*r.k)
 			w.stepsLen = grow(w.stepsLen, np*ceilDiv(r.k, kc))
 			for pc := 0; pc < r.k; pc += kc {
 				kcb := min(kc, r.k-pc)
-				listSteps(w.steps[pc*np:], w.stepsLen[pc/kc*np:], w.pa[pc*np*mr:], np, kcb, mr)
+				listSteps(im, w.bits, w.steps[pc*np:], w.stepsLen[pc/kc*np:], w.pa[pc*np*mr:], np, kcb, mr)
 			}
 		case SparseB:
 			w.paFinite = grow(w.paFinite, np*ceilDiv(r.k, kc))
@@ -601,6 +516,7 @@ func (g *gemmScratch) computePiece(i, worker int) {
 		}
 	}
 	if r.sparse == SparseB {
+		w.bits = grow(w.bits, kc*nr/32+2)
 		w.steps = grow(w.steps, g.ncp*min(kc, r.k))
 		w.stepsLen = grow(w.stepsLen, g.ncp)
 	}
@@ -633,7 +549,7 @@ func (g *gemmScratch) computePiece(i, worker int) {
 			if !fused && !prefetch {
 				g.packB(w.pb, pc, kcb, jb, jb1)
 				if r.sparse == SparseB {
-					listSteps(w.steps, w.stepsLen, w.pb, jb1-jb, kcb, nr)
+					listSteps(im, w.bits, w.steps, w.stepsLen, w.pb, jb1-jb, kcb, nr)
 				}
 			}
 			for jp := jb; jp < jb1; jp++ {
@@ -675,7 +591,7 @@ func (g *gemmScratch) computePiece(i, worker int) {
 				case SparseB:
 					q := jp - jb
 					if fused || prefetch {
-						listSteps(w.steps[q*kcb:], w.stepsLen[q:], bp, 1, kcb, nr)
+						listSteps(im, w.bits, w.steps[q*kcb:], w.stepsLen[q:], bp, 1, kcb, nr)
 					}
 					if cnt := w.stepsLen[q]; cnt >= 0 {
 						steps = w.steps[q*kcb:][:cnt]
@@ -697,7 +613,12 @@ func (g *gemmScratch) computePiece(i, worker int) {
 					row := g.ic + ip*mr
 					mm := min(mr, r.m-row)
 					if mm == mr && nn == nr {
-						tileKernel(im, ts, kcb, ap, bp, c[row*ldc+j:][:(mr-1)*ldc+nr], ldc, beta)
+						ct := c[row*ldc+j:][:(mr-1)*ldc+nr]
+						if ts != nil {
+							im.gemmIdx(ts, ap, bp, ct, ldc, beta)
+						} else {
+							im.gemm(kcb, ap, bp, ct, ldc, beta)
+						}
 						continue
 					}
 					// Edge tile: run the whole tile on scratch, then
@@ -708,7 +629,11 @@ func (g *gemmScratch) computePiece(i, worker int) {
 							copy(tile[ii*nr:ii*nr+nn], c[(row+ii)*ldc+j:][:nn])
 						}
 					}
-					tileKernel(im, ts, kcb, ap, bp, tile, nr, beta)
+					if ts != nil {
+						im.gemmIdx(ts, ap, bp, tile, nr, beta)
+					} else {
+						im.gemm(kcb, ap, bp, tile, nr, beta)
+					}
 					for ii := 0; ii < mm; ii++ {
 						copy(c[(row+ii)*ldc+j:][:nn], tile[ii*nr:ii*nr+nn])
 					}

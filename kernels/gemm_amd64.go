@@ -64,3 +64,10 @@ func gemm6x16PFAVX2(kc int, a, b, c []float32, ldc int, beta float32, pf []float
 //
 //go:noescape
 func gemm6x16IdxAVX2(idx []int32, a, b, c []float32, ldc int, beta float32)
+
+// nonzeroBitsAVX2 sets bit i%32 of bits[i/32] when x[i] is not ±0, for
+// len(x) == 32*len(bits) (the table's nonzero; its twin is
+// nonzeroBitsGeneric).
+//
+//go:noescape
+func nonzeroBitsAVX2(x []float32, bits []uint32)

@@ -258,3 +258,34 @@ func TestSgemmSparseAllocs(t *testing.T) {
 		ws.Close()
 	}
 }
+
+// TestNonzeroBits checks nonzeroBits (each table's nonzero kernel plus the
+// Go tail) against v != 0 on lengths around the 32-float word, with ±0,
+// the smallest subnormals of both signs, NaN and ±Inf among the values.
+func TestNonzeroBits(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	special := []float32{0, float32(math.Copysign(0, -1)), math.Float32frombits(1), math.Float32frombits(0x80000001),
+		float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1)), 1, -0.5}
+	for _, im := range impls {
+		for _, n := range []int{0, 1, 31, 32, 33, 63, 64, 65, 96, 100, 5120} {
+			x := make([]float32, n)
+			for i := range x {
+				x[i] = special[rng.IntN(len(special))]
+			}
+			bits := make([]uint32, n/32+2)
+			for i := range bits {
+				bits[i] = 0xdeadbeef
+			}
+			nw := nonzeroBits(im, bits, x)
+			require.Equal(t, (n+31)/32, nw, "%s n=%d", im.name, n)
+			for i, v := range x {
+				want := v != 0 || math.IsNaN(float64(v))
+				require.Equalf(t, want, bits[i/32]>>(i%32)&1 == 1, "%s n=%d: bit %d for %v", im.name, n, i, v)
+			}
+			if n%32 != 0 {
+				require.Zerof(t, bits[n/32]>>(n%32), "%s n=%d: bits past the end of x", im.name, n)
+			}
+			require.Equalf(t, uint32(0xdeadbeef), bits[nw], "%s n=%d: word past the end written", im.name, n)
+		}
+	}
+}

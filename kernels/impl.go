@@ -39,6 +39,9 @@ type impl struct {
 	// bits over all steps whenever the other panel is finite (but for the
 	// sign of a zero, see SgemmSparse).
 	gemmIdx func(idx []int32, a, b, c []float32, ldc int, beta float32)
+	// nonzero (optional, nil: nonzeroBitsGeneric; gemmsparse.go): bit
+	// i%32 of bits[i/32] = x[i] is not ±0, len(x) == 32*len(bits).
+	nonzero func(x []float32, bits []uint32)
 
 	// Row kernels (softmax.go, sample.go, rng.go; the Go twins are
 	// softmaxRowsGeneric, sampleRowsGeneric, softmaxSampleGeneric and

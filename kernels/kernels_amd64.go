@@ -9,7 +9,7 @@ import "golang.org/x/sys/cpu"
 var avx2Impl = &impl{
 	name: "avx2", w: 8,
 	mr: gemmAVX2MR, nr: gemmAVX2NR, kc: gemmAVX2KC, gemm: gemmAVX2, gemmPack: gemm6x16PackAVX2, gemmPF: gemm6x16PFAVX2,
-	gemmIdx: gemm6x16IdxAVX2,
+	gemmIdx: gemm6x16IdxAVX2, nonzero: nonzeroBitsAVX2,
 	softmax: softmaxAVX2, sample: sampleAVX2, negLog: negLogAVX2,
 	softmaxSample: softmaxSampleAVX2, negLogF: negLogFloatsAVX2,
 	cgAvgJ: cgAvgJAVX2, avgJac: avgJacAVX2, cgLogits: cgLogitsAVX2,

@@ -193,6 +193,49 @@ gidx_write:
 	WRITE6(beta+104(FP), gidx_update)
 
 // ---------------------------------------------------------------------------
+// func nonzeroBitsAVX2(x []float32, bits []uint32)
+//
+// Per 32 floats: shift out the sign (±0 -> 0), compare with zero, gather
+// the four 8-lane masks into one word and invert it.
+TEXT ·nonzeroBitsAVX2(SB), NOSPLIT, $0-48
+	MOVQ  x_base+0(FP), SI
+	MOVQ  bits_base+24(FP), DI
+	MOVQ  bits_len+32(FP), CX
+	TESTQ CX, CX
+	JZ    nzb_done
+	VPXOR Y15, Y15, Y15
+
+nzb_loop:
+	VPSLLD    $1, (SI), Y0
+	VPSLLD    $1, 32(SI), Y1
+	VPSLLD    $1, 64(SI), Y2
+	VPSLLD    $1, 96(SI), Y3
+	VPCMPEQD  Y15, Y0, Y0
+	VPCMPEQD  Y15, Y1, Y1
+	VPCMPEQD  Y15, Y2, Y2
+	VPCMPEQD  Y15, Y3, Y3
+	VMOVMSKPS Y0, AX
+	VMOVMSKPS Y1, BX
+	VMOVMSKPS Y2, DX
+	VMOVMSKPS Y3, R8
+	SHLL      $8, BX
+	SHLL      $16, DX
+	SHLL      $24, R8
+	ORL       BX, AX
+	ORL       DX, AX
+	ORL       R8, AX
+	NOTL      AX
+	MOVL      AX, (DI)
+	ADDQ      $128, SI
+	ADDQ      $4, DI
+	DECQ      CX
+	JNZ       nzb_loop
+	VZEROUPPER
+
+nzb_done:
+	RET
+
+// ---------------------------------------------------------------------------
 // func gemm6x16PFAVX2(kc int, a, b, c []float32, ldc int, beta float32, pf []float32, ldpf int)
 //
 // gemm6x16AVX2 that also prefetches (into L2) the 16 stored rows of a
