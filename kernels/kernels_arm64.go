@@ -11,7 +11,8 @@ import (
 // neonImpl is the NEON (ASIMD) table; its routines live in kernels_arm64.s.
 var neonImpl = &impl{
 	name: "neon", w: 4,
-	mr: gemmNEONMR, nr: gemmNEONNR, kc: gemmNEONKC, gemm: gemmNEON,
+	mr: gemmNEONMR, nr: gemmNEONNR, kc: gemmNEONKC, gemm: gemmNEON, gemmIdx: gemmIdxNEON,
+	nonzero: nonzeroBitsNEON,
 	softmax: softmaxNEON, sample: sampleNEON, negLog: negLogRowsNEON,
 	softmaxSample: softmaxSampleNEON, cgLogits: cgLogitsNEONTable,
 	cgLanes: cgLanesNEON, xoshiro: xoshiro8NEON,
@@ -35,6 +36,12 @@ const (
 // tile fail in Go, before the assembly could touch memory outside it.
 func gemmNEON(kc int, a, b, c []float32, ldc int, beta float32) {
 	gemm8x8NEON(kc, a[:8*kc], b[:8*kc], c[:7*ldc+8], ldc, beta)
+}
+
+// gemmIdxNEON is the table's gemmIdx (the driver guarantees the indices
+// and panel lengths; the tile is re-sliced as in gemmNEON).
+func gemmIdxNEON(idx []int32, a, b, c []float32, ldc int, beta float32) {
+	gemm8x8IdxNEON(idx, a, b, c[:7*ldc+8], ldc, beta)
 }
 
 // softmaxNEON is the table's softmax: rows = len(stats)/2 rows of cols
@@ -84,6 +91,24 @@ func negLogRowsNEON(dst []float32, n int)
 //go:noescape
 func gemm8x8NEON(kc int, a, b, c []float32, ldc int, beta float32)
 
+// gemm8x8IdxNEON is gemm8x8NEON over the k steps p = idx[0], idx[1], ...
+// only, in that order, of the full packed panels a and b (8 floats per
+// step each).
+//
+// Preconditions (checked by the Go driver): every idx[t] is in [0, kc) for
+// panels of kc steps, len(a) >= 8*kc, len(b) >= 8*kc, ldc >= 8,
+// len(c) >= 7*ldc+8.
+//
+//go:noescape
+func gemm8x8IdxNEON(idx []int32, a, b, c []float32, ldc int, beta float32)
+
+// nonzeroBitsNEON sets bit i%32 of bits[i/32] when x[i] is not ±0, for
+// len(x) == 32*len(bits) (the table's nonzero; its twin is
+// nonzeroBitsGeneric).
+//
+//go:noescape
+func nonzeroBitsNEON(x []float32, bits []uint32)
+
 // softmaxRowsNEON computes, for each of the rows = len(stats)/2 rows of cols
 // floats (cols%4 == 0, cols >= 4; pads are -Inf), exactly what
 // softmaxRowsGeneric computes (same exp, same 8-way accumulator and
@@ -118,6 +143,17 @@ var neonConsts = func() (t [12][4]uint32) {
 	for i, v := range vals {
 		for l := range t[i] {
 			t[i][l] = v
+		}
+	}
+	return t
+}()
+
+// nonzeroWeights holds, for nonzeroBitsNEON's vector v < 8 of a 32-float
+// word, lane l's bit 1<<(4v+l).
+var nonzeroWeights = func() (t [8][4]uint32) {
+	for v := range t {
+		for l := range t[v] {
+			t[v][l] = 1 << (4*v + l)
 		}
 	}
 	return t
