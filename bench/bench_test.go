@@ -32,6 +32,11 @@ func BenchmarkSgemm(b *testing.B) {
 	runCases(b, cs, err)
 }
 
+func BenchmarkSgemmMNIST(b *testing.B) {
+	cs, err := bench.SgemmMNISTCases(bench.Options{})
+	runCases(b, cs, err)
+}
+
 func BenchmarkSoftmax(b *testing.B) {
 	cs, err := bench.SoftmaxCases(bench.Options{})
 	runCases(b, cs, err)

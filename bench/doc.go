@@ -1,10 +1,12 @@
 // Package bench measures the module's hot paths at the shapes the categorical
 // VAE really uses, on the machine it runs on: SGEMM at every layer of the
 // 8×4 network (forward y = x·Wᵀ, dW = dyᵀ·x, dx = dy·W at batch 100) for
-// every kernels implementation and for gonum's pure-Go BLAS, the row softmax
-// and fused softmax+sampling at the estimators' shapes, the K = 100
-// estimators' Exp(1) draws from both generators, one Forward+Backward of
-// every estimator, and whole vae.Trainer steps on MNIST.
+// every kernels implementation and for gonum's pure-Go BLAS, the first
+// layer's products on MNIST images with and without skipping their zeros
+// (SgemmSparse), the row softmax and fused softmax+sampling at the
+// estimators' shapes, the K = 100 estimators' Exp(1) draws from both
+// generators, one Forward+Backward of every estimator, and whole
+// vae.Trainer steps on MNIST.
 //
 // Each measurement is a Case: a name such as
 // "train/8x4/reinmax-rao/t2", a group, an implementation, a thread count, the

@@ -17,6 +17,7 @@ import (
 // Groups of cases (Case.Group, Result.Group).
 const (
 	GroupSgemm         = "sgemm"
+	GroupSgemmMNIST    = "sgemm-mnist"
 	GroupSoftmax       = "softmax"
 	GroupSoftmaxSample = "softmax-sample"
 	GroupNoise         = "noise"
@@ -111,8 +112,8 @@ func (o Options) withDefaults(fn string) (Options, error) {
 
 // Case is one measurement: an operation at one shape, with one
 // implementation and thread count. Cases are built by SgemmCases,
-// SoftmaxCases, EstimatorCases and TrainCases; their operands are made only
-// when the case is measured.
+// SgemmMNISTCases, SoftmaxCases, EstimatorCases and TrainCases; their
+// operands are made only when the case is measured.
 type Case struct {
 	// Name identifies the case, "group/shape/.../t<threads>"; unique within
 	// the cases of one Options.

