@@ -603,8 +603,9 @@ func TestSgemmThreads(t *testing.T) {
 			defer wss[th].Close()
 		}
 		shapes := [][3]int{{100, 512, 784}, {200, 32, 256}, {61, 75, 300}, {5, 1000, 300}, {1000, 7, 600}}
-		// Chunking: k so large that the packed panels exceed the budget.
-		shapes = append(shapes, [3]int{40, 50, gemmPackBudget/(6*im.mr) + 3})
+		// Chunking: k so large that a chunk holds at most 5 row panels,
+		// and 11 of them.
+		shapes = append(shapes, [3]int{10*im.mr + 3, 50, gemmPackBudget/(6*im.mr) + 3})
 		for i, s := range shapes {
 			require.GreaterOrEqualf(t, 2*s[0]*s[1]*s[2], gemmParallelFlops, "%v would not be split", s)
 			g := newGemmCase(rng, i&1 != 0, i&2 != 0, s[0], s[1], s[2], 1.25, 0.5, 1, i)

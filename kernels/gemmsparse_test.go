@@ -161,6 +161,35 @@ func TestSgemmSparse(t *testing.T) {
 	})
 }
 
+// TestSgemmSparseChunks checks Sgemm's bits on a product whose k is so
+// large that A is packed in several chunks (one parallel round each).
+func TestSgemmSparseChunks(t *testing.T) {
+	gemmForImpls(t, func(t *testing.T, im *impl) {
+		rng := rand.New(rand.NewPCG(13, 14))
+		ws := NewWorkspace(2)
+		defer ws.Close()
+		k := gemmPackBudget/(6*im.mr) + 3 // at most 5 row panels a chunk
+		m := 10*im.mr + 3
+		require.Greater(t, ceilDiv(m, im.mr), max(gemmPackBudget/(k*im.mr), 1))
+		for _, sp := range []Sparsity{SparseA, SparseB} {
+			g := newGemmCase(rng, false, sp == SparseB, m, 50, k, 1, 0.5, 1, 2)
+			ar, ac, br, bc := g.shapes()
+			if sp == SparseA {
+				g.a = gemmGuarded(ar, ac, g.lda, g.offA, sparseFill(rng, 0.01))
+			} else {
+				g.b = gemmGuarded(br, bc, g.ldb, g.offB, sparseFill(rng, 0.01))
+			}
+			want := g.run(t, im, ws)
+			got := slices.Clone(g.c0)
+			require.NoError(t, sgemmSparse(im, ws, sp, g.tA, g.tB, g.m, g.n, g.k, g.alpha, g.a[g.offA:], g.lda,
+				g.b[g.offB:], g.ldb, g.beta, got[g.offC:], g.ldc))
+			for i := range got {
+				require.Equalf(t, math.Float32bits(want[i]), math.Float32bits(got[i]), "%v sparse=%d: buffer[%d]", g, sp, i)
+			}
+		}
+	})
+}
+
 // TestSgemmSparseNonFinite checks Sgemm's bits where the other operand
 // holds Inf or NaN on steps the sparse operand skips (0·Inf = NaN, so
 // those tiles must run every step) and where the sparse operand itself
