@@ -482,7 +482,9 @@ func (g *gemmScratch) packB(dst []float32, pc, kcb, q0, q1 int) {
 // each block of ncp column panels, pack that block of B (or, with
 // gemmPack, each panel in its first tile) and run every row panel of the
 // piece over each of its panels. The piece's A block stays in L2, the
-// packed B block in L2 and the current B panel in L1.
+// packed B block in L2 and the current B panel in L1. For SgemmSparse the
+// tiles other than a panel's packing tile run over their step lists
+// (gemmsparse.go).
 func (g *gemmScratch) computePiece(i, worker int) {
 	r := &g.run
 	im := r.im
@@ -496,23 +498,8 @@ func (g *gemmScratch) computePiece(i, worker int) {
 		w.pa = grow(w.pa, np*mr*r.k)
 		g.packAPanels(w.pa, ip0, ip1)
 		w.paFor, w.paRow = g.round, ip0
-		switch r.sparse {
-		case SparseA:
-			w.bits = grow(w.bits, kc*mr/32+2)
-			w.steps = grow(w.steps, np*r.k)
-			w.stepsLen = grow(w.stepsLen, np*ceilDiv(r.k, kc))
-			for pc := 0; pc < r.k; pc += kc {
-				kcb := min(kc, r.k-pc)
-				listSteps(im, w.bits, w.steps[pc*np:], w.stepsLen[pc/kc*np:], w.pa[pc*np*mr:], np, kcb, mr)
-			}
-		case SparseB:
-			w.paFinite = grow(w.paFinite, np*ceilDiv(r.k, kc))
-			for pc := 0; pc < r.k; pc += kc {
-				kcb := min(kc, r.k-pc)
-				for q := range np {
-					w.paFinite[pc/kc*np+q] = allFinite(im, w.pa[pc*np*mr+q*kcb*mr:][:kcb*mr])
-				}
-			}
+		if r.sparse != Dense {
+			g.scanA(w, np)
 		}
 	}
 	if r.sparse == SparseB {

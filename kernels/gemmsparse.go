@@ -48,6 +48,33 @@ func SgemmSparse(ws *Workspace, sp Sparsity, tA, tB bool, m, n, k int, alpha flo
 	return sgemmSparse(current(), ws, sp, tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
+// scanA prepares the np panels of A that worker w has just packed: their
+// step lists for SparseA, whether each is finite for SparseB (a tile
+// whose A panel is not runs every step of B's list, so 0·Inf gives NaN).
+func (g *gemmScratch) scanA(w *gemmWorker, np int) {
+	r := &g.run
+	im := r.im
+	mr, kc := im.mr, im.kc
+	switch r.sparse {
+	case SparseA:
+		w.bits = grow(w.bits, kc*mr/32+2)
+		w.steps = grow(w.steps, np*r.k)
+		w.stepsLen = grow(w.stepsLen, np*ceilDiv(r.k, kc))
+		for pc := 0; pc < r.k; pc += kc {
+			kcb := min(kc, r.k-pc)
+			listSteps(im, w.bits, w.steps[pc*np:], w.stepsLen[pc/kc*np:], w.pa[pc*np*mr:], np, kcb, mr)
+		}
+	case SparseB:
+		w.paFinite = grow(w.paFinite, np*ceilDiv(r.k, kc))
+		for pc := 0; pc < r.k; pc += kc {
+			kcb := min(kc, r.k-pc)
+			for q := range np {
+				w.paFinite[pc/kc*np+q] = allFinite(im, w.pa[pc*np*mr+q*kcb*mr:][:kcb*mr])
+			}
+		}
+	}
+}
+
 // stepsPay is the largest fraction of a k-block's steps, in eighths, for
 // which a step list replaces the plain kernel.
 const stepsPay = 7
