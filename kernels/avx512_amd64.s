@@ -207,13 +207,7 @@ g5_write:
 // left, R10 and R11 the bases of the A and B panels, AX the step's B
 // offset.
 TEXT ·gemm20x16IdxAVX512(SB), NOSPLIT, $0-108
-	MOVQ idx_base+0(FP), R9
-	MOVQ idx_len+8(FP), CX
-	MOVQ a_base+24(FP), R10
-	MOVQ b_base+48(FP), R11
-	MOVQ c_base+72(FP), DX
-	MOVQ ldc+96(FP), R8
-	SHLQ $2, R8
+	IDXARGS
 
 	ZERO20
 

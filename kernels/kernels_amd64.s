@@ -164,13 +164,7 @@ gemm_write:
 // Registers as gemm6x16AVX2, except: R9 the next index, CX the indices
 // left, R10 and R11 the bases of the A and B panels.
 TEXT ·gemm6x16IdxAVX2(SB), NOSPLIT, $0-108
-	MOVQ idx_base+0(FP), R9
-	MOVQ idx_len+8(FP), CX
-	MOVQ a_base+24(FP), R10
-	MOVQ b_base+48(FP), R11
-	MOVQ c_base+72(FP), DX
-	MOVQ ldc+96(FP), R8
-	SHLQ $2, R8
+	IDXARGS
 
 	ZERO12
 
