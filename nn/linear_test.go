@@ -131,6 +131,20 @@ func TestLinearErrors(t *testing.T) {
 	require.NoError(t, l.Backward(nil, nil, nil, nil, 0))
 }
 
+// linearRun is what one Forward and Backward of a layer produce.
+type linearRun struct{ y, dx, dw, db []float32 }
+
+// runLinear runs l.Forward and l.Backward (with dx) on ws and returns
+// copies of the results.
+func runLinear(t *testing.T, l *Linear, ws *kernels.Workspace, x, dy []float32, rows int) linearRun {
+	t.Helper()
+	y := make([]float32, rows*l.Out)
+	dx := make([]float32, rows*l.In)
+	require.NoError(t, l.Forward(ws, y, x, rows))
+	require.NoError(t, l.Backward(ws, dx, dy, x, rows))
+	return linearRun{y, dx, append([]float32(nil), l.W.Grad...), append([]float32(nil), l.B.Grad...)}
+}
+
 func TestLinearThreadsAndAllocs(t *testing.T) {
 	// 2 threads run dW and dx as a pair of single-thread products, 3 split
 	// each product: all must give the bits of 1 thread.
@@ -138,16 +152,12 @@ func TestLinearThreadsAndAllocs(t *testing.T) {
 	r := rand.New(rand.NewPCG(4, 4))
 	x := randSlice(r, rows*in, -1, 1)
 	dy := randSlice(r, rows*out, -1, 1)
-	var ys, dxs, dws, dbs [3][]float32
+	var runs [3]linearRun
 	for k, threads := range []int{1, 2, 3} {
 		_, l := newTestLinear(t, in, out, 5)
 		ws := kernels.NewWorkspace(threads)
-		y := make([]float32, rows*out)
-		dx := make([]float32, rows*in)
-		require.NoError(t, l.Forward(ws, y, x, rows))
-		require.NoError(t, l.Backward(ws, dx, dy, x, rows))
-		ys[k], dxs[k] = y, dx
-		dws[k], dbs[k] = append([]float32(nil), l.W.Grad...), append([]float32(nil), l.B.Grad...)
+		runs[k] = runLinear(t, l, ws, x, dy, rows)
+		y, dx := make([]float32, rows*out), make([]float32, rows*in)
 		allocs := testing.AllocsPerRun(10, func() {
 			_ = l.Forward(ws, y, x, rows)
 			_ = l.Backward(ws, dx, dy, x, rows)
@@ -156,10 +166,7 @@ func TestLinearThreadsAndAllocs(t *testing.T) {
 		ws.Close()
 	}
 	for k := 1; k < 3; k++ {
-		require.Equal(t, ys[0], ys[k])
-		require.Equal(t, dxs[0], dxs[k])
-		require.Equal(t, dws[0], dws[k])
-		require.Equal(t, dbs[0], dbs[k])
+		require.Equal(t, runs[0], runs[k])
 	}
 }
 
@@ -182,23 +189,15 @@ func TestLinearSparseInput(t *testing.T) {
 	dy := randSlice(r, rows*out, -1, 1)
 	for _, x := range [][]float32{image, randSlice(r, rows*in, -1, 1)} {
 		for _, threads := range []int{1, 2} {
-			var ys, dxs, dws, dbs [2][]float32
+			var runs [2]linearRun
 			for k, sparse := range []bool{false, true} {
 				_, l := newTestLinear(t, in, out, 7)
 				l.SparseInput = sparse
 				ws := kernels.NewWorkspace(threads)
-				y := make([]float32, rows*out)
-				dx := make([]float32, rows*in)
-				require.NoError(t, l.Forward(ws, y, x, rows))
-				require.NoError(t, l.Backward(ws, dx, dy, x, rows))
-				ys[k], dxs[k] = y, dx
-				dws[k], dbs[k] = append([]float32(nil), l.W.Grad...), append([]float32(nil), l.B.Grad...)
+				runs[k] = runLinear(t, l, ws, x, dy, rows)
 				ws.Close()
 			}
-			require.Equal(t, ys[0], ys[1], "threads=%d: y", threads)
-			require.Equal(t, dxs[0], dxs[1], "threads=%d: dx", threads)
-			require.Equal(t, dws[0], dws[1], "threads=%d: dW", threads)
-			require.Equal(t, dbs[0], dbs[1], "threads=%d: db", threads)
+			require.Equal(t, runs[0], runs[1], "threads=%d", threads)
 		}
 	}
 }
