@@ -111,3 +111,14 @@ func TestBenchMissingData(t *testing.T) {
 	require.Contains(t, stderr, "MNIST not found")
 	require.Contains(t, stderr, "train-images-idx3-ubyte.gz")
 }
+
+// TestBenchMissingDataLast: the cases that read MNIST run after all the
+// others, so a missing data set stops the run only once the others have
+// been measured.
+func TestBenchMissingDataLast(t *testing.T) {
+	code, stdout, stderr := run("bench", "-quick", "-threads", "1", "-samples", "1", "-mintime", "1ms",
+		"-filter", `^(sgemm-mnist/enc1\.fwd/.*/generic/t1|softmax/8x4/.*/generic/t1)$`, "-data", t.TempDir())
+	require.Equal(t, 1, code)
+	require.Contains(t, stderr, "MNIST not found")
+	require.Contains(t, stdout, "softmax/8x4/")
+}
