@@ -2,6 +2,7 @@ package kernels
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/klauspost/cpuid/v2"
 )
@@ -516,6 +517,12 @@ func (g *gemmScratch) computePiece(i, worker int) {
 			beta = 1
 		}
 		pa := w.pa[pc*np*mr:]
+		// SparseA: whether a row panel of this k-block has a step list;
+		// without one no B panel needs its finite check.
+		listedA := false
+		if r.sparse == SparseA {
+			listedA = slices.ContainsFunc(w.stepsLen[pc/kc*np:][:np], func(n int32) bool { return n >= 0 })
+		}
 		// With gemmPack (gemmPackT when B is transposed), a panel of B
 		// is packed by the kernel of its first tile, which reads B's
 		// stored rows in the FMA loop's spare load slots (when panel and
@@ -574,7 +581,7 @@ func (g *gemmScratch) computePiece(i, worker int) {
 				bFinite := true
 				switch r.sparse {
 				case SparseA:
-					bFinite = allFinite(im, bp)
+					bFinite = listedA && allFinite(im, bp)
 				case SparseB:
 					q := jp - jb
 					if fused || prefetch {
