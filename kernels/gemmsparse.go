@@ -34,12 +34,12 @@ const (
 // 0·Inf still gives NaN.
 //
 // The result is bitwise Sgemm's for any thread count, with one exception:
-// an element that comes out zero may have the other sign. A skipped
-// product ±0 turns an accumulator's -0 into +0, and an accumulator is -0
-// only after products below float32's normal range (2^-126) rounded to
-// -0; the VAE's never do. Implementations without the step-list kernel
-// (NEON) run Sgemm. An sp other than Dense, SparseA and SparseB is an
-// error wrapping ErrArgument.
+// an element that comes out zero may have the other sign. Adding a zero
+// product turns an accumulator's -0 into +0, which a skipped product does
+// not, and an accumulator is -0 only after products below float32's
+// normal range (2^-126) rounded to -0; the VAE's never do. Every table has
+// the step-list kernel (AVX-512, AVX2, NEON and the Go twin). An sp other
+// than Dense, SparseA and SparseB is an error wrapping ErrArgument.
 func SgemmSparse(ws *Workspace, sp Sparsity, tA, tB bool, m, n, k int, alpha float32, a []float32, lda int,
 	b []float32, ldb int, beta float32, c []float32, ldc int) error {
 	if sp < Dense || sp > SparseB {
