@@ -19,7 +19,7 @@ type Linear struct {
 	// SparseInput says that the inputs x hold many exact zeros (images:
 	// MNIST's pixels are 81% zeros). Forward and the weight gradient then
 	// skip the products of zeros with kernels.SgemmSparse, with the same
-	// bits as without.
+	// bits as without (up to the sign of a zero result, see there).
 	SparseInput bool
 	back        backwardPair // Backward's two-thread task, kept to avoid allocating
 }
