@@ -112,14 +112,20 @@ func Sgemm(ws *Workspace, tA, tB bool, m, n, k int, alpha float32, a []float32, 
 // sgemm is Sgemm on a given implementation (tests call every one).
 func sgemm(im *impl, ws *Workspace, tA, tB bool, m, n, k int, alpha float32, a []float32, lda int,
 	b []float32, ldb int, beta float32, c []float32, ldc int) error {
-	return sgemmSparse(im, ws, Dense, tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	return sgemmNamed("Sgemm", im, ws, Dense, tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
 // sgemmSparse is SgemmSparse on a given implementation.
 func sgemmSparse(im *impl, ws *Workspace, sp Sparsity, tA, tB bool, m, n, k int, alpha float32, a []float32, lda int,
 	b []float32, ldb int, beta float32, c []float32, ldc int) error {
+	return sgemmNamed("SgemmSparse", im, ws, sp, tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// sgemmNamed runs either; fn names the exported function in errors.
+func sgemmNamed(fn string, im *impl, ws *Workspace, sp Sparsity, tA, tB bool, m, n, k int, alpha float32, a []float32, lda int,
+	b []float32, ldb int, beta float32, c []float32, ldc int) error {
 	if m < 0 || n < 0 || k < 0 {
-		return fmt.Errorf("kernels.Sgemm: negative dimension m=%d n=%d k=%d: %w", m, n, k, ErrShape)
+		return fmt.Errorf("kernels.%s: negative dimension m=%d n=%d k=%d: %w", fn, m, n, k, ErrShape)
 	}
 	ar, ac, an := m, k, "a (m×k)"
 	if tA {
@@ -129,13 +135,13 @@ func sgemmSparse(im *impl, ws *Workspace, sp Sparsity, tA, tB bool, m, n, k int,
 	if tB {
 		br, bc, bn = n, k, "b (n×k, tB)"
 	}
-	if err := checkMatrix("Sgemm", an, "lda", len(a), ar, ac, lda); err != nil {
+	if err := checkMatrix(fn, an, "lda", len(a), ar, ac, lda); err != nil {
 		return err
 	}
-	if err := checkMatrix("Sgemm", bn, "ldb", len(b), br, bc, ldb); err != nil {
+	if err := checkMatrix(fn, bn, "ldb", len(b), br, bc, ldb); err != nil {
 		return err
 	}
-	if err := checkMatrix("Sgemm", "c (m×n)", "ldc", len(c), m, n, ldc); err != nil {
+	if err := checkMatrix(fn, "c (m×n)", "ldc", len(c), m, n, ldc); err != nil {
 		return err
 	}
 	if m == 0 || n == 0 {

@@ -260,7 +260,10 @@ func TestSgemmSparseErrors(t *testing.T) {
 	}
 	err := SgemmSparse(nil, SparseA, false, false, 2, 2, 2, 1, make([]float32, 3), 2, make([]float32, 4), 2, 0, c, 2)
 	require.True(t, errors.Is(err, ErrShape), "%v", err)
-	require.ErrorContains(t, err, "a (m×k): len=3, need 4")
+	require.ErrorContains(t, err, "kernels.SgemmSparse: a (m×k): len=3, need 4")
+	err = SgemmSparse(nil, SparseB, false, false, -1, 2, 2, 1, nil, 2, nil, 2, 0, c, 2)
+	require.ErrorIs(t, err, ErrShape)
+	require.ErrorContains(t, err, "kernels.SgemmSparse: negative dimension m=-1")
 }
 
 // TestSgemmSparseAllocs requires zero allocations per call with a reused
