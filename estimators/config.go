@@ -181,5 +181,28 @@ func (c Config) Validate() error {
 	return nil
 }
 
+// ValidateExplicit is Validate for a configuration whose fields were all
+// given by a user (a command line, a grid file): a zero that WithDefaults
+// would replace (K, Alpha, Gap, Noise) is refused rather than read as "the
+// default", since whoever wrote 0 did not ask for the default. Tau2 = 0
+// keeps its documented meaning, "equal to Tau", and Eta = 0 is a legal
+// weight.
+func (c Config) ValidateExplicit() error {
+	bad := func(format string, a ...any) error {
+		return fmt.Errorf("estimators.Config: "+format+": %w", append(a, kernels.ErrArgument)...)
+	}
+	switch {
+	case c.K == 0:
+		return bad("K=0 must be >= 1")
+	case c.Alpha == 0:
+		return bad("Alpha=0 must be > 0")
+	case c.Gap == 0:
+		return bad("Gap=0 must be > 0")
+	case c.Noise == "":
+		return bad("Noise is empty, want %q or %q", NoiseSoftmax, NoiseGumbel)
+	}
+	return c.Validate()
+}
+
 // positiveFinite reports v > 0 and finite (false for NaN).
 func positiveFinite(v float64) bool { return v > 0 && !math.IsInf(v, 0) }

@@ -86,6 +86,24 @@ const maxLogit = 1e30
 // maxElements bounds maxRows·K·cols, the size of the repeat matrix.
 const maxElements = 1 << 30
 
+// CheckSize reports whether an estimator of cfg (valid) for maxRows rows of
+// cols categories stays within the size New accepts: the repeat matrix of
+// gr, reinmax-rao, reinmax-rao-d and reinmax-cv holds maxRows·K·cols
+// float32, at most 2^30. It lets a caller refuse a configuration before
+// any work starts.
+func CheckSize(cfg Config, maxRows, cols int) error {
+	cfg = cfg.WithDefaults()
+	k := 1
+	if m, ok := parseMethod(cfg.Method); ok && m.repeats() {
+		k = cfg.K
+	}
+	if n := float64(maxRows) * float64(k) * float64(cols); n > maxElements {
+		return fmt.Errorf("%d rows × K=%d × %d categories need %g floats, more than %d: %w",
+			maxRows, k, cols, n, maxElements, kernels.ErrShape)
+	}
+	return nil
+}
+
 // New validates cfg.WithDefaults() and allocates an estimator for up to
 // maxRows rows (>= 1) of cols categories (>= 2). The repeat matrix of gr,
 // reinmax-rao, reinmax-rao-d and reinmax-cv takes maxRows·K·cols float32.
@@ -101,14 +119,13 @@ func New(cfg Config, maxRows, cols int) (*Estimator, error) {
 	if cols < 2 {
 		return nil, fmt.Errorf("estimators.New: cols=%d, need >= 2 categories: %w", cols, kernels.ErrShape)
 	}
+	if err := CheckSize(cfg, maxRows, cols); err != nil {
+		return nil, fmt.Errorf("estimators.New: %w", err)
+	}
 	m, _ := parseMethod(cfg.Method)
 	k := 1
 	if m.repeats() {
 		k = cfg.K
-	}
-	if float64(maxRows)*float64(k)*float64(cols) > maxElements {
-		return nil, fmt.Errorf("estimators.New: maxRows=%d K=%d cols=%d need %g floats, more than %d: %w",
-			maxRows, k, cols, float64(maxRows)*float64(k)*float64(cols), maxElements, kernels.ErrShape)
 	}
 	e := &Estimator{
 		cfg: cfg, m: m, maxRows: maxRows, cols: cols, k: k,

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 
+	"github.com/discretegrad/reinmax/internal/atomicfile"
 	"github.com/discretegrad/reinmax/kernels"
 )
 
@@ -71,7 +72,7 @@ func (t *Trainer) Save(path string) error {
 	if err != nil {
 		return fmt.Errorf("vae.Trainer.Save: %s: %w", path, err)
 	}
-	if err := writeFileAtomic(path, buf); err != nil {
+	if err := atomicfile.Write(path, buf); err != nil {
 		return fmt.Errorf("vae.Trainer.Save: %w", err)
 	}
 	return nil
@@ -121,6 +122,28 @@ func readCheckpoint(fn, path string) (*checkpoint, error) {
 		return nil, bad("stored config: %v", err)
 	}
 	return ck, nil
+}
+
+// CheckpointInfo is what a checkpoint written by Save says about its run.
+type CheckpointInfo struct {
+	// Config is the run's configuration (Threads as it was when saved).
+	Config Config
+	// Step is the number of optimiser steps taken; Epoch the number of
+	// completed epochs; StepsPerEpoch the steps of one epoch over
+	// TrainExamples images.
+	Step, Epoch, StepsPerEpoch, TrainExamples int
+}
+
+// ReadCheckpointInfo reads and verifies a checkpoint written by Save (as
+// Load does) and returns its metadata.
+func ReadCheckpointInfo(path string) (CheckpointInfo, error) {
+	ck, err := readCheckpoint("vae.ReadCheckpointInfo", path)
+	if err != nil {
+		return CheckpointInfo{}, err
+	}
+	batch := ck.cfg.WithDefaults().Batch
+	spe := max(1, (ck.nTrn+batch-1)/batch)
+	return CheckpointInfo{Config: ck.cfg, Step: ck.step, Epoch: ck.step / spe, StepsPerEpoch: spe, TrainExamples: ck.nTrn}, nil
 }
 
 // CheckpointConfig returns the configuration stored in a checkpoint written
@@ -212,7 +235,7 @@ func (m *Model) SaveWeights(path string) error {
 	if err != nil {
 		return fmt.Errorf("vae.Model.SaveWeights: %s: %w", path, err)
 	}
-	if err := writeFileAtomic(path, buf); err != nil {
+	if err := atomicfile.Write(path, buf); err != nil {
 		return fmt.Errorf("vae.Model.SaveWeights: %w", err)
 	}
 	return nil

@@ -86,10 +86,14 @@ func (c Config) Validate() error {
 		return bad("Optimizer=%q, want %q or %q", c.Optimizer, nn.Adam, nn.RAdam)
 	case !(c.LR > 0) || math.IsInf(c.LR, 0):
 		return bad("LR=%v must be finite and > 0", c.LR)
-	case c.Threads < 0:
-		return bad("Threads=%d must be >= 0", c.Threads)
+	case c.Threads < 0 || c.Threads > kernels.MaxThreads:
+		// Above the bound the workspace would silently clamp (or, unbounded, run out of memory).
+		return bad("Threads=%d, need 0..%d (0 means GOMAXPROCS)", c.Threads, kernels.MaxThreads)
 	}
 	if err := c.Estimator.Validate(); err != nil {
+		return fmt.Errorf("vae.Config: Estimator: %w", err)
+	}
+	if err := estimators.CheckSize(c.Estimator, c.Batch*c.L, c.C); err != nil {
 		return fmt.Errorf("vae.Config: Estimator: %w", err)
 	}
 	if c.Estimator.Method == "exact" {
@@ -98,6 +102,23 @@ func (c Config) Validate() error {
 		}
 	}
 	return nil
+}
+
+// ValidateExplicit is Validate for a configuration whose fields were all
+// given by a user: the zeros that WithDefaults would replace (Batch,
+// Optimizer, and the estimator's, see estimators.Config.ValidateExplicit)
+// are refused instead. Threads = 0 keeps its meaning, GOMAXPROCS.
+func (c Config) ValidateExplicit() error {
+	switch {
+	case c.Batch == 0:
+		return fmt.Errorf("vae.Config: Batch=0 must be >= 1: %w", kernels.ErrArgument)
+	case c.Optimizer == "":
+		return fmt.Errorf("vae.Config: Optimizer is empty, want %q or %q: %w", nn.Adam, nn.RAdam, kernels.ErrArgument)
+	}
+	if err := c.Estimator.ValidateExplicit(); err != nil {
+		return fmt.Errorf("vae.Config: Estimator: %w", err)
+	}
+	return c.Validate()
 }
 
 // codeCount returns C^L and whether it is at most MaxExactCodes (the count

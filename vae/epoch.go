@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/discretegrad/reinmax/internal/faultpoint"
 	"github.com/discretegrad/reinmax/kernels"
 )
 
@@ -41,7 +42,8 @@ type EvalStats struct {
 // global step count and the step's loss, then evaluates on the test set.
 // ctx is checked before every step; on cancellation it returns ctx's error
 // (wrapped) with the trainer in a consistent state: Save then resumes the
-// epoch where it stopped. A step error (for example ErrNonFinite) is
+// epoch where it stopped. Once the epoch's last step has started, the epoch
+// is finished, test pass included, whatever ctx says. A step error (for example ErrNonFinite) is
 // returned as is.
 func (t *Trainer) TrainEpoch(ctx context.Context, progress func(step int, loss float64)) (EpochStats, error) {
 	start := time.Now()
@@ -69,6 +71,7 @@ func (t *Trainer) TrainEpoch(ctx context.Context, progress func(step int, loss f
 	}
 	t.sumLoss, t.sumBCE, t.sumKLD, t.seen, t.seconds = 0, 0, 0, 0, 0
 	evalStart := time.Now()
+	faultpoint.At("test pass")
 	if t.test != nil {
 		ev, err := t.Evaluate()
 		if err != nil {

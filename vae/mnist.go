@@ -38,8 +38,8 @@ const (
 	labelMagic = 2049
 )
 
-// maxIDXItems bounds the count read from a header, so a corrupt header
-// cannot ask for gigabytes before the truncation check.
+// maxIDXItems bounds the count read from a header. Memory is bounded
+// separately: readPayload allocates only as the payload's bytes arrive.
 const maxIDXItems = 1 << 24
 
 // ErrData marks a malformed or inconsistent data file or data set.
@@ -144,13 +144,18 @@ func ReadImages(path string) (*Dataset, error) {
 			return fmt.Errorf("images are %d×%d, want %d×%d: %w", dims[1], dims[2], ImageRows, ImageCols, ErrData)
 		}
 		n = int(dims[0])
-		raw := make([]byte, n*ImagePixels)
-		if got, err := io.ReadFull(r, raw); err != nil {
-			return truncated(err, got, len(raw), fmt.Sprintf("%d images", n))
+		chunks, got, err := readPayload(r, n*ImagePixels)
+		if err != nil {
+			return truncated(err, got, n*ImagePixels, fmt.Sprintf("%d images", n))
 		}
-		pixels = make([]float32, len(raw))
-		for i, b := range raw {
-			pixels[i] = float32(b) / 255
+		// Only now, with every byte in hand, is the 4× larger slice safe.
+		pixels = make([]float32, got)
+		dst := pixels
+		for _, c := range chunks {
+			for i, b := range c {
+				dst[i] = float32(b) / 255
+			}
+			dst = dst[len(c):]
 		}
 		return nil
 	})
@@ -169,18 +174,48 @@ func ReadImages(path string) (*Dataset, error) {
 func ReadLabels(path string) ([]uint8, error) {
 	var labels []uint8
 	err := readIDX(path, labelMagic, 1, func(dims []uint32, r io.Reader) error {
-		labels = make([]uint8, dims[0])
-		if got, err := io.ReadFull(r, labels); err != nil {
-			return truncated(err, got, len(labels), fmt.Sprintf("%d labels", len(labels)))
+		chunks, got, err := readPayload(r, int(dims[0]))
+		if err != nil {
+			return truncated(err, got, int(dims[0]), fmt.Sprintf("%d labels", dims[0]))
 		}
-		for i, l := range labels {
+		raw := make([]uint8, 0, got)
+		for _, c := range chunks {
+			raw = append(raw, c...)
+		}
+		for i, l := range raw {
 			if l > 9 {
 				return fmt.Errorf("label %d is %d, want 0-9: %w", i, l, ErrData)
 			}
 		}
+		labels = raw
 		return nil
 	})
 	return labels, err
+}
+
+// payloadChunk is the most readPayload allocates ahead of the data.
+const payloadChunk = 1 << 20
+
+// readPayload reads exactly want bytes from r into chunks of at most
+// payloadChunk bytes, allocating each only once the previous one is full,
+// so a header that promises more than the file holds costs about what the
+// file holds, not what the header claims. It returns the chunks and the
+// byte count read; a short read returns io.EOF or io.ErrUnexpectedEOF, as
+// io.ReadFull does.
+func readPayload(r io.Reader, want int) (chunks [][]byte, got int, err error) {
+	for got < want {
+		c := make([]byte, min(want-got, payloadChunk))
+		k, err := io.ReadFull(r, c)
+		got += k
+		chunks = append(chunks, c[:k])
+		if err != nil {
+			if err == io.EOF && got > 0 {
+				err = io.ErrUnexpectedEOF
+			}
+			return chunks, got, err
+		}
+	}
+	return chunks, got, nil
 }
 
 func truncated(err error, got, want int, what string) error {

@@ -3,6 +3,7 @@ package vae
 import (
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 
 	"github.com/discretegrad/reinmax/kernels"
@@ -112,6 +113,45 @@ func TestReadIDXErrors(t *testing.T) {
 	_, err = LoadMNIST(d)
 	require.ErrorContains(t, err, "3 labels for the 2 images")
 	require.ErrorIs(t, err, ErrData)
+}
+
+// TestReadIDXHugeCountSmallFile: a header that claims maxIDXItems items
+// over a few bytes of payload must fail as truncated after allocating about
+// what the file holds, not the gigabytes the header promises.
+func TestReadIDXHugeCountSmallFile(t *testing.T) {
+	const limit = 8 << 20 // far below 2^24 images (13 GB) or labels (16 MiB)
+	dir := t.TempDir()
+	for _, c := range []struct {
+		name   string
+		labels bool
+		gz     bool
+	}{{"images-raw", false, false}, {"images-gz", false, true}, {"labels-raw", true, false}, {"labels-gz", true, true}} {
+		t.Run(c.name, func(t *testing.T) {
+			p := filepath.Join(dir, c.name)
+			payload := []byte{1, 2, 3, 4, 5, 6, 7}
+			want := "truncated: the header promises 16777216 images (13153337344 bytes) but only 7 bytes follow"
+			if c.labels {
+				writeFile(t, p, idxBytes(t, labelMagic, []uint32{maxIDXItems}, payload, c.gz))
+				want = "truncated: the header promises 16777216 labels (16777216 bytes) but only 7 bytes follow"
+			} else {
+				writeFile(t, p, idxBytes(t, imageMagic, []uint32{maxIDXItems, 28, 28}, payload, c.gz))
+			}
+			var before, after runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&before)
+			var err error
+			if c.labels {
+				_, err = ReadLabels(p)
+			} else {
+				_, err = ReadImages(p)
+			}
+			runtime.ReadMemStats(&after)
+			require.ErrorIs(t, err, ErrData)
+			require.ErrorContains(t, err, p)
+			require.ErrorContains(t, err, want)
+			require.Less(t, after.TotalAlloc-before.TotalAlloc, uint64(limit), "bytes allocated")
+		})
+	}
 }
 
 func TestNewDataset(t *testing.T) {

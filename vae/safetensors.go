@@ -9,8 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"os"
-	"path/filepath"
 	"sort"
 )
 
@@ -198,41 +196,4 @@ func decodeSafetensors(buf []byte, needSum bool) (map[string]stTensor, map[strin
 		return nil, nil, bad("tensors cover %d bytes of a %d-byte data section", at, len(data))
 	}
 	return out, meta, nil
-}
-
-// writeFileAtomic writes data to a temporary file in path's directory,
-// syncs and closes it, renames it over path and syncs the directory, so a
-// crash leaves the old file or the new one, never a mix. The temporary
-// file is removed on any error.
-func writeFileAtomic(path string, data []byte) (err error) {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(tmp)
-		}
-	}()
-	if _, err = f.Write(data); err != nil {
-		return err
-	}
-	if err = f.Sync(); err != nil {
-		return err
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	if err = os.Rename(tmp, path); err != nil {
-		return err
-	}
-	if d, derr := os.Open(dir); derr == nil {
-		// Directory sync is best effort: some file systems refuse it.
-		_ = d.Sync()
-		d.Close()
-	}
-	return nil
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/klauspost/cpuid/v2"
 
 	"github.com/discretegrad/reinmax/bench"
+	"github.com/discretegrad/reinmax/experiment"
 	"github.com/discretegrad/reinmax/kernels"
 )
 
@@ -72,7 +73,7 @@ type benchOptions struct {
 }
 
 func currentBenchEnv() benchEnv {
-	v, rev := buildVersion()
+	v, rev := experiment.ModuleVersion()
 	e := benchEnv{
 		Module: v, Revision: rev,
 		GoVersion: runtime.Version(), GOOS: runtime.GOOS, GOARCH: runtime.GOARCH,
@@ -92,12 +93,12 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("bench", "[-quick] [-json FILE] [-threads 1,2] [-filter REGEXP] [-data DIR]", stderr)
 	quick := fs.Bool("quick", false, "fewer cases (8x4, forward SGEMM shapes, main estimators) and shorter samples")
 	jsonPath := fs.String("json", "", "also write the environment and results as JSON to `FILE`")
-	threadList := fs.String("threads", "1,2", "comma-separated thread counts to measure")
+	threadList := fs.String("threads", "1,2", fmt.Sprintf("comma-separated thread counts to measure (each 1..%d)", kernels.MaxThreads))
 	filter := fs.String("filter", "", "measure only cases whose name matches `REGEXP` (names: sgemm/LAYER.FORM/MxNxK/IMPL/tT, sgemm-mnist/enc1.FORM[.sparse]/MxNxK/IMPL/tT, "+
 		"softmax[-sample]/CxL[.K100]/ROWSxC/IMPL/tT, noise/CxL/DRAWS/IMPL/GENERATOR/t1, estimator/CxL/METHOD/tT, train/CxL/METHOD/tT)")
 	dataDir := fs.String("data", "", "directory with the MNIST idx .gz files for the training steps and sgemm-mnist (default: the GoMNIST module's copy)")
 	minTime := fs.Duration("mintime", 0, "least duration of one timing sample (0: 40ms, or 5ms with -quick)")
-	samples := fs.Int("samples", 0, "timing samples per case, median reported (0: 5, or 3 with -quick)")
+	samples := fs.Int("samples", 0, fmt.Sprintf("timing samples per case, median reported (0..%d; 0: 5, or 3 with -quick)", benchMaxSamples))
 	list := fs.Bool("list", false, "print the selected case names and exit")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -109,8 +110,8 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	if *minTime < 0 {
 		return usageErr(fs, "-mintime=%v: need >= 0", *minTime)
 	}
-	if *samples < 0 {
-		return usageErr(fs, "-samples=%d: need >= 0", *samples)
+	if *samples < 0 || *samples > benchMaxSamples {
+		return usageErr(fs, "-samples=%d: need 0..%d", *samples, benchMaxSamples)
 	}
 	o := bench.Options{Threads: threads, Quick: *quick, MinTime: *minTime, Samples: *samples, DataDir: *dataDir}
 	if *filter != "" {
@@ -192,15 +193,21 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 		rep := benchReport{Environment: env, Results: results, CoresBefore: before, CoresAfter: after, Options: benchOptions{
 			Quick: *quick, Threads: threads, Filter: *filter, MinTimeNs: minTime.Nanoseconds(), Samples: *samples, DataDir: *dataDir,
 		}}
-		if err := writeJSON(*jsonPath, rep); err != nil {
+		if err := experiment.WriteJSON(*jsonPath, rep); err != nil {
 			return errors.Join(runErr, err)
 		}
 	}
 	return runErr
 }
 
-// parseThreads parses "1,2" into thread counts, each in 1..1024, without
-// duplicates.
+// benchMaxSamples bounds -samples: bench.Measure keeps one float64 per
+// sample and multiplies the count by up to 2^30 iterations per sample, so an
+// unbounded value ran out of memory or overflowed. A median of 10^5 samples,
+// each at least -mintime long, is far more than any comparison needs.
+const benchMaxSamples = 100_000
+
+// parseThreads parses "1,2" into thread counts, each in 1..kernels.MaxThreads,
+// without duplicates.
 func parseThreads(s string) ([]int, error) {
 	var ts []int
 	for f := range strings.SplitSeq(s, ",") {
@@ -208,8 +215,8 @@ func parseThreads(s string) ([]int, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%q is not a list of integers", s)
 		}
-		if n < 1 || n > 1024 {
-			return nil, fmt.Errorf("%d threads: need 1..1024", n)
+		if n < 1 || n > kernels.MaxThreads {
+			return nil, fmt.Errorf("%d threads: need 1..%d", n, kernels.MaxThreads)
 		}
 		for _, t := range ts {
 			if t == n {

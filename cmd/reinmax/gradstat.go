@@ -23,6 +23,8 @@ import (
 
 	"github.com/discretegrad/reinmax/diag"
 	"github.com/discretegrad/reinmax/estimators"
+	"github.com/discretegrad/reinmax/experiment"
+	"github.com/discretegrad/reinmax/internal/atomicfile"
 	"github.com/discretegrad/reinmax/kernels"
 	"github.com/discretegrad/reinmax/nn"
 	"github.com/discretegrad/reinmax/vae"
@@ -86,16 +88,6 @@ func (f *diagEstimatorFlags) configs(fs *flag.FlagSet, allowed []string) ([]esti
 	if len(names) == 0 {
 		return nil, usageErr(fs, "--methods is empty")
 	}
-	switch {
-	case f.k < 1:
-		return nil, usageErr(fs, "--K=%d must be >= 1", f.k)
-	case f.tau2 < 0:
-		return nil, usageErr(fs, "--tau2=%v must be >= 0 (0 means tau)", f.tau2)
-	case !(f.alpha > 0):
-		return nil, usageErr(fs, "--alpha=%v must be > 0", f.alpha)
-	case !(f.gap > 0):
-		return nil, usageErr(fs, "--gap=%v must be > 0", f.gap)
-	}
 	var cfgs []estimators.Config
 	seen := map[string]bool{}
 	for _, m := range names {
@@ -105,14 +97,20 @@ func (f *diagEstimatorFlags) configs(fs *flag.FlagSet, allowed []string) ([]esti
 		seen[m] = true
 		c := estimators.DefaultConfig(m)
 		c.Tau, c.K, c.Alpha, c.Eta, c.Tau2, c.Noise, c.Gap = f.tau, f.k, f.alpha, f.eta, f.tau2, f.noise, f.gap
-		c = c.WithDefaults()
-		if err := c.Validate(); err != nil {
+		if err := c.ValidateExplicit(); err != nil {
 			return nil, usageErr(fs, "%v", err)
 		}
-		cfgs = append(cfgs, c)
+		cfgs = append(cfgs, c.WithDefaults())
 	}
 	return cfgs, nil
 }
+
+// gradstatMaxSamples bounds --samples. The draws stream, so memory does not
+// grow with S, but diag.Moments rounds S up to whole chunks in an int (near
+// MaxInt that overflowed into no draw at all). 2^30 draws, hours to days per
+// method, keeps that and the stream numbers far from overflowing, even in a
+// 32-bit int.
+const gradstatMaxSamples = 1 << 30
 
 // gradstatMethods are the methods gradstat can measure: every estimator but
 // exact, which is the reference itself.
@@ -172,8 +170,8 @@ func runGradstat(args []string, stdout, stderr io.Writer) error {
 	leaky := fs.Bool("leaky", false, "fresh model: leaky ReLU instead of ReLU")
 	seed := fs.Uint64("seed", 0, "seed of the estimator draws (and of a fresh model's weights)")
 	examples := fs.Int("examples", vae.DefaultBatch, "the fixed batch: the first N training images")
-	samples := fs.Int("samples", 1024, "draws S of each estimator's gradient (>= 1)")
-	threads := fs.Int("threads", 0, "worker threads (0: GOMAXPROCS); results do not depend on it")
+	samples := fs.Int("samples", 1024, fmt.Sprintf("draws S of each estimator's gradient (1..%d)", gradstatMaxSamples))
+	threads := fs.Int("threads", 0, fmt.Sprintf("worker threads (0..%d, 0: GOMAXPROCS); results do not depend on it", kernels.MaxThreads))
 	data := fs.String("data", "", "directory with the four MNIST idx .gz files (default: the GoMNIST module's copy)")
 	jsonOut := fs.String("json", "", "write the full results as JSON to this file")
 	out := fs.String("out", "", "directory of the PNGs drawn for a series of checkpoints (default: beside --json, else the first checkpoint's)")
@@ -191,12 +189,12 @@ func runGradstat(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	switch {
-	case *samples < 1:
-		return usageErr(fs, "--samples=%d must be >= 1", *samples)
+	case *samples < 1 || *samples > gradstatMaxSamples:
+		return usageErr(fs, "--samples=%d, need 1..%d", *samples, gradstatMaxSamples)
 	case *examples < 1:
 		return usageErr(fs, "--examples=%d must be >= 1", *examples)
-	case *threads < 0:
-		return usageErr(fs, "--threads=%d must be >= 0", *threads)
+	case *threads < 0 || *threads > kernels.MaxThreads:
+		return usageErr(fs, "--threads=%d, need 0..%d (0: GOMAXPROCS)", *threads, kernels.MaxThreads)
 	case len(ckpts) > 0 && (set["C"] || set["L"] || set["leaky"]):
 		return usageErr(fs, "--C, --L and --leaky describe a fresh model; a checkpoint brings its own")
 	}
@@ -270,7 +268,7 @@ func runGradstat(args []string, stdout, stderr io.Writer) error {
 
 	printGradstatTable(stdout, &rep)
 	if *jsonOut != "" {
-		if err := writeJSON(*jsonOut, rep); err != nil {
+		if err := experiment.WriteJSON(*jsonOut, rep); err != nil {
 			return err
 		}
 	}
@@ -548,7 +546,7 @@ func writeGradstatPlots(dir string, rep *gradstatReport) ([]string, error) {
 			return files, fmt.Errorf("gradstat plot %s: %w", pm.file, err)
 		}
 		path := filepath.Join(dir, "gradstat-"+pm.file+".png")
-		if err := writeFileAtomic(path, buf.Bytes()); err != nil {
+		if err := atomicfile.Write(path, buf.Bytes()); err != nil {
 			return files, err
 		}
 		files = append(files, path)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/discretegrad/reinmax/diag"
 	"github.com/discretegrad/reinmax/estimators"
+	"github.com/discretegrad/reinmax/experiment"
 	"github.com/discretegrad/reinmax/kernels"
 	"github.com/discretegrad/reinmax/nn"
 	"github.com/discretegrad/reinmax/vae"
@@ -44,9 +45,19 @@ func TestGradstatRejectsBadInput(t *testing.T) {
 		{[]string{"-examples", "0"}, 2, "--examples=0"},
 		{[]string{"-examples", "11"}, 2, "more than the 10 training images"},
 		{[]string{"-threads", "-1"}, 2, "--threads=-1"},
+		// Extreme values are refused up front: MaxInt64 threads panicked
+		// in makeslice, 10^9 ran out of memory, MaxInt64 samples
+		// overflowed into "no draw accumulated".
+		{[]string{"-threads", "9223372036854775807"}, 2, "--threads=9223372036854775807, need 0..1024"},
+		{[]string{"-threads", "1000000000"}, 2, "--threads=1000000000, need 0..1024"},
+		{[]string{"-samples", "9223372036854775807"}, 2, "--samples=9223372036854775807, need 1..1073741824"},
+		{[]string{"-samples", "1073741825"}, 2, "--samples=1073741825"},
 		{[]string{"-tau", "0"}, 2, "Tau"},
-		{[]string{"-K", "0"}, 2, "--K=0"},
-		{[]string{"-alpha", "-1", "-methods", "reinmax-alpha"}, 2, "--alpha=-1"},
+		{[]string{"-K", "0"}, 2, "K=0"},
+		{[]string{"-alpha", "-1", "-methods", "reinmax-alpha"}, 2, "Alpha=-1"},
+		{[]string{"-alpha", "0", "-methods", "reinmax-alpha"}, 2, "Alpha=0"},
+		{[]string{"-gap", "0", "-methods", "gst"}, 2, "Gap=0"},
+		{[]string{"-noise", "", "-methods", "reinmax-cv"}, 2, "Noise is empty"},
 		{[]string{"-noise", "pink"}, 2, "pink"},
 		{[]string{"-C", "10", "-L", "5"}, 2, "at most 16384"},
 		{[]string{"-C", "1"}, 2, "C=1"},
@@ -137,9 +148,13 @@ func TestGradstatSeries(t *testing.T) {
 	ckpts := t.TempDir()
 	common := []string{"train", "-data", data, "-out", run1, "-method", "reinmax", "-C", "3", "-L", "2", "-batch", "10", "-quiet"}
 	for epoch := 1; epoch <= 2; epoch++ {
-		code, _, stderr := run(append(common, "-epochs", strconv.Itoa(epoch), "-resume")...)
+		args := append(common, "-epochs", strconv.Itoa(epoch))
+		if epoch > 1 {
+			args = append(args, "-resume")
+		}
+		code, _, stderr := run(args...)
 		require.Equal(t, 0, code, stderr)
-		raw, err := os.ReadFile(filepath.Join(run1, checkpointFile))
+		raw, err := os.ReadFile(filepath.Join(run1, experiment.CheckpointFile))
 		require.NoError(t, err)
 		require.NoError(t, os.WriteFile(filepath.Join(ckpts, fmt.Sprintf("e%d.safetensors", epoch)), raw, 0o644))
 	}
@@ -214,7 +229,7 @@ func TestGradstatCheckpointTooLarge(t *testing.T) {
 	code, _, stderr := run("train", "-data", data, "-out", dir, "-method", "st", "-C", "2", "-L", "15", "-batch", "10",
 		"-epochs", "1", "-quiet")
 	require.Equal(t, 0, code, stderr)
-	code, stdout, stderr := run("gradstat", "-checkpoint", filepath.Join(dir, checkpointFile), "-data", t.TempDir())
+	code, stdout, stderr := run("gradstat", "-checkpoint", filepath.Join(dir, experiment.CheckpointFile), "-data", t.TempDir())
 	require.Equal(t, 1, code)
 	require.Contains(t, stderr, "2×15 model")
 	require.Contains(t, stderr, "too many for the exact gradient")

@@ -14,6 +14,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/discretegrad/reinmax/experiment"
 	"github.com/discretegrad/reinmax/vae"
 )
 
@@ -123,14 +124,21 @@ func TestTrainRejectsBadFlags(t *testing.T) {
 		{[]string{"-method", "magic"}, "magic"},
 		{[]string{"-C", "1"}, "C=1"},
 		{[]string{"-L", "0"}, "L=0"},
-		{[]string{"-batch", "0"}, "--batch=0"},
+		{[]string{"-batch", "0"}, "Batch=0"},
 		{[]string{"-batch", "21"}, "larger than the 20 training images"},
-		{[]string{"-K", "0"}, "--K=0"},
+		{[]string{"-K", "0"}, "K=0"},
+		{[]string{"-K", "2000000000", "-method", "gr"}, "more than"},
 		{[]string{"-epochs", "-1"}, "--epochs=-1"},
 		{[]string{"-lr", "0"}, "LR"},
 		{[]string{"-optimizer", "sgd"}, "sgd"},
-		{[]string{"-alpha", "0", "-method", "reinmax-alpha"}, "lpha"},
-		{[]string{"-eta", "-1", "-method", "reinmax-cv"}, "ta"},
+		{[]string{"-alpha", "0", "-method", "reinmax-alpha"}, "Alpha=0"},
+		{[]string{"-gap", "0", "-method", "gst"}, "Gap=0"},
+		{[]string{"-noise", "", "-method", "reinmax-cv"}, "Noise is empty"},
+		{[]string{"-optimizer", ""}, "Optimizer is empty"},
+		{[]string{"-eta", "-1", "-method", "reinmax-cv"}, "Eta=-1"},
+		{[]string{"-data", "/nonexistent"}, "--data"},
+		{[]string{"-resume"}, "no checkpoint"},
+		{[]string{"-resume", "-overwrite"}, "exclude each other"},
 		{[]string{"-noise", "pink", "-method", "reinmax-cv"}, "pink"},
 		{[]string{"-threads", "-2"}, "--threads=-2"},
 		{[]string{"-out", filepath.Join(notDir, "sub")}, "--out"},
@@ -139,12 +147,15 @@ func TestTrainRejectsBadFlags(t *testing.T) {
 		{[]string{"-bogus"}, "bogus"},
 		{[]string{"extra"}, "unexpected argument"},
 	} {
-		args := append([]string{"train", "-data", data, "-out", t.TempDir(), "-epochs", "1", "-quiet"}, tc.args...)
+		out := filepath.Join(t.TempDir(), "run")
+		args := append([]string{"train", "-data", data, "-out", out, "-epochs", "1", "-quiet"}, tc.args...)
 		code, stdout, stderr := run(args...)
 		require.Equal(t, 2, code, "%v: %s", tc.args, stderr)
-		require.Contains(t, stderr, tc.want, "%v", tc.args)
+		first, _, _ := strings.Cut(stderr, "\n")
+		require.Contains(t, first, tc.want, "%v", tc.args)
 		require.Contains(t, stderr, "usage: reinmax train", "%v", tc.args)
 		require.Empty(t, stdout, "%v", tc.args)
+		require.NoDirExists(t, out, "%v: a refused command creates nothing", tc.args)
 	}
 }
 
@@ -154,13 +165,13 @@ func TestTrainMissingData(t *testing.T) {
 	require.Contains(t, stderr, vae.TrainImagesFile)
 }
 
-func readRecords(t *testing.T, dir string) []epochRecord {
+func readRecords(t *testing.T, dir string) []experiment.EpochRecord {
 	t.Helper()
-	var recs []epochRecord
-	data, err := os.ReadFile(filepath.Join(dir, metricsFile))
+	var recs []experiment.EpochRecord
+	data, err := os.ReadFile(filepath.Join(dir, experiment.MetricsFile))
 	require.NoError(t, err)
 	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
-		var r epochRecord
+		var r experiment.EpochRecord
 		require.NoError(t, json.Unmarshal([]byte(line), &r))
 		recs = append(recs, r)
 	}
@@ -168,7 +179,7 @@ func readRecords(t *testing.T, dir string) []epochRecord {
 }
 
 // sameLosses compares the deterministic fields of two records.
-func sameLosses(t *testing.T, a, b epochRecord) {
+func sameLosses(t *testing.T, a, b experiment.EpochRecord) {
 	t.Helper()
 	a.Seconds, a.TrainSeconds, b.Seconds, b.TrainSeconds = 0, 0, 0, 0
 	require.Equal(t, a, b)
@@ -184,7 +195,7 @@ func TestTrainOutputsAndResume(t *testing.T) {
 	code, stdout, stderr := run(append(common, "-out", full, "-epochs", "2", "-threads", "2")...)
 	require.Equal(t, 0, code, stderr)
 	require.Empty(t, stdout, "-quiet prints no JSON lines")
-	for _, f := range []string{metricsFile, summaryFile, checkpointFile, lossPlotFile, "config.json"} {
+	for _, f := range []string{experiment.MetricsFile, experiment.SummaryFile, experiment.CheckpointFile, experiment.LossPlotFile, "config.json"} {
 		fi, err := os.Stat(filepath.Join(full, f))
 		require.NoError(t, err, f)
 		require.NotZero(t, fi.Size(), f)
@@ -194,8 +205,8 @@ func TestTrainOutputsAndResume(t *testing.T) {
 	require.Equal(t, 3, want[0].Step)
 	require.Equal(t, 6, want[1].Step)
 
-	var sum runSummary
-	raw, err := os.ReadFile(filepath.Join(full, summaryFile))
+	var sum experiment.Summary
+	raw, err := os.ReadFile(filepath.Join(full, experiment.SummaryFile))
 	require.NoError(t, err)
 	require.NoError(t, json.Unmarshal(raw, &sum))
 	require.Equal(t, 2, sum.Epochs)
@@ -223,7 +234,7 @@ func TestTrainOutputsAndResume(t *testing.T) {
 	require.Contains(t, stderr, "disagree")
 
 	png := filepath.Join(t.TempDir(), "grid.png")
-	code, stdout, stderr = run("sample", "-checkpoint", filepath.Join(full, checkpointFile), "-data", data, "-n", "8", "-out", png)
+	code, stdout, stderr = run("sample", "-checkpoint", filepath.Join(full, experiment.CheckpointFile), "-data", data, "-n", "8", "-out", png)
 	require.Equal(t, 0, code, stderr)
 	require.Contains(t, stdout, png)
 	img, err := os.ReadFile(png)
@@ -236,7 +247,7 @@ func TestTrainStdoutJSON(t *testing.T) {
 	code, stdout, stderr := run("train", "-data", data, "-method", "reinmax-rao", "-K", "3", "-batch", "20",
 		"-epochs", "1", "-out", t.TempDir())
 	require.Equal(t, 0, code, stderr)
-	var r epochRecord
+	var r experiment.EpochRecord
 	require.NoError(t, json.Unmarshal([]byte(strings.TrimSpace(stdout)), &r))
 	require.Equal(t, 1, r.Epoch)
 	require.Greater(t, r.TestLoss, 0.0)
@@ -251,18 +262,4 @@ func TestSampleErrors(t *testing.T) {
 	code, _, stderr = run("sample", "-checkpoint", bad)
 	require.Equal(t, 1, code)
 	require.Contains(t, stderr, "bad.safetensors")
-}
-
-func TestWriteFileAtomic(t *testing.T) {
-	dir := t.TempDir()
-	p := filepath.Join(dir, "f.json")
-	require.NoError(t, writeFileAtomic(p, []byte("one")))
-	require.NoError(t, writeFileAtomic(p, []byte("two")))
-	b, err := os.ReadFile(p)
-	require.NoError(t, err)
-	require.Equal(t, "two", string(b))
-	ents, err := os.ReadDir(dir)
-	require.NoError(t, err)
-	require.Len(t, ents, 1, "no temporary files left behind")
-	require.Error(t, writeFileAtomic(filepath.Join(dir, "missing", "f"), nil))
 }

@@ -11,11 +11,12 @@ import (
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 
+	"github.com/discretegrad/reinmax/experiment"
 	"github.com/discretegrad/reinmax/vae"
 )
 
 // lossCurvePNG draws the train and test negative ELBO per epoch.
-func lossCurvePNG(title string, recs []epochRecord) ([]byte, error) {
+func lossCurvePNG(title string, recs []experiment.EpochRecord) ([]byte, error) {
 	p := plot.New()
 	p.Title.Text = title
 	p.X.Label.Text = "epoch"

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"cmp"
 	"encoding/csv"
@@ -25,6 +24,8 @@ import (
 	"gonum.org/v1/plot/vg/vgimg"
 
 	"github.com/discretegrad/reinmax/estimators"
+	"github.com/discretegrad/reinmax/experiment"
+	"github.com/discretegrad/reinmax/internal/atomicfile"
 	"github.com/discretegrad/reinmax/vae"
 )
 
@@ -38,12 +39,12 @@ const (
 // reportRun is one run of a sweep directory as report reads it.
 type reportRun struct {
 	name   string
-	cfg    vae.Config    // canonical (see canonical)
-	sum    *runSummary   // nil when the run is excluded
-	curve  []epochRecord // the finished run's metrics.jsonl
-	done   int           // epochs finished (consecutive records in metrics.jsonl)
-	target int           // epochs the manifest asks for, 0 when unknown
-	why    string        // why an excluded run is excluded
+	cfg    vae.Config               // canonical (see canonical)
+	sum    *experiment.Summary      // nil when the run is excluded
+	curve  []experiment.EpochRecord // the finished run's metrics.jsonl
+	done   int                      // epochs finished (consecutive records in metrics.jsonl)
+	target int                      // epochs the manifest asks for, 0 when unknown
+	why    string                   // why an excluded run is excluded
 }
 
 // meanSE is a sample's size, mean and standard error of the mean (sample
@@ -152,7 +153,7 @@ func readSweep(dir string) (*reportData, error) {
 		}
 		sub := filepath.Join(dir, e.Name())
 		_, inManifest := target[e.Name()]
-		if !inManifest && !exists(filepath.Join(sub, "config.json")) && !exists(filepath.Join(sub, summaryFile)) {
+		if !inManifest && !exists(filepath.Join(sub, "config.json")) && !exists(filepath.Join(sub, experiment.SummaryFile)) {
 			continue
 		}
 		seen[e.Name()] = true
@@ -161,7 +162,7 @@ func readSweep(dir string) (*reportData, error) {
 	if man != nil {
 		for _, r := range man.Runs {
 			if !seen[r.Name] {
-				runs = append(runs, &reportRun{name: r.Name, cfg: canonical(r.Config), target: r.Epochs, why: "not started"})
+				runs = append(runs, &reportRun{name: r.Name, cfg: experiment.Canonical(r.Config), target: r.Epochs, why: "not started"})
 			}
 		}
 	}
@@ -231,7 +232,7 @@ func exists(path string) bool {
 // and the reason in why.
 func readRun(dir, name string, target int) *reportRun {
 	r := &reportRun{name: name, target: target}
-	recs, err := readMetricsLenient(dir)
+	recs, err := experiment.ReadMetrics(dir)
 	r.done = len(recs)
 	if err != nil {
 		r.why = err.Error()
@@ -239,23 +240,23 @@ func readRun(dir, name string, target int) *reportRun {
 	if raw, err := os.ReadFile(filepath.Join(dir, "config.json")); err == nil {
 		var cfg vae.Config
 		if json.Unmarshal(raw, &cfg) == nil {
-			r.cfg = canonical(cfg)
+			r.cfg = experiment.Canonical(cfg)
 		}
 	}
-	raw, err := os.ReadFile(filepath.Join(dir, summaryFile))
+	raw, err := os.ReadFile(filepath.Join(dir, experiment.SummaryFile))
 	if errors.Is(err, os.ErrNotExist) {
 		if r.why == "" {
-			r.why = "no " + summaryFile
+			r.why = "no " + experiment.SummaryFile
 		}
 		return r
 	}
-	var sum runSummary
+	var sum experiment.Summary
 	if err == nil {
 		err = json.Unmarshal(raw, &sum)
 	}
 	switch {
 	case err != nil:
-		r.why = fmt.Sprintf("%s: %v", summaryFile, err)
+		r.why = fmt.Sprintf("%s: %v", experiment.SummaryFile, err)
 		return r
 	case sum.Epochs == 0:
 		r.why = "no epoch trained"
@@ -265,33 +266,12 @@ func readRun(dir, name string, target int) *reportRun {
 		r.why = fmt.Sprintf("finished %d epochs, the sweep now asks for %d", sum.Epochs, target)
 		return r
 	}
-	r.cfg, r.sum, r.done, r.why = canonical(sum.Config), &sum, sum.Epochs, ""
+	r.cfg, r.sum, r.done, r.why = experiment.Canonical(sum.Config), &sum, sum.Epochs, ""
 	r.curve = sum.Curve
-	if recs, err := readMetrics(dir, sum.Epochs); err == nil {
-		r.curve = recs
+	if recs, err := experiment.ReadMetrics(dir); err == nil && len(recs) >= sum.Epochs {
+		r.curve = recs[:sum.Epochs]
 	}
 	return r
-}
-
-// readMetricsLenient returns the consecutive records of metrics.jsonl from
-// epoch 1 (none when the file is missing).
-func readMetricsLenient(dir string) ([]epochRecord, error) {
-	data, err := os.ReadFile(filepath.Join(dir, metricsFile))
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	var recs []epochRecord
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	for sc.Scan() {
-		var r epochRecord
-		if json.Unmarshal(sc.Bytes(), &r) == nil && r.Epoch == len(recs)+1 {
-			recs = append(recs, r)
-		}
-	}
-	return recs, nil
 }
 
 // otherParams describes the parameters of a canonical configuration that
@@ -614,7 +594,7 @@ func runReport(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	for _, name := range slices.Sorted(maps.Keys(files)) {
-		if err := writeFileAtomic(filepath.Join(*out, name), files[name]); err != nil {
+		if err := atomicfile.Write(filepath.Join(*out, name), files[name]); err != nil {
 			return err
 		}
 	}

@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/discretegrad/reinmax/experiment"
 )
 
 func TestMeanSE(t *testing.T) {
@@ -113,7 +115,7 @@ func TestReportErrors(t *testing.T) {
 	dir := t.TempDir()
 	run := filepath.Join(dir, "st-8x4-lr0.001-tau1.3-adam-seed0")
 	require.NoError(t, os.MkdirAll(run, 0o755))
-	require.NoError(t, os.WriteFile(filepath.Join(run, summaryFile), []byte("{"), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(run, experiment.SummaryFile), []byte("{"), 0o644))
 	var out, errb bytes.Buffer
 	code = realMain([]string{"report", "-dir", dir, "-plots=false"}, &out, &errb)
 	require.Equal(t, 0, code, errb.String())

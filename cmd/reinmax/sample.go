@@ -5,6 +5,7 @@ import (
 	"io"
 	"path/filepath"
 
+	"github.com/discretegrad/reinmax/internal/atomicfile"
 	"github.com/discretegrad/reinmax/kernels"
 	"github.com/discretegrad/reinmax/nn"
 	"github.com/discretegrad/reinmax/vae"
@@ -47,9 +48,20 @@ func runSample(args []string, stdout, stderr io.Writer) error {
 	if err := m.LoadWeights(*ckpt); err != nil {
 		return err
 	}
+	if *data == "" {
+		// Resolved here so that the error below can name the directory.
+		if *data, err = vae.FindMNIST(); err != nil {
+			return err
+		}
+	}
 	mnist, err := loadMNIST(*data)
 	if err != nil {
 		return err
+	}
+	// --n is only checked against 1..100 above; a small --data set can
+	// hold fewer test images than that.
+	if *n > mnist.Test.N {
+		return usageErr(fs, "--n=%d is larger than the %d test images in %s", *n, mnist.Test.N, *data)
 	}
 	ws := kernels.NewWorkspace(cfg.Threads)
 	defer ws.Close()
@@ -66,7 +78,7 @@ func runSample(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if err := writeFileAtomic(*out, img); err != nil {
+	if err := atomicfile.Write(*out, img); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "wrote %s: %d test images, their reconstructions, %d prior samples (%s %d×%d)\n",

@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"math"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -21,6 +20,8 @@ import (
 	"time"
 
 	"github.com/discretegrad/reinmax/estimators"
+	"github.com/discretegrad/reinmax/experiment"
+	"github.com/discretegrad/reinmax/internal/atomicfile"
 	"github.com/discretegrad/reinmax/vae"
 )
 
@@ -133,42 +134,8 @@ func parseCxL(s string) (c, l int, err error) {
 type sweepRun struct {
 	Name   string     `json:"name"`   // the run directory under the sweep directory, from the parameters
 	Epochs int        `json:"epochs"` // the total to reach
-	Config vae.Config `json:"config"` // canonical (see canonical), Threads 0
+	Config vae.Config `json:"config"` // canonical (experiment.Canonical), Threads 0
 }
-
-// canonical resets the estimator parameters that c's method does not read
-// (spec §3: K for gr, reinmax-rao, reinmax-rao-d and reinmax-cv; eta, tau2
-// and noise for reinmax-cv; alpha for reinmax-alpha; gap for gst) to train's
-// defaults, fills the zero "use the default" fields, writes tau2 = tau as 0
-// and clears Threads, so two configurations that train identically compare
-// equal and name the same run.
-func canonical(c vae.Config) vae.Config {
-	c = c.WithDefaults()
-	c.Threads = 0
-	e := &c.Estimator
-	d := estimators.DefaultConfig(e.Method)
-	switch e.Method {
-	case "gr", "reinmax-rao", "reinmax-rao-d", "reinmax-cv":
-	default:
-		e.K = d.K
-	}
-	if e.Method != "reinmax-cv" {
-		e.Eta, e.Tau2, e.Noise = d.Eta, e.Tau, d.Noise
-	}
-	if e.Tau2 == e.Tau {
-		e.Tau2 = 0
-	}
-	if e.Method != "reinmax-alpha" {
-		e.Alpha = d.Alpha
-	}
-	if e.Method != "gst" {
-		e.Gap = d.Gap
-	}
-	return c
-}
-
-// sameRun reports whether a and b train identically.
-func sameRun(a, b vae.Config) bool { return canonical(a) == canonical(b) }
 
 // fmtFloat is the shortest decimal that reads back as v.
 func fmtFloat(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
@@ -276,27 +243,7 @@ func (g *sweepGrid) expand() ([]sweepRun, error) {
 	case g.Batch < 1:
 		return nil, fmt.Errorf("batch=%d must be >= 1", g.Batch)
 	}
-	// Zero would silently mean "the default" for these.
-	for _, k := range g.K {
-		if k < 1 {
-			return nil, fmt.Errorf("K=%d must be >= 1", k)
-		}
-	}
-	for _, p := range []struct {
-		name string
-		vals []float64
-	}{{"alpha", g.Alpha}, {"gap", g.Gap}, {"lr", g.LR}, {"tau", g.Tau}} {
-		for _, v := range p.vals {
-			if !(v > 0) || math.IsInf(v, 0) {
-				return nil, fmt.Errorf("%s=%v must be finite and > 0", p.name, v)
-			}
-		}
-	}
-	for _, v := range g.Tau2 {
-		if !(v >= 0) || math.IsInf(v, 0) {
-			return nil, fmt.Errorf("tau2=%v must be finite and >= 0 (0 means tau)", v)
-		}
-	}
+	// Every value is checked with its run (ValidateExplicit below).
 	size := 1.0
 	for _, n := range []int{len(g.Methods), len(g.Configs), len(g.Seeds), len(g.LR), len(g.Tau), len(g.Optimizer),
 		len(g.K), len(g.Eta), len(g.Tau2), len(g.Alpha), len(g.Noise), len(g.Gap)} {
@@ -341,10 +288,10 @@ func (g *sweepGrid) expand() ([]sweepRun, error) {
 	seen := make(map[vae.Config]bool, len(cfgs))
 	runs := make([]sweepRun, 0, len(cfgs))
 	for _, c := range cfgs {
-		if err := c.Validate(); err != nil {
+		if err := c.ValidateExplicit(); err != nil {
 			return nil, fmt.Errorf("run %s: %v", runName(c), err)
 		}
-		c = canonical(c)
+		c = experiment.Canonical(c)
 		if seen[c] {
 			continue
 		}
@@ -544,8 +491,8 @@ func runSweep(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(log, "sweep: %d runs in the grid, %d in shard %d/%d; %d at once with %d threads each; outputs in %s\n",
 		len(runs), len(mine), shard, shards, parallel, threads, f.out)
 	res := s.execute(ctx, runs, mine, parallel)
-	fmt.Fprintf(stdout, "sweep: shard %d/%d: %d runs: %d trained, %d already finished, %d failed, %d not started\n",
-		shard, shards, len(mine), len(res.trained), len(res.skipped), len(res.failed), len(res.notStarted))
+	fmt.Fprintf(stdout, "sweep: shard %d/%d: %d runs: %d trained, %d already finished, %d held by another process, %d failed, %d not started\n",
+		shard, shards, len(mine), len(res.trained), len(res.skipped), len(res.held), len(res.failed), len(res.notStarted))
 	switch {
 	case len(res.failed) > 0:
 		return fmt.Errorf("%d of %d runs failed: %s", len(res.failed), len(mine), strings.Join(res.failed, ", "))
@@ -565,9 +512,17 @@ type sweepManifest struct {
 	Runs []sweepRun `json:"runs"`
 }
 
-// writeManifest merges runs into dir's manifest and writes it atomically.
-// Shards of one sweep write the same content, so their races are harmless.
+// writeManifest merges runs into dir's manifest and writes it atomically,
+// under dir's lock, so that concurrent sweeps never lose each other's runs.
 func writeManifest(dir string, g sweepGrid, runs []sweepRun) error {
+	lock, err := experiment.WaitLockDir(dir)
+	if err != nil {
+		return err
+	}
+	defer lock.Unlock()
+	if _, err := atomicfile.RemoveStale(dir); err != nil {
+		return err
+	}
 	m := sweepManifest{Grid: g, Runs: slices.Clone(runs)}
 	old, err := readManifest(dir)
 	if err != nil {
@@ -585,7 +540,7 @@ func writeManifest(dir string, g sweepGrid, runs []sweepRun) error {
 		}
 		slices.SortFunc(m.Runs, func(a, b sweepRun) int { return compareRuns(a.Config, b.Config) })
 	}
-	return writeJSON(filepath.Join(dir, manifestFile), m)
+	return experiment.WriteJSON(filepath.Join(dir, manifestFile), m)
 }
 
 // readManifest returns dir's manifest, or nil when there is none.
@@ -616,7 +571,7 @@ type sweeper struct {
 
 // sweepResult lists the names of the runs by outcome.
 type sweepResult struct {
-	trained, skipped, failed, interrupted, notStarted []string
+	trained, skipped, held, failed, interrupted, notStarted []string
 }
 
 // execute runs runs[i] for i in mine on parallel workers, in order, and
@@ -657,6 +612,8 @@ feed:
 			res.trained = append(res.trained, name)
 		case outcomeSkipped:
 			res.skipped = append(res.skipped, name)
+		case outcomeHeld:
+			res.held = append(res.held, name)
 		case outcomeFailed:
 			res.failed = append(res.failed, name)
 		case outcomeInterrupted:
@@ -676,35 +633,28 @@ const (
 	outcomeSkipped
 	outcomeFailed
 	outcomeInterrupted
+	outcomeHeld // another process holds the run directory
 )
 
-// runOne trains one run: skipped when its summary.json shows it finished,
-// resumed from its checkpoint when one exists (train --resume semantics),
-// started afresh otherwise. Errors are logged; the sweep goes on.
+// runOne trains one run: skipped when it has finished its epochs or when
+// another process holds its directory, resumed from its checkpoint when it
+// has one, started afresh otherwise (experiment.Continue). Errors are
+// logged; the sweep goes on.
 func (s *sweeper) runOne(ctx context.Context, index int, r sweepRun) runOutcome {
 	dir := filepath.Join(s.out, r.Name)
 	tag := fmt.Sprintf("[%d/%d] %s", index+1, s.total, r.Name)
-	cfg, resume, done, err := runState(dir, r)
-	if err == nil && done {
-		return outcomeSkipped
-	}
-	if err == nil {
-		err = checkWritableDir(dir)
-	}
-	if err != nil {
-		fmt.Fprintf(s.log, "%s: %v\n", tag, err)
-		return outcomeFailed
-	}
+	cfg := r.Config
 	cfg.Threads = s.threads
-	if resume {
-		fmt.Fprintf(s.log, "%s: resuming\n", tag)
-	} else {
-		fmt.Fprintf(s.log, "%s: starting\n", tag)
-	}
 	start := time.Now()
-	err = trainRun(ctx, trainOptions{cfg: cfg, epochs: r.Epochs, out: dir, data: s.data, resume: resume, quiet: true},
-		io.Discard, &prefixWriter{lw: s.log, prefix: tag + ": "})
+	o := experiment.Options{Dir: dir, Config: cfg, Epochs: r.Epochs, Mode: experiment.Continue, Data: s.data,
+		Log: &prefixWriter{lw: s.log, prefix: tag + ": "}}
+	err := trainRun(ctx, o, true, io.Discard, &prefixWriter{lw: s.log, prefix: tag + ": "})
 	switch {
+	case errors.Is(err, experiment.ErrFinished):
+		return outcomeSkipped
+	case errors.Is(err, experiment.ErrLocked):
+		fmt.Fprintf(s.log, "%s: skipped: %v\n", tag, err)
+		return outcomeHeld
 	case errors.Is(err, errInterrupted):
 		return outcomeInterrupted
 	case err != nil:
@@ -712,46 +662,6 @@ func (s *sweeper) runOne(ctx context.Context, index int, r sweepRun) runOutcome 
 		return outcomeFailed
 	}
 	return outcomeTrained
-}
-
-// runState inspects a run directory. A summary.json with at least r.Epochs
-// epochs means done. Otherwise a stale summary (fewer epochs: the grid's
-// epochs were raised) is removed, so an interruption cannot leave it
-// looking finished, and the run resumes from its checkpoint when there is
-// one, with the checkpoint's configuration (which must train like r's).
-func runState(dir string, r sweepRun) (cfg vae.Config, resume, done bool, err error) {
-	sumPath := filepath.Join(dir, summaryFile)
-	raw, err := os.ReadFile(sumPath)
-	switch {
-	case err == nil:
-		var sum runSummary
-		if err := json.Unmarshal(raw, &sum); err != nil {
-			return cfg, false, false, fmt.Errorf("%s: %v", sumPath, err)
-		}
-		if !sameRun(sum.Config, r.Config) {
-			return cfg, false, false, fmt.Errorf("%s belongs to another configuration (%+v); move the directory away", sumPath, sum.Config)
-		}
-		if sum.Epochs >= r.Epochs {
-			return cfg, false, true, nil
-		}
-		if err := os.Remove(sumPath); err != nil {
-			return cfg, false, false, err
-		}
-	case !errors.Is(err, os.ErrNotExist):
-		return cfg, false, false, err
-	}
-	ckpt := filepath.Join(dir, checkpointFile)
-	if _, err := os.Stat(ckpt); errors.Is(err, os.ErrNotExist) {
-		return r.Config, false, false, nil
-	}
-	cfg, err = vae.CheckpointConfig(ckpt)
-	if err != nil {
-		return cfg, false, false, fmt.Errorf("%w (delete the run directory to start it again)", err)
-	}
-	if !sameRun(cfg, r.Config) {
-		return cfg, false, false, fmt.Errorf("%s belongs to another configuration (%+v); move the directory away", ckpt, cfg)
-	}
-	return cfg, true, false, nil
 }
 
 // lockedWriter serialises the writes of concurrent runs to one stream.

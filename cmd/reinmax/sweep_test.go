@@ -8,10 +8,12 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/discretegrad/reinmax/experiment"
 )
 
 // sweepList returns the run names that `sweep -list` prints for args,
@@ -32,11 +34,11 @@ func sweepList(t *testing.T, args ...string) map[int]string {
 }
 
 // readSummary reads a run's summary.json.
-func readSummary(t *testing.T, dir string) runSummary {
+func readSummary(t *testing.T, dir string) experiment.Summary {
 	t.Helper()
-	raw, err := os.ReadFile(filepath.Join(dir, summaryFile))
+	raw, err := os.ReadFile(filepath.Join(dir, experiment.SummaryFile))
 	require.NoError(t, err)
-	var s runSummary
+	var s experiment.Summary
 	require.NoError(t, json.Unmarshal(raw, &s))
 	return s
 }
@@ -48,7 +50,7 @@ func finishedRuns(t *testing.T, dir string) []string {
 	require.NoError(t, err)
 	var out []string
 	for _, e := range ents {
-		if _, err := os.Stat(filepath.Join(dir, e.Name(), summaryFile)); err == nil {
+		if _, err := os.Stat(filepath.Join(dir, e.Name(), experiment.SummaryFile)); err == nil {
 			out = append(out, e.Name())
 		}
 	}
@@ -124,12 +126,12 @@ func TestSweepRejectsBadFlags(t *testing.T) {
 		{[]string{"-seeds", "a"}, "not a seed"},
 		{[]string{"-seeds", "0-99999999"}, "more than"},
 		{[]string{"-lr", "0.001,x"}, `--lr: "x"`},
-		{[]string{"-lr", "0"}, "lr=0"},
-		{[]string{"-tau", "-1"}, "tau=-1"},
-		{[]string{"-tau2", "-1"}, "tau2=-1"},
+		{[]string{"-lr", "0"}, "LR=0"},
+		{[]string{"-tau", "-1"}, "Tau=-1"},
+		{[]string{"-tau2", "-1"}, "Tau2=-1"},
 		{[]string{"-K", "0"}, "K=0"},
-		{[]string{"-alpha", "0"}, "alpha=0"},
-		{[]string{"-gap", "NaN"}, "gap=NaN"},
+		{[]string{"-alpha", "0"}, "Alpha=0"},
+		{[]string{"-gap", "NaN"}, "Gap=NaN"},
 		{[]string{"-optimizer", "sgd"}, "sgd"},
 		{[]string{"-noise", "pink", "-methods", "reinmax-cv"}, "pink"},
 		{[]string{"-epochs", "-1"}, "epochs=-1"},
@@ -196,7 +198,7 @@ func TestSweepShardsAndResume(t *testing.T) {
 	whole := t.TempDir()
 	code, stdout, stderr := run(append(append([]string{"sweep"}, grid...), "-out", whole, "-parallel", "2")...)
 	require.Equal(t, 0, code, stderr)
-	require.Contains(t, stdout, "6 runs: 6 trained, 0 already finished, 0 failed, 0 not started")
+	require.Contains(t, stdout, "6 runs: 6 trained, 0 already finished, 0 held by another process, 0 failed, 0 not started")
 	requireSameRuns(t, sharded, whole, names)
 	var man sweepManifest
 	raw, err := os.ReadFile(filepath.Join(whole, manifestFile))
@@ -214,7 +216,7 @@ func TestSweepShardsAndResume(t *testing.T) {
 
 	// A lost summary (a run stopped after its last checkpoint) is redone
 	// from the checkpoint, without training again.
-	require.NoError(t, os.Remove(filepath.Join(whole, names[2], summaryFile)))
+	require.NoError(t, os.Remove(filepath.Join(whole, names[2], experiment.SummaryFile)))
 	code, stdout, stderr = run(append(append([]string{"sweep"}, grid...), "-out", whole)...)
 	require.Equal(t, 0, code, stderr)
 	require.Contains(t, stdout, "6 runs: 1 trained, 5 already finished")
@@ -239,11 +241,11 @@ func TestSweepShardsAndResume(t *testing.T) {
 	// sweep still trains the rest.
 	other := t.TempDir()
 	require.NoError(t, os.CopyFS(filepath.Join(other, names[0]), os.DirFS(filepath.Join(whole, names[1]))))
-	require.NoError(t, os.Remove(filepath.Join(other, names[0], summaryFile)))
+	require.NoError(t, os.Remove(filepath.Join(other, names[0], experiment.SummaryFile)))
 	code, stdout, stderr = run(append(append([]string{"sweep"}, grid...), "-out", other, "-parallel", "1")...)
 	require.Equal(t, 1, code, stderr)
 	require.Contains(t, stderr, "another configuration")
-	require.Contains(t, stdout, "6 runs: 5 trained, 0 already finished, 1 failed")
+	require.Contains(t, stdout, "6 runs: 5 trained, 0 already finished, 0 held by another process, 1 failed")
 }
 
 // TestSweepInterrupt sends SIGINT to a sweep while its first run trains:
@@ -258,12 +260,11 @@ func TestSweepInterrupt(t *testing.T) {
 	require.Equal(t, map[int]string{0: "reinmax-rao-8x4-lr0.0005-tau1-adam-K20-batch10-seed0",
 		1: "reinmax-rao-8x4-lr0.0005-tau1-adam-K20-batch10-seed1"}, names)
 	first, second := filepath.Join(out, names[0]), filepath.Join(out, names[1])
-	c := startChild(t, args, filepath.Join(first, "config.json"))
-	time.Sleep(50 * time.Millisecond)
-	stderr := c.interrupt(t, 1)
-	_, err := os.Stat(filepath.Join(first, checkpointFile))
+	code, stderr := child(t, strings.Fields(args), "step#1:"+actINT)
+	require.Equal(t, 130, code, stderr)
+	_, err := os.Stat(filepath.Join(first, experiment.CheckpointFile))
 	require.NoError(t, err, stderr)
-	_, err = os.Stat(filepath.Join(first, summaryFile))
+	_, err = os.Stat(filepath.Join(first, experiment.SummaryFile))
 	require.True(t, os.IsNotExist(err), "the interrupted run has no summary")
 	_, err = os.Stat(second)
 	require.True(t, os.IsNotExist(err), "no new run starts after the signal")
@@ -286,4 +287,37 @@ func TestPrefixWriter(t *testing.T) {
 	fmt.Fprint(p, "done: ")
 	fmt.Fprint(p, "1 epoch\nnext\n\n")
 	require.Equal(t, "[a] interrupted at epoch 2\n[a] done: 1 epoch\n[a] next\n", buf.String())
+}
+
+// TestSweepConcurrent starts sweeps at once on one directory, as processes:
+// four with different grids and two with the same grid. The manifest holds
+// every run of every grid, and no run is trained twice: a sweep skips the
+// runs another one holds or has finished.
+func TestSweepConcurrent(t *testing.T) {
+	data := synthMNIST(t, 40, 10)
+	out := t.TempDir()
+	base := "sweep -data " + data + " -methods st -configs 4x3 -batch 10 -epochs 1 -parallel 1 -threads 1 -out " + out
+	grids := []string{"-seeds 0", "-seeds 1", "-seeds 2", "-seeds 3", "-seeds 10-13", "-seeds 10-13"}
+	errs := make([]string, len(grids))
+	codes := make([]int, len(grids))
+	var wg sync.WaitGroup
+	for i, g := range grids {
+		wg.Go(func() { codes[i], errs[i] = child(t, strings.Fields(base+" "+g), "") })
+	}
+	wg.Wait()
+	for i := range grids {
+		require.Equal(t, 0, codes[i], errs[i])
+	}
+	m, err := readManifest(out)
+	require.NoError(t, err)
+	var names []string
+	for _, r := range m.Runs {
+		names = append(names, r.Name)
+	}
+	require.Len(t, names, 8, "the manifest is the union of every grid")
+	all := strings.Join(errs, "\n")
+	for _, name := range names {
+		require.Equal(t, 1, strings.Count(all, name+": starting"), "%s is trained exactly once:\n%s", name, all)
+		require.FileExists(t, filepath.Join(out, name, experiment.SummaryFile))
+	}
 }

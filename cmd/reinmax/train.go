@@ -15,11 +15,12 @@ import (
 	"time"
 
 	"github.com/discretegrad/reinmax/estimators"
+	"github.com/discretegrad/reinmax/experiment"
 	"github.com/discretegrad/reinmax/vae"
 )
 
-// errInterrupted ends a run stopped by SIGINT/SIGTERM after its checkpoint
-// was written (exit status 130).
+// errInterrupted ends a command stopped by SIGINT/SIGTERM after its
+// checkpoints were written (exit status 130).
 var errInterrupted = errors.New("interrupted")
 
 // trainFlags are train's flags; the model and estimator ones map onto
@@ -29,7 +30,8 @@ type trainFlags struct {
 	c, l, batch, k, threads, epochs     int
 	tau, lr, eta, tau2, alpha, gap      float64
 	seed                                uint64
-	leaky, preset, resume, quiet        bool
+	leaky, preset, resume, overwrite    bool
+	quiet                               bool
 }
 
 func (f *trainFlags) register(fs *flag.FlagSet) {
@@ -53,7 +55,8 @@ func (f *trainFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.leaky, "leaky", false, "leaky ReLU (slope 0.01) instead of ReLU")
 	fs.StringVar(&f.data, "data", "", "directory with the four MNIST idx .gz files (default: the GoMNIST module's copy)")
 	fs.StringVar(&f.out, "out", "", "run directory (default runs/METHOD-CxL-seedS)")
-	fs.BoolVar(&f.resume, "resume", false, "continue from the run directory's checkpoint (bitwise identical to not stopping)")
+	fs.BoolVar(&f.resume, "resume", false, "continue the run in --out from its checkpoint (bitwise identical to not stopping)")
+	fs.BoolVar(&f.overwrite, "overwrite", false, "replace the run that --out holds, all of its files")
 	fs.BoolVar(&f.quiet, "quiet", false, "no per-epoch JSON on stdout and no progress line")
 }
 
@@ -108,25 +111,21 @@ func (f *trainFlags) config(fs *flag.FlagSet, set map[string]bool) (vae.Config, 
 	if err := f.check(fs); err != nil {
 		return cfg, err
 	}
-	if err := cfg.WithDefaults().Validate(); err != nil {
+	if err := cfg.ValidateExplicit(); err != nil {
 		return cfg, usageErr(fs, "%v", err)
 	}
 	return cfg, nil
 }
 
-// check rejects the values that vae.Config would read as "use the default".
+// check rejects the flags that are not part of vae.Config.
 func (f *trainFlags) check(fs *flag.FlagSet) error {
 	switch {
 	case f.epochs < 0:
 		return usageErr(fs, "--epochs=%d must be >= 0", f.epochs)
-	case f.batch < 1:
-		return usageErr(fs, "--batch=%d must be >= 1", f.batch)
-	case f.k < 1:
-		return usageErr(fs, "--K=%d must be >= 1", f.k)
 	case f.threads < 0:
 		return usageErr(fs, "--threads=%d must be >= 0", f.threads)
-	case f.tau2 < 0:
-		return usageErr(fs, "--tau2=%v must be >= 0 (0 means tau)", f.tau2)
+	case f.resume && f.overwrite:
+		return usageErr(fs, "--resume and --overwrite exclude each other")
 	}
 	return nil
 }
@@ -147,127 +146,84 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	if f.out == "" {
 		f.out = filepath.Join("runs", fmt.Sprintf("%s-%dx%d-seed%d", cfg.Estimator.Method, cfg.C, cfg.L, cfg.Seed))
 	}
-	ckpt := filepath.Join(f.out, checkpointFile)
-	resuming := false
-	if f.resume {
-		if _, err := os.Stat(ckpt); err == nil {
-			if cfg, err = resumeConfig(fs, &f, set, ckpt); err != nil {
-				return err
-			}
-			resuming = true
-		} else if !errors.Is(err, os.ErrNotExist) {
-			return fmt.Errorf("--resume: %w", err)
-		}
-	}
-	if err := checkWritableDir(f.out); err != nil {
+	// Everything is checked before anything is created; Train checks the
+	// run directory again under its lock.
+	mode := experiment.Start
+	switch st, err := experiment.Inspect(f.out); {
+	case err != nil:
 		return usageErr(fs, "--out: %v", err)
+	case f.resume:
+		if st.Checkpoint == nil {
+			return usageErr(fs, "--resume: %s holds no checkpoint to resume from; start the run without --resume", f.out)
+		}
+		if err := st.Check(); err != nil {
+			return fmt.Errorf("--resume: %s holds files that disagree (%v); start the run again with --overwrite", f.out, err)
+		}
+		if cfg, err = resumeConfig(fs, &f, set, st.Checkpoint.Config); err != nil {
+			return err
+		}
+		mode = experiment.Resume
+	case f.overwrite:
+		mode = experiment.Overwrite
+	case !st.Empty():
+		return usageErr(fs, "%s already holds a run: continue it with --resume, replace it with --overwrite, or choose another --out", f.out)
 	}
-
-	data, err := loadMNIST(f.data)
+	data, err := loadMNISTFlag(fs, f.data)
 	if err != nil {
 		return err
 	}
 	if cfg.Batch > data.Train.N {
 		return usageErr(fs, "--batch=%d is larger than the %d training images", cfg.Batch, data.Train.N)
 	}
+	if err := checkWritableDir(f.out); err != nil {
+		return usageErr(fs, "--out: %v", err)
+	}
 	ctx, stop := interruptContext(stderr)
 	defer stop()
-	return trainRun(ctx, trainOptions{cfg: cfg, epochs: f.epochs, out: f.out, data: data, resume: resuming, quiet: f.quiet},
-		stdout, stderr)
+	return trainRun(ctx, experiment.Options{Dir: f.out, Config: cfg, Epochs: f.epochs, Mode: mode, Data: data, Log: stderr},
+		f.quiet, stdout, stderr)
 }
 
-// trainOptions is one training run for trainRun.
-type trainOptions struct {
-	cfg    vae.Config // checked, and equal to the checkpoint's when resume is set
-	epochs int        // the total to reach
-	out    string     // the run directory, writable
-	data   *vae.MNIST // read only, so concurrent runs may share it
-	resume bool       // continue from out's checkpoint
-	quiet  bool       // no per-epoch JSON on stdout and no progress line
-}
-
-// trainRun trains one run whose flags have been checked, writing the run
-// directory; cancelling ctx makes it finish the current step, write a
-// checkpoint and return errInterrupted. sweep runs several at once.
-func trainRun(ctx context.Context, f trainOptions, stdout, stderr io.Writer) error {
-	cfg, ckpt := f.cfg, filepath.Join(f.out, checkpointFile)
-	t, err := vae.NewTrainer(cfg, f.data.Train, f.data.Test)
-	if err != nil {
-		return err
-	}
-	defer t.Close()
-	var recs []epochRecord
-	if f.resume {
-		if err := t.Load(ckpt); err != nil {
-			return fmt.Errorf("--resume: %w", err)
+// trainRun trains one run whose options have been checked, printing each
+// epoch's record on stdout (unless quiet) and a progress line on a
+// terminal; cancelling ctx makes it write a checkpoint and return
+// errInterrupted. sweep runs several at once.
+func trainRun(ctx context.Context, o experiment.Options, quiet bool, stdout, stderr io.Writer) error {
+	batch := o.Config.WithDefaults().Batch
+	progress, clearProgress := progressPrinter(stderr, quiet, (o.Data.Train.N+batch-1)/batch, o.Epochs)
+	o.Progress = progress
+	o.LossPlot = lossPlot
+	o.OnEpoch = func(rec experiment.EpochRecord) {
+		if quiet {
+			return
 		}
-		if recs, err = readMetrics(f.out, t.Epoch()); err != nil {
-			return fmt.Errorf("--resume: %w", err)
-		}
-		fmt.Fprintf(stderr, "resuming %s at epoch %d, step %d\n", f.out, t.Epoch(), t.GlobalStep())
-	}
-	if err := writeJSON(filepath.Join(f.out, "config.json"), t.Config()); err != nil {
-		return err
-	}
-
-	progress, clearProgress := progressPrinter(stderr, f.quiet, t.StepsPerEpoch(), f.epochs)
-	for t.Epoch() < f.epochs {
-		st, err := t.TrainEpoch(ctx, progress)
-		if ctx.Err() != nil {
-			if serr := t.Save(ckpt); serr != nil {
-				return fmt.Errorf("interrupted, and the checkpoint could not be written: %w", serr)
-			}
-			fmt.Fprintf(stderr, "\ninterrupted at epoch %d, step %d; checkpoint %s written; continue with --resume\n",
-				t.Epoch()+1, t.GlobalStep(), ckpt)
-			return errInterrupted
-		}
-		if err != nil {
-			// The last good checkpoint is left as it is.
-			return err
-		}
-		rec := recordOf(st)
-		recs = append(recs, rec)
-		if err := writeMetrics(f.out, recs); err != nil {
-			return err
-		}
-		if err := t.Save(ckpt); err != nil {
-			return err
-		}
-		if !f.quiet {
-			clearProgress()
-			line, err := json.Marshal(rec)
-			if err != nil {
-				return err
-			}
+		clearProgress()
+		if line, err := json.Marshal(rec); err == nil {
 			fmt.Fprintf(stdout, "%s\n", line)
 		}
 	}
-	sum := summarize(t.Config(), recs)
-	if err := writeJSON(filepath.Join(f.out, summaryFile), sum); err != nil {
+	sum, err := experiment.Train(ctx, o)
+	clearProgress()
+	switch {
+	case errors.Is(err, experiment.ErrInterrupted):
+		fmt.Fprintf(stderr, "%v; continue with: reinmax train -out %s -resume\n", err, o.Dir)
+		return errInterrupted
+	case err != nil:
 		return err
 	}
-	if len(recs) > 0 {
-		title := fmt.Sprintf("%s %d×%d seed %d", cfg.Estimator.Method, cfg.C, cfg.L, cfg.Seed)
-		img, err := lossCurvePNG(title, recs)
-		if err != nil {
-			return err
-		}
-		if err := writeFileAtomic(filepath.Join(f.out, lossPlotFile), img); err != nil {
-			return err
-		}
-	}
 	fmt.Fprintf(stderr, "done: %d epochs, final test loss %.4f, %.1f steps/s; outputs in %s\n",
-		len(recs), sum.Final.TestLoss, sum.StepsPerSecond, f.out)
+		sum.Epochs, sum.Final.TestLoss, sum.StepsPerSecond, o.Dir)
 	return nil
 }
 
-// resumeConfig returns the checkpoint's configuration, with --threads from
-// the command line; explicitly given config flags must agree with it.
-func resumeConfig(fs *flag.FlagSet, f *trainFlags, set map[string]bool, ckpt string) (vae.Config, error) {
-	cfg, err := vae.CheckpointConfig(ckpt)
-	if err != nil {
-		return cfg, fmt.Errorf("--resume: %w", err)
-	}
+// lossPlot draws a run's loss.png.
+func lossPlot(cfg vae.Config, recs []experiment.EpochRecord) ([]byte, error) {
+	return lossCurvePNG(fmt.Sprintf("%s %d×%d seed %d", cfg.Estimator.Method, cfg.C, cfg.L, cfg.Seed), recs)
+}
+
+// resumeConfig returns the checkpoint's configuration cfg, with --threads
+// from the command line; explicitly given config flags must agree with it.
+func resumeConfig(fs *flag.FlagSet, f *trainFlags, set map[string]bool, cfg vae.Config) (vae.Config, error) {
 	want := cfg
 	f.applyFlags(&want, set)
 	want.Threads = cfg.Threads
@@ -284,6 +240,17 @@ func resumeConfig(fs *flag.FlagSet, f *trainFlags, set map[string]bool, ckpt str
 	return cfg, nil
 }
 
+// loadMNISTFlag is loadMNIST for a command's --data flag: a directory that
+// does not exist is a usage error.
+func loadMNISTFlag(fs *flag.FlagSet, dir string) (*vae.MNIST, error) {
+	if dir != "" {
+		if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+			return nil, usageErr(fs, "--data: %s is not a directory", dir)
+		}
+	}
+	return loadMNIST(dir)
+}
+
 // loadMNIST reads MNIST from dir, or from the GoMNIST module when dir is "".
 func loadMNIST(dir string) (*vae.MNIST, error) {
 	if dir == "" {
@@ -296,6 +263,10 @@ func loadMNIST(dir string) (*vae.MNIST, error) {
 	return vae.LoadMNIST(dir)
 }
 
+// onFirstSignal, set only by tests, runs once the first signal has
+// cancelled the context.
+var onFirstSignal func()
+
 // interruptContext is cancelled by the first SIGINT or SIGTERM, so the
 // current step finishes and a checkpoint is written; a second signal exits
 // at once (every file is written atomically, so nothing is torn).
@@ -307,8 +278,11 @@ func interruptContext(stderr io.Writer) (context.Context, func()) {
 	go func() {
 		select {
 		case <-sig:
-			fmt.Fprintln(stderr, "\nsignal received: finishing the current step and writing a checkpoint (signal again to exit now)")
+			fmt.Fprintln(stderr, "\nsignal received: stopping after the current step and writing a checkpoint (signal again to exit now)")
 			cancel()
+			if onFirstSignal != nil {
+				onFirstSignal()
+			}
 		case <-done:
 			return
 		}

@@ -4,31 +4,13 @@ import (
 	"fmt"
 	"io"
 	"runtime"
-	"runtime/debug"
 	"strings"
 
 	"github.com/klauspost/cpuid/v2"
 
+	"github.com/discretegrad/reinmax/experiment"
 	"github.com/discretegrad/reinmax/kernels"
 )
-
-// buildVersion returns the main module's version and VCS revision.
-func buildVersion() (version, revision string) {
-	version, revision = "(devel)", "unknown"
-	bi, ok := debug.ReadBuildInfo()
-	if !ok {
-		return
-	}
-	if bi.Main.Version != "" {
-		version = bi.Main.Version
-	}
-	for _, s := range bi.Settings {
-		if s.Key == "vcs.revision" {
-			revision = s.Value
-		}
-	}
-	return
-}
 
 // cpuFeatures lists the SIMD features relevant to the kernels.
 func cpuFeatures() string {
@@ -46,7 +28,7 @@ func runVersion(args []string, stdout, stderr io.Writer) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	v, rev := buildVersion()
+	v, rev := experiment.ModuleVersion()
 	fmt.Fprintf(stdout, "reinmax %s (revision %s)\n", v, rev)
 	fmt.Fprintf(stdout, "go      %s %s/%s\n", runtime.Version(), runtime.GOOS, runtime.GOARCH)
 	fmt.Fprintf(stdout, "cpu     %s (%d logical cores, x86-64 level %d)\n", cpuid.CPU.BrandName, runtime.NumCPU(), cpuid.CPU.X64Level())

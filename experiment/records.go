@@ -1,0 +1,185 @@
+package experiment
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"time"
+
+	"github.com/klauspost/cpuid/v2"
+
+	"github.com/discretegrad/reinmax/internal/atomicfile"
+	"github.com/discretegrad/reinmax/kernels"
+	"github.com/discretegrad/reinmax/vae"
+)
+
+// EpochRecord is one line of metrics.jsonl: the losses of one epoch and its
+// wall time.
+type EpochRecord struct {
+	Epoch        int     `json:"epoch"`
+	Step         int     `json:"step"`
+	TrainLoss    float64 `json:"train_loss"`
+	TrainBCE     float64 `json:"train_bce"`
+	TrainKLD     float64 `json:"train_kld"`
+	TestLoss     float64 `json:"test_loss"`
+	TestBCE      float64 `json:"test_bce"`
+	TestKLD      float64 `json:"test_kld"`
+	Seconds      float64 `json:"seconds"`
+	TrainSeconds float64 `json:"train_seconds"`
+}
+
+// RecordOf converts the trainer's epoch statistics into a record.
+func RecordOf(s vae.EpochStats) EpochRecord {
+	return EpochRecord{Epoch: s.Epoch, Step: s.Step, TrainLoss: s.TrainLoss, TrainBCE: s.TrainBCE, TrainKLD: s.TrainKLD,
+		TestLoss: s.TestLoss, TestBCE: s.TestBCE, TestKLD: s.TestKLD, Seconds: s.Seconds, TrainSeconds: s.TrainSeconds}
+}
+
+// Summary is summary.json, written when a run reaches its epochs.
+type Summary struct {
+	Config         vae.Config    `json:"config"`
+	Epochs         int           `json:"epochs"`
+	Steps          int           `json:"steps"`
+	Final          EpochRecord   `json:"final"`
+	BestTestLoss   float64       `json:"best_test_loss"`
+	BestTestEpoch  int           `json:"best_test_epoch"`
+	TrainSeconds   float64       `json:"train_seconds"`
+	TotalSeconds   float64       `json:"total_seconds"`
+	StepsPerSecond float64       `json:"steps_per_second"`
+	Curve          []EpochRecord `json:"curve"`
+	Version        string        `json:"version"`
+	Revision       string        `json:"revision"`
+	GoVersion      string        `json:"go_version"`
+	CPU            string        `json:"cpu"`
+	Kernels        string        `json:"kernels"`
+	Finished       time.Time     `json:"finished"`
+}
+
+// Summarize builds the summary of a run of cfg whose records are recs.
+func Summarize(cfg vae.Config, recs []EpochRecord) Summary {
+	v, rev := ModuleVersion()
+	s := Summary{Config: cfg, Epochs: len(recs), Curve: recs, Version: v, Revision: rev,
+		GoVersion: runtime.Version(), CPU: cpuid.CPU.BrandName, Kernels: kernels.Active(), Finished: time.Now().UTC()}
+	for _, r := range recs {
+		s.TrainSeconds += r.TrainSeconds
+		s.TotalSeconds += r.Seconds
+		if s.BestTestEpoch == 0 || r.TestLoss < s.BestTestLoss {
+			s.BestTestLoss, s.BestTestEpoch = r.TestLoss, r.Epoch
+		}
+	}
+	if len(recs) > 0 {
+		s.Final = recs[len(recs)-1]
+		s.Steps = s.Final.Step
+	}
+	if s.TrainSeconds > 0 {
+		s.StepsPerSecond = float64(s.Steps) / s.TrainSeconds
+	}
+	return s
+}
+
+// modulePath is this module's path, looked up in the build information.
+const modulePath = "github.com/discretegrad/reinmax"
+
+// ModuleVersion returns this module's version and VCS revision as the
+// running binary's build information records them ("(devel)" and
+// "unknown" when absent), whether the binary is this module's command or a
+// program that imports it.
+func ModuleVersion() (version, revision string) {
+	version, revision = "(devel)", "unknown"
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return
+	}
+	if bi.Main.Path != modulePath {
+		for _, d := range bi.Deps {
+			if d.Path == modulePath && d.Version != "" {
+				version = d.Version
+			}
+		}
+		return
+	}
+	if bi.Main.Version != "" {
+		version = bi.Main.Version
+	}
+	for _, s := range bi.Settings {
+		if s.Key == "vcs.revision" {
+			revision = s.Value
+		}
+	}
+	return
+}
+
+// ReadMetrics reads a run directory's metrics.jsonl (none when the file is
+// missing). The records must be epochs 1, 2, … in order, one per line;
+// anything else is an error naming the file and line.
+func ReadMetrics(dir string) ([]EpochRecord, error) {
+	path := filepath.Join(dir, MetricsFile)
+	data, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var recs []EpochRecord
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	for line := 1; sc.Scan(); line++ {
+		if len(bytes.TrimSpace(sc.Bytes())) == 0 {
+			continue
+		}
+		var r EpochRecord
+		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
+			return nil, fmt.Errorf("%s line %d: %v", path, line, err)
+		}
+		if r.Epoch != len(recs)+1 {
+			return nil, fmt.Errorf("%s line %d: epoch %d, want %d", path, line, r.Epoch, len(recs)+1)
+		}
+		recs = append(recs, r)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return recs, nil
+}
+
+// writeMetrics replaces metrics.jsonl with recs.
+func writeMetrics(dir string, recs []EpochRecord) error {
+	var buf bytes.Buffer
+	for _, r := range recs {
+		line, err := json.Marshal(r)
+		if err != nil {
+			return err
+		}
+		buf.Write(line)
+		buf.WriteByte('\n')
+	}
+	return atomicfile.Write(filepath.Join(dir, MetricsFile), buf.Bytes())
+}
+
+// ReadSummary reads a run directory's summary.json.
+func ReadSummary(dir string) (Summary, error) {
+	var s Summary
+	path := filepath.Join(dir, SummaryFile)
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return s, err
+	}
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return s, fmt.Errorf("%s: %v", path, err)
+	}
+	return s, nil
+}
+
+// WriteJSON writes v as indented JSON to path, atomically.
+func WriteJSON(path string, v any) error {
+	data, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	return atomicfile.Write(path, append(data, '\n'))
+}

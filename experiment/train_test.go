@@ -1,0 +1,207 @@
+package experiment
+
+import (
+	"context"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/discretegrad/reinmax/estimators"
+	"github.com/discretegrad/reinmax/vae"
+)
+
+// tinyData is a synthetic data set: train images in batches of 10 give
+// train/10 steps per epoch.
+func tinyData(t *testing.T, train, test int) *vae.MNIST {
+	t.Helper()
+	r := rand.New(rand.NewPCG(1, 2))
+	set := func(n int) *vae.Dataset {
+		px := make([]float32, n*vae.ImagePixels)
+		for i := range px {
+			if r.IntN(4) == 0 {
+				px[i] = r.Float32()
+			}
+		}
+		d, err := vae.NewDataset(px, nil)
+		require.NoError(t, err)
+		return d
+	}
+	return &vae.MNIST{Train: set(train), Test: set(test)}
+}
+
+func tinyConfig(seed uint64) vae.Config {
+	return vae.Config{C: 4, L: 3, Batch: 10, Estimator: estimators.DefaultConfig("reinmax"), Optimizer: "adam",
+		LR: 1e-3, Seed: seed, Threads: 1}
+}
+
+func opts(dir string, data *vae.MNIST, mode Mode, epochs int) Options {
+	return Options{Dir: dir, Config: tinyConfig(3), Epochs: epochs, Mode: mode, Data: data}
+}
+
+func TestTrainModes(t *testing.T) {
+	data := tinyData(t, 30, 10)
+	dir := filepath.Join(t.TempDir(), "run")
+	ctx := context.Background()
+
+	_, err := Train(ctx, opts(dir, data, Resume, 2))
+	require.ErrorIs(t, err, ErrNoCheckpoint)
+	sum, err := Train(ctx, opts(dir, data, Start, 2))
+	require.NoError(t, err)
+	require.Equal(t, 2, sum.Epochs)
+	first, err := os.ReadFile(filepath.Join(dir, CheckpointFile))
+	require.NoError(t, err)
+
+	// A second Start is refused and changes nothing.
+	_, err = Train(ctx, opts(dir, data, Start, 1))
+	require.ErrorIs(t, err, ErrRunExists)
+	require.ErrorContains(t, err, dir)
+	again, err := os.ReadFile(filepath.Join(dir, CheckpointFile))
+	require.NoError(t, err)
+	require.Equal(t, first, again)
+
+	// Continue: finished; another configuration is refused.
+	_, err = Train(ctx, opts(dir, data, Continue, 2))
+	require.ErrorIs(t, err, ErrFinished)
+	other := opts(dir, data, Continue, 2)
+	other.Config.Seed = 4
+	_, err = Train(ctx, other)
+	require.ErrorIs(t, err, ErrOtherRun)
+	other.Mode = Resume
+	_, err = Train(ctx, other)
+	require.ErrorIs(t, err, ErrOtherRun)
+
+	// Continue to more epochs extends the run; the stale summary goes first.
+	sum, err = Train(ctx, opts(dir, data, Continue, 3))
+	require.NoError(t, err)
+	require.Equal(t, 3, sum.Epochs)
+
+	// Overwrite replaces every file: a 1-epoch run of another seed.
+	other = opts(dir, data, Overwrite, 1)
+	other.Config.Seed = 4
+	sum, err = Train(ctx, other)
+	require.NoError(t, err)
+	require.Equal(t, 1, sum.Epochs)
+	st, err := Inspect(dir)
+	require.NoError(t, err)
+	require.NoError(t, st.Check())
+	require.Len(t, st.Records, 1)
+	require.Equal(t, uint64(4), st.Checkpoint.Config.Seed)
+}
+
+// TestTrainFiles: every file has one mode, the lock stays, stale temporary
+// files of a killed process are removed, and nothing else is touched.
+func TestTrainFiles(t *testing.T) {
+	data := tinyData(t, 20, 10)
+	dir := t.TempDir()
+	stale := filepath.Join(dir, "."+CheckpointFile+".tmp-12345")
+	mine := filepath.Join(dir, "notes.txt")
+	require.NoError(t, os.WriteFile(stale, []byte("torn"), 0o600))
+	require.NoError(t, os.WriteFile(mine, []byte("mine"), 0o600))
+	_, err := Train(context.Background(), opts(dir, data, Start, 1))
+	require.NoError(t, err)
+	require.NoFileExists(t, stale)
+	require.FileExists(t, mine)
+	for _, name := range []string{ConfigFile, CheckpointFile, MetricsFile, SummaryFile} {
+		fi, err := os.Stat(filepath.Join(dir, name))
+		require.NoError(t, err)
+		require.Equal(t, os.FileMode(0o644), fi.Mode().Perm(), name)
+	}
+}
+
+func TestLockDir(t *testing.T) {
+	dir := t.TempDir()
+	a, err := LockDir(dir)
+	require.NoError(t, err)
+	_, err = LockDir(dir)
+	require.ErrorIs(t, err, ErrLocked)
+	require.ErrorContains(t, err, "pid "+strconv.Itoa(os.Getpid()))
+	_, err = Train(context.Background(), opts(dir, tinyData(t, 20, 10), Start, 1))
+	require.ErrorIs(t, err, ErrLocked)
+	require.NoError(t, a.Unlock())
+	require.NoError(t, a.Unlock())
+	b, err := LockDir(dir)
+	require.NoError(t, err)
+	require.NoError(t, b.Unlock())
+}
+
+// TestTrainInterrupt: a cancellation between steps checkpoints mid-epoch; one
+// during an epoch's last step finishes and records that epoch first. Both
+// resume to the bits of a run that never stopped.
+func TestTrainInterrupt(t *testing.T) {
+	data := tinyData(t, 30, 10) // 3 steps per epoch
+	ref := t.TempDir()
+	_, err := Train(context.Background(), opts(ref, data, Start, 2))
+	require.NoError(t, err)
+	want, err := os.ReadFile(filepath.Join(ref, CheckpointFile))
+	require.NoError(t, err)
+	for _, tc := range []struct {
+		stopAt  int // cancel after this global step
+		msg     string
+		records int
+	}{
+		{1, "in epoch 1 after step 1 of 3", 0},
+		{3, "after epoch 1", 1},
+		{5, "in epoch 2 after step 2 of 3", 1},
+	} {
+		dir := t.TempDir()
+		ctx, cancel := context.WithCancel(context.Background())
+		o := opts(dir, data, Start, 2)
+		o.Progress = func(step int, _ float64) {
+			if step == tc.stopAt {
+				cancel()
+			}
+		}
+		_, err := Train(ctx, o)
+		require.ErrorIs(t, err, ErrInterrupted)
+		require.ErrorContains(t, err, tc.msg)
+		st, err := Inspect(dir)
+		require.NoError(t, err)
+		require.NoError(t, st.Check())
+		require.Len(t, st.Records, tc.records)
+		require.Equal(t, tc.stopAt, st.Checkpoint.Step)
+		_, err = Train(context.Background(), opts(dir, data, Resume, 2))
+		require.NoError(t, err)
+		got, err := os.ReadFile(filepath.Join(dir, CheckpointFile))
+		require.NoError(t, err)
+		require.Equal(t, want, got, "stopped after step %d", tc.stopAt)
+	}
+}
+
+// TestCheck lists the states Check refuses.
+func TestCheck(t *testing.T) {
+	data := tinyData(t, 20, 10)
+	dir := t.TempDir()
+	_, err := Train(context.Background(), opts(dir, data, Start, 2))
+	require.NoError(t, err)
+	st, err := Inspect(dir)
+	require.NoError(t, err)
+	require.NoError(t, st.Check())
+
+	bad := st
+	bad.Records = st.Records[:1]
+	require.ErrorContains(t, bad.Check(), "holds 1 epochs but the checkpoint has completed 2")
+	bad = st
+	bad.Checkpoint = nil
+	require.ErrorContains(t, bad.Check(), "without "+CheckpointFile)
+	sum := *st.Summary
+	sum.Epochs = 1
+	bad = st
+	bad.Summary = &sum
+	require.ErrorContains(t, bad.Check(), "covers 1 epochs")
+
+	// A metrics.jsonl with a gap or a torn line is an error naming it.
+	raw, err := os.ReadFile(filepath.Join(dir, MetricsFile))
+	require.NoError(t, err)
+	lines := strings.SplitAfter(string(raw), "\n")
+	require.NoError(t, os.WriteFile(filepath.Join(dir, MetricsFile), []byte(lines[1]), 0o644))
+	_, err = Inspect(dir)
+	require.ErrorContains(t, err, "epoch 2, want 1")
+	require.NoError(t, os.WriteFile(filepath.Join(dir, MetricsFile), []byte(lines[0]+"{\"epoch\":"), 0o644))
+	_, err = Inspect(dir)
+	require.ErrorContains(t, err, MetricsFile+" line 2")
+}
