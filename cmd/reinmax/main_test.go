@@ -263,3 +263,54 @@ func TestSampleErrors(t *testing.T) {
 	require.Equal(t, 1, code)
 	require.Contains(t, stderr, "bad.safetensors")
 }
+
+// TestTrainKeepsExistingRun: train on a directory that holds a run refuses,
+// naming the directory and the ways on, and changes nothing; -overwrite
+// replaces every file of the old run; -resume without a checkpoint is
+// refused. The same holds for a directory left by an older version with
+// only config.json.
+func TestTrainKeepsExistingRun(t *testing.T) {
+	data := synthMNIST(t, 40, 10)
+	out := t.TempDir()
+	common := []string{"train", "-data", data, "-method", "st", "-batch", "20", "-quiet", "-out", out}
+	code, _, stderr := run(append(common, "-epochs", "2", "-seed", "1")...)
+	require.Equal(t, 0, code, stderr)
+	before := map[string][]byte{}
+	for _, f := range []string{experiment.MetricsFile, experiment.SummaryFile, experiment.CheckpointFile, experiment.ConfigFile} {
+		before[f], _ = os.ReadFile(filepath.Join(out, f))
+	}
+
+	code, stdout, stderr := run(append(common, "-epochs", "1", "-seed", "2")...)
+	require.Equal(t, 2, code, stderr)
+	require.Empty(t, stdout)
+	first, _, _ := strings.Cut(stderr, "\n")
+	require.Contains(t, first, out)
+	require.Contains(t, first, "--resume")
+	require.Contains(t, first, "--overwrite")
+	for f, b := range before {
+		got, err := os.ReadFile(filepath.Join(out, f))
+		require.NoError(t, err)
+		require.Equal(t, b, got, "%s changed by a refused command", f)
+	}
+
+	code, _, stderr = run(append(common, "-epochs", "1", "-seed", "2", "-overwrite")...)
+	require.Equal(t, 0, code, stderr)
+	st, err := experiment.Inspect(out)
+	require.NoError(t, err)
+	require.NoError(t, st.Check())
+	require.Len(t, st.Records, 1)
+	require.Equal(t, 1, st.Summary.Epochs)
+	require.Equal(t, uint64(2), st.Summary.Config.Seed)
+
+	legacy := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(legacy, experiment.ConfigFile), before[experiment.ConfigFile], 0o644))
+	code, _, stderr = run("train", "-data", data, "-out", legacy, "-resume", "-epochs", "1")
+	require.Equal(t, 2, code, stderr)
+	require.Contains(t, stderr, "no checkpoint")
+	code, _, stderr = run("train", "-data", data, "-out", legacy, "-epochs", "1")
+	require.Equal(t, 2, code, stderr)
+	require.Contains(t, stderr, "already holds a run")
+	got, err := os.ReadFile(filepath.Join(legacy, experiment.ConfigFile))
+	require.NoError(t, err)
+	require.Equal(t, before[experiment.ConfigFile], got)
+}
