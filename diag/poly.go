@@ -23,8 +23,8 @@ type PolyConfig struct {
 	Latents       int     `json:"latents"`         // L >= 1 (spec: 128)
 	Batch         int     `json:"batch"`           // samples per step >= 1 (spec: 64)
 	LR            float64 `json:"lr"`              // Adam learning rate, finite and > 0 (spec: 1e-3)
-	StepsPerEpoch int     `json:"steps_per_epoch"` // >= 1 (spec: 200)
-	Epochs        int     `json:"epochs"`          // >= 0 (spec: 40)
+	StepsPerEpoch int     `json:"steps_per_epoch"` // >= 1, Epochs·StepsPerEpoch <= MaxPolySteps (spec: 200)
+	Epochs        int     `json:"epochs"`          // 0..MaxPolyEpochs (spec: 40)
 	Seed          uint64  `json:"seed"`            // seed of θ's initialisation and every estimator draw (spec: 1)
 }
 
@@ -34,8 +34,19 @@ func DefaultPolyConfig() PolyConfig {
 	return PolyConfig{P: 2, Target: 0.45, Latents: 128, Batch: 64, LR: 1e-3, StepsPerEpoch: 200, Epochs: 40, Seed: 1}
 }
 
+// Bounds of PolyConfig that Validate enforces. RunPoly preallocates one loss
+// per epoch (MaxPolyEpochs of them take 8 MiB), NewPoly buffers of
+// MaxPolyRows rows, and step t draws from stream t, which must stay below
+// polyInitStream; each bound is far beyond any useful run.
+const (
+	MaxPolyEpochs = 1 << 20 // Epochs
+	MaxPolySteps  = 1 << 30 // StepsPerEpoch and Epochs·StepsPerEpoch (fits a 32-bit int)
+	MaxPolyRows   = 1 << 24 // Latents·Batch
+)
+
 // Validate returns an error naming the first invalid field and its value,
-// wrapping kernels.ErrArgument (kernels.ErrShape for sizes).
+// wrapping kernels.ErrArgument (kernels.ErrShape for sizes). Products are
+// checked by division, so that no value of a field can overflow them.
 func (c PolyConfig) Validate() error {
 	bad := func(f string, v any, need string, sentinel error) error {
 		return fmt.Errorf("diag.PolyConfig: %s=%v, need %s: %w", f, v, need, sentinel)
@@ -52,12 +63,15 @@ func (c PolyConfig) Validate() error {
 		return bad("Latents", c.Latents, ">= 1", kernels.ErrShape)
 	case c.Batch < 1:
 		return bad("Batch", c.Batch, ">= 1", kernels.ErrShape)
-	case c.Latents > 1<<24/c.Batch:
-		return bad("Latents·Batch", c.Latents*c.Batch, "<= 2^24 rows", kernels.ErrShape)
-	case c.StepsPerEpoch < 1:
-		return bad("StepsPerEpoch", c.StepsPerEpoch, ">= 1", kernels.ErrShape)
-	case c.Epochs < 0:
-		return bad("Epochs", c.Epochs, ">= 0", kernels.ErrShape)
+	case c.Latents > MaxPolyRows/c.Batch:
+		// The factors, not their product, which may have overflowed.
+		return bad("Latents·Batch", fmt.Sprintf("%d·%d", c.Latents, c.Batch), "<= 2^24 rows", kernels.ErrShape)
+	case c.StepsPerEpoch < 1 || c.StepsPerEpoch > MaxPolySteps:
+		return bad("StepsPerEpoch", c.StepsPerEpoch, "1..2^30", kernels.ErrShape)
+	case c.Epochs < 0 || c.Epochs > MaxPolyEpochs:
+		return bad("Epochs", c.Epochs, "0..2^20", kernels.ErrShape)
+	case c.Epochs > 0 && c.StepsPerEpoch > MaxPolySteps/c.Epochs:
+		return bad("Epochs·StepsPerEpoch", fmt.Sprintf("%d·%d", c.Epochs, c.StepsPerEpoch), "<= 2^30 steps", kernels.ErrShape)
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package diag
 
 import (
 	"math"
+	"strconv"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -12,6 +13,7 @@ import (
 
 func TestPolyConfigValidate(t *testing.T) {
 	require.NoError(t, DefaultPolyConfig().Validate())
+	maxInt := strconv.Itoa(math.MaxInt)
 	for _, tc := range []struct {
 		mod  func(*PolyConfig)
 		want string
@@ -26,6 +28,15 @@ func TestPolyConfigValidate(t *testing.T) {
 		{func(c *PolyConfig) { c.Batch, c.Latents = 1<<13, 1<<13 }, "Latents·Batch"},
 		{func(c *PolyConfig) { c.StepsPerEpoch = 0 }, "StepsPerEpoch=0"},
 		{func(c *PolyConfig) { c.Epochs = -1 }, "Epochs=-1"},
+		// Extreme values are refused, not preallocated (MaxInt64 epochs
+		// panicked in makeslice) nor multiplied into an overflowed product.
+		{func(c *PolyConfig) { c.Epochs = math.MaxInt }, "Epochs=" + maxInt + ", need 0..2^20"},
+		{func(c *PolyConfig) { c.Epochs = MaxPolyEpochs + 1 }, "Epochs=1048577"},
+		{func(c *PolyConfig) { c.Latents = math.MaxInt }, "Latents·Batch=" + maxInt + "·64, need <= 2^24"},
+		{func(c *PolyConfig) { c.Batch = math.MaxInt }, "Latents·Batch=128·" + maxInt},
+		{func(c *PolyConfig) { c.StepsPerEpoch = math.MaxInt }, "StepsPerEpoch=" + maxInt + ", need 1..2^30"},
+		{func(c *PolyConfig) { c.StepsPerEpoch = MaxPolySteps }, "Epochs·StepsPerEpoch=40·1073741824, need <= 2^30"},
+		{func(c *PolyConfig) { c.Epochs, c.StepsPerEpoch = MaxPolyEpochs, 1<<10+1 }, "Epochs·StepsPerEpoch=1048576·1025"},
 	} {
 		c := DefaultPolyConfig()
 		tc.mod(&c)
@@ -35,6 +46,14 @@ func TestPolyConfigValidate(t *testing.T) {
 		_, err = NewPoly(c, estimators.DefaultConfig("st"), nil)
 		require.Error(t, err)
 	}
+	// The bounds themselves are allowed.
+	c := DefaultPolyConfig()
+	c.Epochs, c.StepsPerEpoch = MaxPolyEpochs, MaxPolySteps/MaxPolyEpochs
+	require.NoError(t, c.Validate())
+	c.Latents, c.Batch = 1, MaxPolyRows
+	require.NoError(t, c.Validate())
+	c.Epochs, c.StepsPerEpoch = 1, MaxPolySteps
+	require.NoError(t, c.Validate())
 	_, err := NewPoly(DefaultPolyConfig(), estimators.DefaultConfig("magic"), nil)
 	require.ErrorIs(t, err, kernels.ErrArgument)
 }

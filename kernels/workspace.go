@@ -22,14 +22,23 @@ type Workspace struct {
 	singles []*Workspace // see Singles
 }
 
+// MaxThreads is the most worker threads (goroutines, the caller's included)
+// a Workspace runs. Each thread costs a goroutine and per-thread state, so an
+// unbounded count from a user crashes with out of memory; commands and
+// configurations that take a thread count refuse values above it.
+const MaxThreads = 1024
+
 // NewWorkspace returns a workspace whose parallel kernels use up to threads
 // goroutines, the caller's included (threads < 1 means 1). For threads > 1 it
 // starts threads-1 worker goroutines that live until Close (or until the
 // workspace becomes unreachable).
+//
+// threads above MaxThreads is clamped to MaxThreads (a huge count gets
+// MaxThreads workers rather than a crash); code passing a user's value
+// should refuse it first with a clear error, since results do not depend on
+// the thread count and the clamp would otherwise go unnoticed.
 func NewWorkspace(threads int) *Workspace {
-	if threads < 1 {
-		threads = 1
-	}
+	threads = max(1, min(threads, MaxThreads))
 	ws := &Workspace{threads: threads}
 	if threads > 1 {
 		ws.pool = newPool(threads - 1)

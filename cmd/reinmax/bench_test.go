@@ -93,6 +93,10 @@ func TestBenchBadFlags(t *testing.T) {
 		{[]string{"-filter", "^nothing-matches$"}, "matches no case"},
 		{[]string{"-mintime", "-1s"}, "-mintime=-1s"},
 		{[]string{"-samples", "-2"}, "-samples=-2"},
+		// Extreme values are refused, not allocated: MaxInt64 samples
+		// panicked in makeslice, 10^12 ran out of memory.
+		{[]string{"-samples", "9223372036854775807"}, "-samples=9223372036854775807: need 0..100000"},
+		{[]string{"-samples", "1000000000000"}, "-samples=1000000000000: need 0..100000"},
 		{[]string{"extra"}, `unexpected argument "extra"`},
 	} {
 		code, _, stderr := run(append([]string{"bench"}, c.args...)...)

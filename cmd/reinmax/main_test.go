@@ -141,6 +141,7 @@ func TestTrainRejectsBadFlags(t *testing.T) {
 		{[]string{"-resume", "-overwrite"}, "exclude each other"},
 		{[]string{"-noise", "pink", "-method", "reinmax-cv"}, "pink"},
 		{[]string{"-threads", "-2"}, "--threads=-2"},
+		{[]string{"-threads", "9223372036854775807"}, "--threads=9223372036854775807"},
 		{[]string{"-out", filepath.Join(notDir, "sub")}, "--out"},
 		{[]string{"-preset", "-method", "reinforce"}, "no preset"},
 		{[]string{"-method", "exact", "-C", "10", "-L", "30"}, "exact"},

@@ -9,6 +9,8 @@ import (
 
 	"github.com/discretegrad/reinmax/diag"
 	"github.com/discretegrad/reinmax/estimators"
+	"github.com/discretegrad/reinmax/experiment"
+	"github.com/discretegrad/reinmax/kernels"
 )
 
 // polyReport is poly's JSON output.
@@ -30,13 +32,13 @@ func runPoly(args []string, stdout, stderr io.Writer) error {
 	cfg := def
 	fs.Float64Var(&cfg.P, "p", def.P, "exponent p of the loss |z - target|^p (> 0; the spec uses 1.5, 2, 3)")
 	fs.Float64Var(&cfg.Target, "target", def.Target, "target in (0, 1)")
-	fs.IntVar(&cfg.Epochs, "epochs", def.Epochs, "epochs (>= 0)")
-	fs.IntVar(&cfg.StepsPerEpoch, "steps", def.StepsPerEpoch, "Adam steps per epoch (>= 1)")
-	fs.IntVar(&cfg.Latents, "latents", def.Latents, "binary latents sharing the batch (>= 1)")
+	fs.IntVar(&cfg.Epochs, "epochs", def.Epochs, fmt.Sprintf("epochs (0..%d)", diag.MaxPolyEpochs))
+	fs.IntVar(&cfg.StepsPerEpoch, "steps", def.StepsPerEpoch, fmt.Sprintf("Adam steps per epoch (>= 1; epochs·steps <= %d)", diag.MaxPolySteps))
+	fs.IntVar(&cfg.Latents, "latents", def.Latents, fmt.Sprintf("binary latents sharing the batch (>= 1; latents·batch <= %d)", diag.MaxPolyRows))
 	fs.IntVar(&cfg.Batch, "batch", def.Batch, "independent samples per step (>= 1)")
 	fs.Float64Var(&cfg.LR, "lr", def.LR, "Adam learning rate (> 0)")
 	fs.Uint64Var(&cfg.Seed, "seed", def.Seed, "seed of the initialisation and of every draw")
-	threads := fs.Int("threads", 0, "worker threads (0: GOMAXPROCS); results do not depend on it")
+	threads := fs.Int("threads", 0, fmt.Sprintf("worker threads (0..%d, 0: GOMAXPROCS); results do not depend on it", kernels.MaxThreads))
 	jsonOut := fs.String("json", "", "write the results as JSON to this file")
 	quiet := fs.Bool("quiet", false, "no progress lines on stderr")
 	ef := diagEstimatorFlags{defaultMethods: "all", allowedHelp: strings.Join(estimators.Methods(), ", ")}
@@ -48,8 +50,8 @@ func runPoly(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if *threads < 0 {
-		return usageErr(fs, "--threads=%d must be >= 0", *threads)
+	if *threads < 0 || *threads > kernels.MaxThreads {
+		return usageErr(fs, "--threads=%d, need 0..%d (0: GOMAXPROCS)", *threads, kernels.MaxThreads)
 	}
 	if err := cfg.Validate(); err != nil {
 		return usageErr(fs, "%v", err)
@@ -81,7 +83,7 @@ func runPoly(args []string, stdout, stderr io.Writer) error {
 	}
 	tw.Flush()
 	if *jsonOut != "" {
-		return writeJSON(*jsonOut, rep)
+		return experiment.WriteJSON(*jsonOut, rep)
 	}
 	return nil
 }

@@ -25,9 +25,20 @@ func TestPolyRejectsBadInput(t *testing.T) {
 		{[]string{"-lr", "0"}, "LR=0"},
 		{[]string{"-batch", "0"}, "Batch=0"},
 		{[]string{"-methods", "magic"}, `unknown method "magic"`},
-		{[]string{"-K", "0"}, "--K=0"},
+		{[]string{"-K", "0"}, "K=0"},
 		{[]string{"-tau", "-1"}, "Tau"},
 		{[]string{"-threads", "-1"}, "--threads=-1"},
+		// Extreme values are refused before any allocation: they used to
+		// panic in makeslice, run out of memory or print an overflowed
+		// product.
+		{[]string{"-threads", "9223372036854775807"}, "--threads=9223372036854775807, need 0..1024"},
+		{[]string{"-threads", "1000000000"}, "--threads=1000000000, need 0..1024"},
+		{[]string{"-threads", "1025"}, "--threads=1025"},
+		{[]string{"-epochs", "9223372036854775807"}, "Epochs=9223372036854775807, need 0..2^20"},
+		{[]string{"-epochs", "1000000000"}, "Epochs=1000000000"},
+		{[]string{"-steps", "9223372036854775807"}, "StepsPerEpoch=9223372036854775807"},
+		{[]string{"-latents", "9223372036854775807"}, "Latents·Batch=9223372036854775807·64"},
+		{[]string{"-batch", "9223372036854775807"}, "Latents·Batch=128·9223372036854775807"},
 		{[]string{"extra"}, "unexpected argument"},
 	} {
 		code, stdout, stderr := run(append([]string{"poly", "-epochs", "1", "-steps", "1"}, tc.args...)...)

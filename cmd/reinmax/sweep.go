@@ -22,6 +22,7 @@ import (
 	"github.com/discretegrad/reinmax/estimators"
 	"github.com/discretegrad/reinmax/experiment"
 	"github.com/discretegrad/reinmax/internal/atomicfile"
+	"github.com/discretegrad/reinmax/kernels"
 	"github.com/discretegrad/reinmax/vae"
 )
 
@@ -447,8 +448,8 @@ func runSweep(args []string, stdout, stderr io.Writer) error {
 	switch {
 	case f.parallel < 0:
 		return usageErr(fs, "--parallel=%d must be >= 0", f.parallel)
-	case f.threads < 0:
-		return usageErr(fs, "--threads=%d must be >= 0", f.threads)
+	case f.threads < 0 || f.threads > kernels.MaxThreads:
+		return usageErr(fs, "--threads=%d must be in 0..%d", f.threads, kernels.MaxThreads)
 	}
 	var mine []int // indices into runs of this shard's runs
 	for i := shard; i < len(runs); i += shards {

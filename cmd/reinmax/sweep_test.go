@@ -142,6 +142,7 @@ func TestSweepRejectsBadFlags(t *testing.T) {
 		{[]string{"-shard", "x"}, "--shard"},
 		{[]string{"-parallel", "-1"}, "--parallel=-1"},
 		{[]string{"-threads", "-1"}, "--threads=-1"},
+		{[]string{"-threads", "1025"}, "--threads=1025"},
 		{[]string{"-out", filepath.Join(notDir, "sub")}, "--out"},
 		{[]string{"-grid", badGrid}, "unknown field"},
 		{[]string{"-grid", filepath.Join(notDir, "missing.json")}, "--grid"},

@@ -16,6 +16,7 @@ import (
 
 	"github.com/discretegrad/reinmax/estimators"
 	"github.com/discretegrad/reinmax/experiment"
+	"github.com/discretegrad/reinmax/kernels"
 	"github.com/discretegrad/reinmax/vae"
 )
 
@@ -122,8 +123,8 @@ func (f *trainFlags) check(fs *flag.FlagSet) error {
 	switch {
 	case f.epochs < 0:
 		return usageErr(fs, "--epochs=%d must be >= 0", f.epochs)
-	case f.threads < 0:
-		return usageErr(fs, "--threads=%d must be >= 0", f.threads)
+	case f.threads < 0 || f.threads > kernels.MaxThreads:
+		return usageErr(fs, "--threads=%d must be in 0..%d", f.threads, kernels.MaxThreads)
 	case f.resume && f.overwrite:
 		return usageErr(fs, "--resume and --overwrite exclude each other")
 	}
