@@ -166,7 +166,7 @@ func (m *Moments) DrawParallel(ss []Sampler, seed, first uint64, samples int) er
 	if len(ss) == 0 {
 		return fmt.Errorf("%s: no sampler: %w", fn, kernels.ErrArgument)
 	}
-	chunks := (samples + drawChunk - 1) / drawChunk
+	chunks := samples/drawChunk + min(1, samples%drawChunk) // (samples+drawChunk-1)/drawChunk overflows near MaxInt
 	workers := min(len(ss), chunks)
 	for len(m.work) < workers {
 		size := len(m.sum)
