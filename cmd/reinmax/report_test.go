@@ -14,23 +14,6 @@ import (
 	"github.com/discretegrad/reinmax/experiment"
 )
 
-func TestMeanSE(t *testing.T) {
-	// Hand-checked: deviations -2, 0, 2 give the sample variance
-	// (4 + 0 + 4) / 2 = 4, sd 2, se 2/√3.
-	s := newMeanSE([]float64{100, 102, 104})
-	require.Equal(t, 3, s.n)
-	require.Equal(t, 102.0, s.mean)
-	require.InDelta(t, 2/math.Sqrt(3), s.se, 1e-12)
-	require.Equal(t, "102.00 ± 1.15", s.String())
-	s = newMeanSE([]float64{90, 91}) // sd √0.5, se √0.5/√2 = 0.5
-	require.InDelta(t, 0.5, s.se, 1e-12)
-	s = newMeanSE([]float64{80})
-	require.Equal(t, 80.0, s.mean)
-	require.True(t, math.IsNaN(s.se), "no standard error from one seed")
-	require.Equal(t, "80.00 ± –", s.String())
-	require.True(t, math.IsNaN(newMeanSE(nil).mean))
-}
-
 // TestReportFixture aggregates testdata/report: three st seeds at lr 1e-3
 // (final train 100, 102, 104; test 101, 104, 98), two at lr 5e-4 (103, 105;
 // 99, 100), two reinmax seeds (90, 91; 92, 95), one reinmax seed at 4×24

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -201,8 +200,8 @@ func TestSweepShardsAndResume(t *testing.T) {
 	require.Equal(t, 0, code, stderr)
 	require.Contains(t, stdout, "6 runs: 6 trained, 0 already finished, 0 held by another process, 0 failed, 0 not started")
 	requireSameRuns(t, sharded, whole, names)
-	var man sweepManifest
-	raw, err := os.ReadFile(filepath.Join(whole, manifestFile))
+	var man experiment.Manifest
+	raw, err := os.ReadFile(filepath.Join(whole, experiment.ManifestFile))
 	require.NoError(t, err)
 	require.NoError(t, json.Unmarshal(raw, &man))
 	require.Len(t, man.Runs, 6)
@@ -280,16 +279,6 @@ func TestSweepInterrupt(t *testing.T) {
 	requireSameRuns(t, full, out, []string{filepath.Base(first), filepath.Base(second)})
 }
 
-func TestPrefixWriter(t *testing.T) {
-	var buf bytes.Buffer
-	lw := &lockedWriter{w: &buf}
-	p := &prefixWriter{lw: lw, prefix: "[a] "}
-	fmt.Fprint(p, "\ninterrupted at epoch 2\n")
-	fmt.Fprint(p, "done: ")
-	fmt.Fprint(p, "1 epoch\nnext\n\n")
-	require.Equal(t, "[a] interrupted at epoch 2\n[a] done: 1 epoch\n[a] next\n", buf.String())
-}
-
 // TestSweepConcurrent starts sweeps at once on one directory, as processes:
 // four with different grids and two with the same grid. The manifest holds
 // every run of every grid, and no run is trained twice: a sweep skips the
@@ -309,7 +298,7 @@ func TestSweepConcurrent(t *testing.T) {
 	for i := range grids {
 		require.Equal(t, 0, codes[i], errs[i])
 	}
-	m, err := readManifest(out)
+	m, err := experiment.ReadManifest(out)
 	require.NoError(t, err)
 	var names []string
 	for _, r := range m.Runs {
