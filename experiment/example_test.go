@@ -51,7 +51,7 @@ func Example_sweep() {
 	res, _ = experiment.Sweep(context.Background(), opts)
 	fmt.Println("already finished:", len(res.Finished))
 
-	rep, err := experiment.ReadReport(dir)
+	rep, err := experiment.ReadReport(dir, experiment.ReportOptions{})
 	if err != nil {
 		panic(err)
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -32,12 +33,46 @@ type EpochRecord struct {
 	TestKLD      float64 `json:"test_kld"`
 	Seconds      float64 `json:"seconds"`
 	TrainSeconds float64 `json:"train_seconds"`
+	// Collapsed reports posterior collapse after the epoch (see
+	// IsCollapsed); nil in records written before it was measured.
+	Collapsed *bool `json:"collapsed,omitempty"`
 }
 
-// RecordOf converts the trainer's epoch statistics into a record.
-func RecordOf(s vae.EpochStats) EpochRecord {
-	return EpochRecord{Epoch: s.Epoch, Step: s.Step, TrainLoss: s.TrainLoss, TrainBCE: s.TrainBCE, TrainKLD: s.TrainKLD,
+// collapseSlack is how far below its maximum, log C nats per latent, the
+// test KL of a collapsed run may be: a latent whose posterior puts 99.9%
+// of its mass on one category has an entropy of about 0.008 nats.
+const collapseSlack = 0.01
+
+// RecordOf converts the trainer's epoch statistics of a run of cfg into a
+// record, with the collapse test.
+func RecordOf(s vae.EpochStats, cfg vae.Config) EpochRecord {
+	r := EpochRecord{Epoch: s.Epoch, Step: s.Step, TrainLoss: s.TrainLoss, TrainBCE: s.TrainBCE, TrainKLD: s.TrainKLD,
 		TestLoss: s.TestLoss, TestBCE: s.TestBCE, TestKLD: s.TestKLD, Seconds: s.Seconds, TrainSeconds: s.TrainSeconds}
+	if s.HasTest {
+		c := s.TestOneCode && oneHotKL(s.TestKLD, cfg.C, cfg.L)
+		r.Collapsed = &c
+	}
+	return r
+}
+
+// oneHotKL reports whether a mean KL to the uniform prior is within
+// collapseSlack nats per latent of its maximum L·log C.
+func oneHotKL(kld float64, c, l int) bool {
+	return kld >= float64(l)*(math.Log(float64(c))-collapseSlack)
+}
+
+// IsCollapsed reports whether the run of C categories and L latents had
+// collapsed after this epoch: its encoder gave every test image the same
+// most probable code, with every latent's posterior one-hot (test KL
+// within 0.01 nats per latent of L·log C). The decoder then sees one code
+// and learns only the mean image (test loss about 214 on MNIST), and the
+// encoder gets no gradient to leave that state. For a record written before
+// the test was measured, the KL condition alone decides.
+func (r EpochRecord) IsCollapsed(c, l int) bool {
+	if r.Collapsed != nil {
+		return *r.Collapsed
+	}
+	return oneHotKL(r.TestKLD, c, l)
 }
 
 // Summary is summary.json, written when a run reaches its epochs.
@@ -52,12 +87,15 @@ type Summary struct {
 	TotalSeconds   float64       `json:"total_seconds"`
 	StepsPerSecond float64       `json:"steps_per_second"`
 	Curve          []EpochRecord `json:"curve"`
-	Version        string        `json:"version"`
-	Revision       string        `json:"revision"`
-	GoVersion      string        `json:"go_version"`
-	CPU            string        `json:"cpu"`
-	Kernels        string        `json:"kernels"`
-	Finished       time.Time     `json:"finished"`
+	// CollapsedEpoch is the first epoch after which the run had collapsed
+	// (EpochRecord.IsCollapsed) and stayed so; 0 when it had not.
+	CollapsedEpoch int       `json:"collapsed_epoch"`
+	Version        string    `json:"version"`
+	Revision       string    `json:"revision"`
+	GoVersion      string    `json:"go_version"`
+	CPU            string    `json:"cpu"`
+	Kernels        string    `json:"kernels"`
+	Finished       time.Time `json:"finished"`
 }
 
 // Summarize builds the summary of a run of cfg whose records are recs.
@@ -76,10 +114,26 @@ func Summarize(cfg vae.Config, recs []EpochRecord) Summary {
 		s.Final = recs[len(recs)-1]
 		s.Steps = s.Final.Step
 	}
+	s.CollapsedEpoch = CollapsedEpoch(recs, cfg.C, cfg.L)
 	if s.TrainSeconds > 0 {
 		s.StepsPerSecond = float64(s.Steps) / s.TrainSeconds
 	}
 	return s
+}
+
+// CollapsedEpoch returns the first epoch from which every record of recs
+// shows collapse (IsCollapsed), or 0 when the last one does not.
+func CollapsedEpoch(recs []EpochRecord, c, l int) int {
+	first := 0
+	for _, r := range recs {
+		switch {
+		case !r.IsCollapsed(c, l):
+			first = 0
+		case first == 0:
+			first = r.Epoch
+		}
+	}
+	return first
 }
 
 // modulePath is this module's path, looked up in the build information.

@@ -27,6 +27,9 @@ type RunResult struct {
 	Done    int           // epochs finished (consecutive records in metrics.jsonl)
 	Target  int           // epochs the manifest asks for, 0 when unknown
 	Why     string        // why an excluded run is excluded
+	// CollapsedEpoch is the epoch from which the finished run had
+	// collapsed (Summary.CollapsedEpoch), 0 when it had not.
+	CollapsedEpoch int
 }
 
 // MeanSE is a sample's size, mean and standard error of the mean (sample
@@ -67,18 +70,38 @@ func (s MeanSE) String() string {
 
 // Group is one setting: the finished runs that differ only in seed.
 type Group struct {
-	Config      vae.Config // canonical, Seed 0
-	Epochs      int
-	Runs        []*RunResult // by seed
-	Train, Test MeanSE       // of the final epoch's losses over the runs
+	Config vae.Config // canonical, Seed 0
+	Epochs int
+	Runs   []*RunResult // by seed
+	// Collapsed counts the runs that ended in posterior collapse; they are
+	// left out of Train and Test unless ReportOptions.IncludeCollapsed.
+	Collapsed   int
+	Train, Test MeanSE // of the final epoch's losses over the runs
 	// Selected marks the group with the lowest mean final train loss among
-	// those of its method and C×L (the selection rule of spec §7 note 3).
+	// those of its method and C×L (the selection rule).
 	Selected bool
+	// Published is the published result of the group's method and C×L,
+	// for a selected group when one was given; TrainZ and TestZ are the
+	// differences (ours minus published) in units of the combined standard
+	// error, NaN when either side has none.
+	Published     *Published
+	TrainZ, TestZ float64
+}
+
+// ReportOptions are ReadReport's choices.
+type ReportOptions struct {
+	// IncludeCollapsed keeps collapsed runs in the means.
+	IncludeCollapsed bool
+	// Published, if not nil, are the results to compare with
+	// (PublishedResults, ReadPublished); each selected setting is matched
+	// by method and C×L.
+	Published []Published
 }
 
 // Report is a sweep directory read and aggregated: the data behind the
 // markdown and CSV renderings (Markdown, CSV) and the command's plots.
 type Report struct {
+	Options  ReportOptions
 	Dir      string
 	Groups   []*Group     // by config (configOrder), method (methodOrder), then CompareRuns
 	Excluded []*RunResult // by name
@@ -113,7 +136,7 @@ func configOrder(a, b [2]int) int {
 // finished runs. A run is finished when its summary.json is readable and
 // has the epochs the manifest asks for; the others are excluded with the
 // reason.
-func ReadReport(dir string) (*Report, error) {
+func ReadReport(dir string, opts ReportOptions) (*Report, error) {
 	man, err := ReadManifest(dir)
 	if err != nil {
 		return nil, err
@@ -128,7 +151,7 @@ func ReadReport(dir string) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &Report{Dir: dir}
+	d := &Report{Dir: dir, Options: opts}
 	seen := map[string]bool{}
 	var runs []*RunResult
 	for _, e := range ents {
@@ -184,12 +207,18 @@ func ReadReport(dir string) (*Report, error) {
 		slices.SortFunc(g.Runs, func(a, b *RunResult) int { return cmp.Compare(a.Config.Seed, b.Config.Seed) })
 		var tr, te []float64
 		for _, r := range g.Runs {
+			if r.CollapsedEpoch > 0 {
+				g.Collapsed++
+				if !opts.IncludeCollapsed {
+					continue
+				}
+			}
 			tr = append(tr, r.Summary.Final.TrainLoss)
 			te = append(te, r.Summary.Final.TestLoss)
 		}
 		g.Train, g.Test = NewMeanSE(tr), NewMeanSE(te)
 		k := fmt.Sprintf("%s %dx%d", g.Config.Estimator.Method, g.Config.C, g.Config.L)
-		if b := best[k]; b == nil || g.Train.Mean < b.Train.Mean {
+		if b := best[k]; b == nil || lessNaNLast(g.Train.Mean, b.Train.Mean) {
 			best[k] = g
 		}
 		cl := [2]int{g.Config.C, g.Config.L}
@@ -202,6 +231,11 @@ func ReadReport(dir string) (*Report, error) {
 	}
 	for _, g := range best {
 		g.Selected = true
+		g.TrainZ, g.TestZ = math.NaN(), math.NaN()
+		if p := findPublished(opts.Published, g.Config.Estimator.Method, g.Config.C, g.Config.L); p != nil {
+			g.Published = p
+			g.TrainZ, g.TestZ = zScore(g.Train, p.Train), zScore(g.Test, p.Test)
+		}
 	}
 	slices.SortFunc(d.Methods, methodOrder)
 	return d, nil
@@ -255,6 +289,7 @@ func readRun(dir, name string, target int) *RunResult {
 	if recs, err := ReadMetrics(dir); err == nil && len(recs) >= sum.Epochs {
 		r.Curve = recs[:sum.Epochs]
 	}
+	r.CollapsedEpoch = CollapsedEpoch(r.Curve, r.Config.C, r.Config.L)
 	return r
 }
 
@@ -278,7 +313,20 @@ func (d *Report) Markdown(w io.Writer) {
 	fmt.Fprintf(w, "%d finished runs in %d settings; %d runs unfinished (listed at the end and excluded).\n", d.Finished,
 		len(d.Groups), len(d.Excluded))
 	fmt.Fprintf(w, "Values: negative ELBO (nats) after the last epoch, mean ± standard error over seeds "+
-		"(sample standard deviation / √n), n seeds in parentheses.\n\n")
+		"(sample standard deviation / √n), n seeds in parentheses.\n")
+	collapsed := 0
+	for _, g := range d.Groups {
+		collapsed += g.Collapsed
+	}
+	if collapsed > 0 {
+		how := "left out of the means"
+		if d.Options.IncludeCollapsed {
+			how = "kept in the means"
+		}
+		fmt.Fprintf(w, "%d finished runs ended in posterior collapse (the encoder gives every test image the same "+
+			"one-hot code); they are %s and counted beside n.\n", collapsed, how)
+	}
+	fmt.Fprintln(w)
 	if len(d.Groups) > 0 {
 		for _, part := range []struct {
 			title string
@@ -293,17 +341,20 @@ func (d *Report) Markdown(w io.Writer) {
 			d.pivot(w, part.stat)
 			fmt.Fprintln(w)
 		}
+		if d.Options.Published != nil {
+			d.againstPublished(w)
+		}
 		fmt.Fprintf(w, "## Every setting\n\n")
-		fmt.Fprintf(w, "| method | C×L | lr | τ | optimizer | other | epochs | n | train | test | selected |\n")
-		fmt.Fprintf(w, "|---|---|---|---|---|---|---|---|---|---|---|\n")
+		fmt.Fprintf(w, "| method | C×L | lr | τ | optimizer | other | epochs | n | collapsed | train | test | selected |\n")
+		fmt.Fprintf(w, "|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 		for _, g := range d.Groups {
 			sel := ""
 			if g.Selected {
 				sel = "✓"
 			}
-			fmt.Fprintf(w, "| %s | %d×%d | %s | %s | %s | %s | %d | %d | %s | %s | %s |\n", g.Config.Estimator.Method, g.Config.C,
+			fmt.Fprintf(w, "| %s | %d×%d | %s | %s | %s | %s | %d | %d | %d | %s | %s | %s |\n", g.Config.Estimator.Method, g.Config.C,
 				g.Config.L, fmtFloat(g.Config.LR), fmtFloat(g.Config.Estimator.Tau), g.Config.Optimizer, otherParams(g.Config), g.Epochs,
-				g.Train.N, g.Train, g.Test, sel)
+				g.Train.N, g.Collapsed, g.Train, g.Test, sel)
 		}
 		fmt.Fprintln(w)
 	}
@@ -318,6 +369,43 @@ func (d *Report) Markdown(w io.Writer) {
 		}
 		fmt.Fprintln(w)
 	}
+}
+
+// againstPublished writes each selected setting beside the published
+// result of its method and C×L.
+func (d *Report) againstPublished(w io.Writer) {
+	fmt.Fprintf(w, "## Against the published results\n\n")
+	fmt.Fprintf(w, "z: (ours − published) / √(se_ours² + se_published²); **bold** where |z| > 3. "+
+		"n: our seeds (collapsed runs beside it), the published seeds after the slash.\n\n")
+	fmt.Fprintf(w, "| method | C×L | n | train (ours) | train (published) | z | test (ours) | test (published) | z |\n")
+	fmt.Fprintf(w, "|---|---|---|---|---|---|---|---|---|\n")
+	z := func(v float64) string {
+		switch {
+		case math.IsNaN(v):
+			return "–"
+		case math.Abs(v) > 3:
+			return fmt.Sprintf("**%+.1f**", v)
+		}
+		return fmt.Sprintf("%+.1f", v)
+	}
+	for _, g := range d.Groups {
+		if !g.Selected {
+			continue
+		}
+		p := g.Published
+		n := strconv.Itoa(g.Train.N)
+		if g.Collapsed > 0 {
+			n += fmt.Sprintf(" (%d collapsed)", g.Collapsed)
+		}
+		if p == nil {
+			fmt.Fprintf(w, "| %s | %d×%d | %s | %s | none published | – | %s | none published | – |\n",
+				g.Config.Estimator.Method, g.Config.C, g.Config.L, n, g.Train, g.Test)
+			continue
+		}
+		fmt.Fprintf(w, "| %s | %d×%d | %s / %d | %s | %s | %s | %s | %s | %s |\n", g.Config.Estimator.Method, g.Config.C,
+			g.Config.L, n, p.Seeds, g.Train, p.Train, z(g.TrainZ), g.Test, p.Test, z(g.TestZ))
+	}
+	fmt.Fprintln(w)
 }
 
 // pivot writes one table: methods down, configurations across, the
@@ -344,9 +432,13 @@ func (d *Report) pivot(w io.Writer, stat func(*Group) MeanSE) {
 			for _, g := range d.Groups {
 				if g.Selected && g.Config.Estimator.Method == m && g.Config.C == c[0] && g.Config.L == c[1] {
 					s := stat(g)
-					cell = fmt.Sprintf("%s (%d)", s, s.N)
+					n := strconv.Itoa(s.N)
+					if g.Collapsed > 0 {
+						n += fmt.Sprintf(", %d collapsed", g.Collapsed)
+					}
+					cell = fmt.Sprintf("%s (%s)", s, n)
 					if s.Mean == best[i] {
-						cell = fmt.Sprintf("**%s** (%d)", s, s.N)
+						cell = fmt.Sprintf("**%s** (%s)", s, n)
 					}
 				}
 			}
@@ -361,7 +453,8 @@ func (d *Report) pivot(w io.Writer, stat func(*Group) MeanSE) {
 func (d *Report) CSV(w io.Writer) error {
 	cw := csv.NewWriter(w)
 	cw.Write([]string{"method", "C", "L", "lr", "tau", "optimizer", "K", "eta", "tau2", "noise", "alpha", "gap", "batch",
-		"leaky_relu", "epochs", "n", "seeds", "train_mean", "train_se", "test_mean", "test_se", "selected"})
+		"leaky_relu", "epochs", "n", "seeds", "train_mean", "train_se", "test_mean", "test_se", "selected", "collapsed",
+		"published_train_mean", "published_train_se", "published_test_mean", "published_test_se", "train_z", "test_z"})
 	num := func(v float64) string {
 		if math.IsNaN(v) {
 			return ""
@@ -375,11 +468,16 @@ func (d *Report) CSV(w io.Writer) error {
 		for i, r := range g.Runs {
 			seeds[i] = strconv.FormatUint(r.Config.Seed, 10)
 		}
-		cw.Write([]string{e.Method, strconv.Itoa(c.C), strconv.Itoa(c.L), fmtFloat(c.LR), fmtFloat(e.Tau), c.Optimizer,
+		row := []string{e.Method, strconv.Itoa(c.C), strconv.Itoa(c.L), fmtFloat(c.LR), fmtFloat(e.Tau), c.Optimizer,
 			strconv.Itoa(e.K), fmtFloat(e.Eta), fmtFloat(e.Tau2), e.Noise, fmtFloat(e.Alpha), fmtFloat(e.Gap),
 			strconv.Itoa(c.Batch), strconv.FormatBool(c.LeakyReLU), strconv.Itoa(g.Epochs), strconv.Itoa(g.Train.N),
 			strings.Join(seeds, " "), num(g.Train.Mean), num(g.Train.SE), num(g.Test.Mean), num(g.Test.SE),
-			strconv.FormatBool(g.Selected)})
+			strconv.FormatBool(g.Selected), strconv.Itoa(g.Collapsed)}
+		pub := []string{"", "", "", "", "", ""}
+		if p := g.Published; p != nil {
+			pub = []string{num(p.Train.Mean), num(p.Train.SE), num(p.Test.Mean), num(p.Test.SE), num(g.TrainZ), num(g.TestZ)}
+		}
+		cw.Write(append(row, pub...))
 	}
 	cw.Flush()
 	return cw.Error()

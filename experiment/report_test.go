@@ -4,8 +4,12 @@ import (
 	"bytes"
 	"fmt"
 	"math"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
+	"github.com/discretegrad/reinmax/vae"
 	"github.com/stretchr/testify/require"
 )
 
@@ -34,4 +38,64 @@ func TestPrefixWriter(t *testing.T) {
 	fmt.Fprint(p, "done: ")
 	fmt.Fprint(p, "1 epoch\nnext\n\n")
 	require.Equal(t, "[a] interrupted at epoch 2\n[a] done: 1 epoch\n[a] next\n", buf.String())
+}
+
+// TestReportCollapsedAndPublished: a collapsed seed is counted and left
+// out of the means (unless asked), and the selected setting is compared
+// with the published result in units of the combined standard error.
+func TestReportCollapsedAndPublished(t *testing.T) {
+	dir := t.TempDir()
+	yes, no := true, false
+	for seed, final := range []float64{125, 127, 214} {
+		cfg := vae.DefaultConfig() // reinmax 8×4
+		cfg.Seed = uint64(seed)
+		flag := &no
+		if final > 200 {
+			flag = &yes
+		}
+		recs := []EpochRecord{{Epoch: 1, TrainLoss: final + 10, TestLoss: final + 11, Collapsed: flag},
+			{Epoch: 2, TrainLoss: final, TestLoss: final + 2, Collapsed: flag}}
+		run := filepath.Join(dir, fmt.Sprintf("run%d", seed))
+		require.NoError(t, os.MkdirAll(run, 0o755))
+		require.NoError(t, WriteJSON(filepath.Join(run, SummaryFile), Summarize(cfg, recs)))
+		require.NoError(t, writeMetrics(run, recs))
+	}
+	rep, err := ReadReport(dir, ReportOptions{Published: PublishedResults()})
+	require.NoError(t, err)
+	require.Len(t, rep.Groups, 1)
+	g := rep.Groups[0]
+	require.Equal(t, 1, g.Collapsed)
+	require.Equal(t, 2, g.Train.N)
+	require.Equal(t, 126.0, g.Train.Mean)
+	require.NotNil(t, g.Published)
+	require.Equal(t, 125.08, g.Published.Train.Mean)
+	require.InDelta(t, (126-125.08)/math.Hypot(1, 0.20), g.TrainZ, 1e-12)
+	var md bytes.Buffer
+	rep.Markdown(&md)
+	require.Contains(t, md.String(), "**126.00 ± 1.00** (2, 1 collapsed)")
+	require.Contains(t, md.String(), "## Against the published results")
+	require.Contains(t, md.String(), "125.08 ± 0.20")
+
+	rep, err = ReadReport(dir, ReportOptions{IncludeCollapsed: true})
+	require.NoError(t, err)
+	require.Equal(t, 3, rep.Groups[0].Train.N)
+	require.Nil(t, rep.Groups[0].Published)
+}
+
+func TestReadPublished(t *testing.T) {
+	ps := PublishedResults()
+	require.Len(t, ps, 36)
+	p := findPublished(ps, "gr", 16, 12)
+	require.NotNil(t, p)
+	require.Equal(t, Published{Method: "gr", C: 16, L: 12, Seeds: 5, Train: MeanSE{N: 5, Mean: 109.72, SE: 6.83},
+		Test: MeanSE{N: 5, Mean: 111.28, SE: 6.70}}, *p)
+	for _, bad := range []string{
+		"method,C,L\nst,8,4\n",
+		"method,C,L,seeds,train_mean,train_se,test_mean,test_se\nst,8,x,10,1,1,1,1\n",
+		"method,C,L,seeds,train_mean,train_se,test_mean,test_se\nst,8,4,10,1,-1,1,1\n",
+		"method,C,L,seeds,train_mean,train_se,test_mean,test_se\nst,8,4,10,NaN,1,1,1\n",
+	} {
+		_, err := ReadPublished(strings.NewReader(bad))
+		require.Error(t, err, bad)
+	}
 }

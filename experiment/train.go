@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 
@@ -179,10 +180,24 @@ func prepare(o Options) (cfg vae.Config, resume bool, err error) {
 
 // runner is one run being trained.
 type runner struct {
-	o    Options
-	t    *vae.Trainer
-	ckpt string
-	recs []EpochRecord
+	o      Options
+	t      *vae.Trainer
+	ckpt   string
+	recs   []EpochRecord
+	warned bool // the collapse warning was given
+}
+
+// warnCollapse logs, once per process, the first epoch record that shows
+// posterior collapse.
+func (r *runner) warnCollapse(rec EpochRecord) {
+	cfg := r.t.Config()
+	if r.warned || r.o.Log == nil || !rec.IsCollapsed(cfg.C, cfg.L) {
+		return
+	}
+	r.warned = true
+	fmt.Fprintf(r.o.Log, "warning: posterior collapse after epoch %d: every test image gets the same one-hot code "+
+		"(test KL %.3f of at most %.3f, test loss %.2f); such a run does not recover\n",
+		rec.Epoch, rec.TestKLD, float64(cfg.L)*math.Log(float64(cfg.C)), rec.TestLoss)
 }
 
 // start writes a new run's first files: the step-0 checkpoint, then
@@ -241,7 +256,7 @@ func (r *runner) train(ctx context.Context) (Summary, error) {
 			// The last good checkpoint is left as it is.
 			return Summary{}, err
 		}
-		rec := RecordOf(st)
+		rec := RecordOf(st, t.Config())
 		r.recs = append(r.recs, rec)
 		if err := writeMetrics(o.Dir, r.recs); err != nil {
 			return Summary{}, err
@@ -252,6 +267,7 @@ func (r *runner) train(ctx context.Context) (Summary, error) {
 		if o.OnEpoch != nil {
 			o.OnEpoch(rec)
 		}
+		r.warnCollapse(rec)
 		if ctx.Err() != nil && t.Epoch() < o.Epochs {
 			return Summary{}, fmt.Errorf("%w after epoch %d; checkpoint written", ErrInterrupted, t.Epoch())
 		}

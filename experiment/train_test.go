@@ -2,6 +2,7 @@ package experiment
 
 import (
 	"context"
+	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -204,4 +205,58 @@ func TestCheck(t *testing.T) {
 	require.NoError(t, os.WriteFile(filepath.Join(dir, MetricsFile), []byte(lines[0]+"{\"epoch\":"), 0o644))
 	_, err = Inspect(dir)
 	require.ErrorContains(t, err, MetricsFile+" line 2")
+}
+
+// TestCollapse: a forced collapse (the encoder's last layer gives every
+// image the same one-hot code) is flagged; a fresh model, and an encoder
+// whose codes are one-hot but differ between images, are not.
+func TestCollapse(t *testing.T) {
+	data := tinyData(t, 20, 30)
+	cfg := tinyConfig(1)
+	for _, tc := range []struct {
+		name string
+		set  func(w, b []float32) // encoder.fc3 weights (LC×256) and bias (LC)
+		want bool
+	}{
+		{"fresh", func(w, b []float32) {}, false},
+		{"one code", func(w, b []float32) {
+			clear(w)
+			for i := range b {
+				b[i] = -30
+				if i%cfg.C == 1 {
+					b[i] = 30
+				}
+			}
+		}, true},
+		{"one-hot, codes differ", func(w, b []float32) {
+			for i := range w {
+				w[i] *= 5000
+			}
+		}, false},
+	} {
+		tr, err := vae.NewTrainer(cfg, data.Train, data.Test)
+		require.NoError(t, err)
+		enc := tr.Model().Enc3
+		tc.set(enc.W.Data, enc.B.Data)
+		st, err := tr.TrainEpoch(context.Background(), nil)
+		require.NoError(t, err)
+		tr.Close()
+		rec := RecordOf(st, tr.Config())
+		require.NotNil(t, rec.Collapsed, tc.name)
+		require.Equal(t, tc.want, *rec.Collapsed, "%s: KL %v of %v, one code %v", tc.name, rec.TestKLD,
+			float64(cfg.L)*math.Log(float64(cfg.C)), st.TestOneCode)
+		require.Equal(t, tc.want, rec.IsCollapsed(cfg.C, cfg.L), tc.name)
+	}
+}
+
+// TestCollapsedEpoch: the first epoch of the final collapsed stretch; a
+// record without the flag falls back to the KL test.
+func TestCollapsedEpoch(t *testing.T) {
+	yes, no := true, false
+	maxKL := 3 * math.Log(4)
+	recs := []EpochRecord{{Epoch: 1, Collapsed: &yes}, {Epoch: 2, Collapsed: &no}, {Epoch: 3, Collapsed: &yes},
+		{Epoch: 4, TestKLD: maxKL}}
+	require.Equal(t, 3, CollapsedEpoch(recs, 4, 3))
+	require.Equal(t, 0, CollapsedEpoch(recs[:2], 4, 3))
+	require.False(t, EpochRecord{TestKLD: maxKL - 0.1}.IsCollapsed(4, 3))
 }

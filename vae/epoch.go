@@ -20,6 +20,8 @@ type EpochStats struct {
 	// has no test set (HasTest false).
 	TestLoss, TestBCE, TestKLD float64
 	HasTest                    bool
+	// TestOneCode is EvalStats.OneCode of the test pass.
+	TestOneCode bool
 	// Seconds is the wall time of the epoch including the test pass;
 	// TrainSeconds excludes it.
 	Seconds, TrainSeconds float64
@@ -35,6 +37,10 @@ func (s EpochStats) Record() [7]float64 {
 type EvalStats struct {
 	Loss, BCE, KLD float64
 	N              int
+	// OneCode reports that every example had the same most probable code
+	// (the argmax of π in each latent): with KLD at its maximum L·log C,
+	// the sign of posterior collapse.
+	OneCode bool
 }
 
 // TrainEpoch runs the remaining steps of the current epoch (all of them at
@@ -77,7 +83,7 @@ func (t *Trainer) TrainEpoch(ctx context.Context, progress func(step int, loss f
 		if err != nil {
 			return EpochStats{}, err
 		}
-		s.TestLoss, s.TestBCE, s.TestKLD, s.HasTest = ev.Loss, ev.BCE, ev.KLD, true
+		s.TestLoss, s.TestBCE, s.TestKLD, s.HasTest, s.TestOneCode = ev.Loss, ev.BCE, ev.KLD, true, ev.OneCode
 	}
 	s.Seconds = s.TrainSeconds + time.Since(evalStart).Seconds()
 	return s, nil
@@ -103,6 +109,7 @@ func (t *Trainer) EvaluateDataset(d *Dataset) (EvalStats, error) {
 		return EvalStats{}, fmt.Errorf("vae.Trainer.EvaluateDataset: empty or malformed data set: %w", kernels.ErrShape)
 	}
 	var sumBCE, sumKLD float64
+	oneCode := true
 	for b, lo := 0, 0; lo < d.N; b, lo = b+1, lo+t.cfg.Batch {
 		n := min(t.cfg.Batch, d.N-lo)
 		x := d.Pixels[lo*ImagePixels : (lo+n)*ImagePixels]
@@ -112,9 +119,35 @@ func (t *Trainer) EvaluateDataset(d *Dataset) (EvalStats, error) {
 		}
 		sumBCE += st.BCE * float64(n)
 		sumKLD += st.KLD * float64(n)
+		oneCode = oneCode && t.sameCodes(n, b == 0)
 	}
 	inv := 1 / float64(d.N)
-	ev := EvalStats{BCE: sumBCE * inv, KLD: sumKLD * inv, N: d.N}
+	ev := EvalStats{BCE: sumBCE * inv, KLD: sumKLD * inv, N: d.N, OneCode: oneCode}
 	ev.Loss = ev.BCE + ev.KLD
 	return ev, nil
+}
+
+// sameCodes reports whether each of the n examples whose π the last
+// forward left in buf.pi has the most probable code (the argmax in each
+// latent) of the first example of the first batch, which it records when
+// first is set.
+func (t *Trainer) sameCodes(n int, first bool) bool {
+	b, c := &t.buf, t.cfg.C
+	for i := range n * t.cfg.L {
+		row := b.pi[i*c : (i+1)*c]
+		arg := int32(0)
+		for k, p := range row {
+			if p > row[arg] {
+				arg = int32(k)
+			}
+		}
+		l := i % t.cfg.L
+		switch {
+		case first && i < t.cfg.L:
+			b.code[l] = arg
+		case arg != b.code[l]:
+			return false
+		}
+	}
+	return true
 }

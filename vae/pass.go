@@ -17,6 +17,7 @@ type buffers struct {
 	dh2, dh1       []float32 // encoder gradients
 	rowLoss        []float64 // per-example BCE
 	rowF           []float32 // reinforce's per-row f(D), B×L
+	code           []int32   // L: the first example's most probable code, for EvalStats.OneCode
 	lc, batchLimit int
 }
 
@@ -29,7 +30,7 @@ func newBuffers(b, lc, l int) buffers {
 		dz: f(b * ImagePixels), dg2: f(b * Hidden1), dg1: f(b * Hidden2),
 		dD: f(b * lc), gp: f(b * lc), dlog: f(b * lc),
 		dh2: f(b * Hidden2), dh1: f(b * Hidden1),
-		rowLoss: make([]float64, b), rowF: f(b * l),
+		rowLoss: make([]float64, b), rowF: f(b * l), code: make([]int32, l),
 		lc: lc, batchLimit: b,
 	}
 }

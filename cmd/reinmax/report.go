@@ -189,8 +189,27 @@ func runReport(args []string, stdout, stderr io.Writer) error {
 	dir := fs.String("dir", "sweep", "sweep directory (the --out of sweep)")
 	out := fs.String("out", "", "where to write report.md, report.csv and the plots (default: --dir)")
 	plots := fs.Bool("plots", true, "write the PNG plots")
+	collapsed := fs.Bool("collapsed", false, "keep the runs that ended in posterior collapse in the means")
+	var published publishedFlag
+	fs.Var(&published, "published", "compare with the published results: -published for the built-in table, -published=FILE for a CSV of the same columns")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	opts := experiment.ReportOptions{IncludeCollapsed: *collapsed}
+	switch published {
+	case "", "false":
+	case "true":
+		opts.Published = experiment.PublishedResults()
+	default:
+		f, err := os.Open(string(published))
+		if err != nil {
+			return usageErr(fs, "--published: %v", err)
+		}
+		opts.Published, err = experiment.ReadPublished(f)
+		f.Close()
+		if err != nil {
+			return usageErr(fs, "--published=%s: %v", published, err)
+		}
 	}
 	if fi, err := os.Stat(*dir); err != nil || !fi.IsDir() {
 		return usageErr(fs, "--dir=%s is not a directory", *dir)
@@ -201,7 +220,7 @@ func runReport(args []string, stdout, stderr io.Writer) error {
 	if err := checkWritableDir(*out); err != nil {
 		return usageErr(fs, "--out: %v", err)
 	}
-	d, err := experiment.ReadReport(*dir)
+	d, err := experiment.ReadReport(*dir, opts)
 	if err != nil {
 		return err
 	}
@@ -232,3 +251,11 @@ func runReport(args []string, stdout, stderr io.Writer) error {
 		d.Finished, len(d.Groups), len(d.Excluded), len(files), *out)
 	return nil
 }
+
+// publishedFlag is --published: alone (a boolean flag) the built-in table,
+// with =FILE a CSV.
+type publishedFlag string
+
+func (p *publishedFlag) String() string     { return string(*p) }
+func (p *publishedFlag) Set(v string) error { *p = publishedFlag(v); return nil }
+func (p *publishedFlag) IsBoolFlag() bool   { return true }
