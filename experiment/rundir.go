@@ -18,6 +18,13 @@ const (
 	SummaryFile    = "summary.json"           // written last, when the run reaches its epochs
 )
 
+// EpochCheckpointFile is the name of the checkpoint kept after epoch e
+// (Options.Keep, Options.KeepEvery).
+func EpochCheckpointFile(e int) string { return fmt.Sprintf("checkpoint-epoch%04d.safetensors", e) }
+
+// epochCheckpointGlob matches every EpochCheckpointFile.
+const epochCheckpointGlob = "checkpoint-epoch[0-9]*.safetensors"
+
 // runFiles are the files that make a directory hold a run, in the order
 // clearRun removes them: the summary first, so a run being cleared never
 // looks finished.
@@ -50,6 +57,13 @@ func Inspect(dir string) (State, error) {
 		case !errors.Is(err, os.ErrNotExist):
 			return s, err
 		}
+	}
+	kept, err := filepath.Glob(filepath.Join(dir, epochCheckpointGlob))
+	if err != nil {
+		return s, err
+	}
+	for _, k := range kept {
+		s.Files = append(s.Files, filepath.Base(k))
 	}
 	if s.has(CheckpointFile) {
 		info, err := vae.ReadCheckpointInfo(filepath.Join(dir, CheckpointFile))
@@ -112,10 +126,19 @@ func (s State) Check() error {
 	return nil
 }
 
-// clearRun removes the run files of dir (summary first).
+// clearRun removes the run files of dir, the summary first, then the kept
+// epoch checkpoints.
 func clearRun(dir string) error {
+	paths := make([]string, 0, len(runFiles))
 	for _, name := range runFiles {
-		if err := os.Remove(filepath.Join(dir, name)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		paths = append(paths, filepath.Join(dir, name))
+	}
+	kept, err := filepath.Glob(filepath.Join(dir, epochCheckpointGlob))
+	if err != nil {
+		return err
+	}
+	for _, path := range append(paths, kept...) {
+		if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
 			return err
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"github.com/discretegrad/reinmax/internal/atomicfile"
 	"github.com/discretegrad/reinmax/internal/faultpoint"
@@ -69,8 +70,19 @@ type Options struct {
 	// LossPlot, if set, draws loss.png from the records; it is written just
 	// before the summary.
 	LossPlot func(cfg vae.Config, recs []EpochRecord) ([]byte, error)
-	// Log receives one line when a run resumes; nil discards it.
+	// Log receives one line when a run starts or resumes; nil discards it.
 	Log io.Writer
+	// Keep lists epochs whose checkpoint is kept beside the rolling one,
+	// as EpochCheckpointFile(e); KeepEvery > 0 keeps every KeepEvery-th
+	// epoch's too: a series of models for gradient measurements over
+	// training.
+	Keep      []int
+	KeepEvery int
+}
+
+// keeps reports whether epoch e's checkpoint is to be kept.
+func (o *Options) keeps(e int) bool {
+	return (o.KeepEvery > 0 && e%o.KeepEvery == 0) || slices.Contains(o.Keep, e)
 }
 
 // Train trains the run of o in o.Dir and returns its summary. It holds the
@@ -228,6 +240,15 @@ func (r *runner) resume() error {
 			return err
 		}
 	}
+	if e := r.t.Epoch(); r.o.keeps(e) && r.t.GlobalStep() == e*r.t.StepsPerEpoch() {
+		// A process stopped between the epoch's two checkpoints.
+		kept := filepath.Join(r.o.Dir, EpochCheckpointFile(e))
+		if _, err := os.Stat(kept); errors.Is(err, os.ErrNotExist) {
+			if err := r.t.Save(kept); err != nil {
+				return err
+			}
+		}
+	}
 	if r.o.Log != nil {
 		fmt.Fprintf(r.o.Log, "resuming %s at epoch %d, step %d\n", r.o.Dir, r.t.Epoch(), r.t.GlobalStep())
 	}
@@ -263,6 +284,11 @@ func (r *runner) train(ctx context.Context) (Summary, error) {
 		}
 		if err := t.Save(r.ckpt); err != nil {
 			return Summary{}, err
+		}
+		if o.keeps(t.Epoch()) {
+			if err := t.Save(filepath.Join(o.Dir, EpochCheckpointFile(t.Epoch()))); err != nil {
+				return Summary{}, err
+			}
 		}
 		if o.OnEpoch != nil {
 			o.OnEpoch(rec)

@@ -260,3 +260,30 @@ func TestCollapsedEpoch(t *testing.T) {
 	require.Equal(t, 0, CollapsedEpoch(recs[:2], 4, 3))
 	require.False(t, EpochRecord{TestKLD: maxKL - 0.1}.IsCollapsed(4, 3))
 }
+
+// TestKeepCheckpoints: the chosen epochs' checkpoints are kept, each at its
+// epoch; Overwrite removes them with the run.
+func TestKeepCheckpoints(t *testing.T) {
+	data := tinyData(t, 20, 10)
+	dir := t.TempDir()
+	o := opts(dir, data, Start, 5)
+	o.Keep, o.KeepEvery = []int{1}, 2
+	_, err := Train(context.Background(), o)
+	require.NoError(t, err)
+	for e := 1; e <= 5; e++ {
+		path := filepath.Join(dir, EpochCheckpointFile(e))
+		if e == 1 || e%2 == 0 {
+			info, err := vae.ReadCheckpointInfo(path)
+			require.NoError(t, err, e)
+			require.Equal(t, e, info.Epoch)
+		} else {
+			require.NoFileExists(t, path)
+		}
+	}
+	st, err := Inspect(dir)
+	require.NoError(t, err)
+	require.Contains(t, st.Files, EpochCheckpointFile(4))
+	_, err = Train(context.Background(), opts(dir, data, Overwrite, 1))
+	require.NoError(t, err)
+	require.NoFileExists(t, filepath.Join(dir, EpochCheckpointFile(4)))
+}

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -33,6 +34,8 @@ type trainFlags struct {
 	seed                                uint64
 	leaky, preset, resume, overwrite    bool
 	quiet                               bool
+	keep                                string
+	keepEvery                           int
 }
 
 func (f *trainFlags) register(fs *flag.FlagSet) {
@@ -59,6 +62,24 @@ func (f *trainFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.resume, "resume", false, "continue the run in --out from its checkpoint (bitwise identical to not stopping)")
 	fs.BoolVar(&f.overwrite, "overwrite", false, "replace the run that --out holds, all of its files")
 	fs.BoolVar(&f.quiet, "quiet", false, "no per-epoch JSON on stdout and no progress line")
+	fs.StringVar(&f.keep, "keep", "", "epochs whose checkpoint is kept beside the rolling one, e.g. 1,5,10,20,30,50 (checkpoint-epochNNNN.safetensors)")
+	fs.IntVar(&f.keepEvery, "keep-every", 0, "keep the checkpoint of every N-th epoch too (0: none)")
+}
+
+// keepEpochs parses --keep: a comma list of epochs >= 1.
+func (f *trainFlags) keepEpochs(fs *flag.FlagSet) ([]int, error) {
+	var out []int
+	for _, v := range strings.Split(f.keep, ",") {
+		if v = strings.TrimSpace(v); v == "" {
+			continue
+		}
+		e, err := strconv.Atoi(v)
+		if err != nil || e < 1 {
+			return nil, usageErr(fs, "--keep: %q is not an epoch >= 1", v)
+		}
+		out = append(out, e)
+	}
+	return out, nil
 }
 
 // configFlags are the flags that are part of vae.Config (checked against the
@@ -127,6 +148,8 @@ func (f *trainFlags) check(fs *flag.FlagSet) error {
 		return usageErr(fs, "--threads=%d must be in 0..%d", f.threads, kernels.MaxThreads)
 	case f.resume && f.overwrite:
 		return usageErr(fs, "--resume and --overwrite exclude each other")
+	case f.keepEvery < 0:
+		return usageErr(fs, "--keep-every=%d must be >= 0", f.keepEvery)
 	}
 	return nil
 }
@@ -141,6 +164,10 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	set := map[string]bool{}
 	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
 	cfg, err := f.config(fs, set)
+	if err != nil {
+		return err
+	}
+	keep, err := f.keepEpochs(fs)
 	if err != nil {
 		return err
 	}
@@ -181,8 +208,8 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	}
 	ctx, stop := interruptContext(stderr)
 	defer stop()
-	return trainRun(ctx, experiment.Options{Dir: f.out, Config: cfg, Epochs: f.epochs, Mode: mode, Data: data, Log: stderr},
-		f.quiet, stdout, stderr)
+	return trainRun(ctx, experiment.Options{Dir: f.out, Config: cfg, Epochs: f.epochs, Mode: mode, Data: data, Log: stderr,
+		Keep: keep, KeepEvery: f.keepEvery}, f.quiet, stdout, stderr)
 }
 
 // trainRun trains one run whose options have been checked, printing each
