@@ -1,5 +1,6 @@
 // Package diag holds the research diagnostics of the estimator comparison,
-// as pure computations that any program can import (no plotting, no files):
+// as computations that any program can import (no plotting; the only files
+// it reads are the checkpoints it is asked to measure):
 //
 //   - Gradient quality (spec §5): Moments accumulates S draws of an
 //     estimator's gradient (count, sum and sum of squares in float64) and
@@ -7,7 +8,10 @@
 //     with respect to the exact gradient and to the estimate, relative
 //     standard deviation, cosine similarity, norms and the mean variance per
 //     coordinate (Metrics). Moments.Draw takes the draws from any Sampler,
-//     for example a vae.GradProbe.
+//     for example a vae.GradProbe. GradStat runs the whole measurement of
+//     reinmax gradstat: for each model (a fresh one, or a checkpoint of a
+//     series over training) the exact gradient on a fixed batch and the
+//     metrics of every estimator, in a GradStatReport.
 //   - The polynomial-programming toy task (spec §6): Poly trains θ ∈ R^{L×2}
 //     shared across a batch of independent samples on
 //     mean_b Σ_l |z_l − 0.45|^p / L with Adam and one estimator, or with the

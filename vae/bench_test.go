@@ -21,7 +21,7 @@ func BenchmarkTrainStep(b *testing.B) {
 	data := synthDataset(b, 1000, 3)
 	for _, method := range estimators.Methods() {
 		for _, s := range benchShapes {
-			if _, ok := codeCount(s.c, s.l); method == "exact" && !ok {
+			if _, ok := CodeCount(s.c, s.l); method == "exact" && !ok {
 				continue
 			}
 			for _, threads := range []int{1, 2} {

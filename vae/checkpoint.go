@@ -141,9 +141,36 @@ func ReadCheckpointInfo(path string) (CheckpointInfo, error) {
 	if err != nil {
 		return CheckpointInfo{}, err
 	}
+	return ck.info(), nil
+}
+
+// info is the checkpoint's metadata as ReadCheckpointInfo reports it.
+func (ck *checkpoint) info() CheckpointInfo {
 	batch := ck.cfg.WithDefaults().Batch
 	spe := max(1, (ck.nTrn+batch-1)/batch)
-	return CheckpointInfo{Config: ck.cfg, Step: ck.step, Epoch: ck.step / spe, StepsPerEpoch: spe, TrainExamples: ck.nTrn}, nil
+	return CheckpointInfo{Config: ck.cfg, Step: ck.step, Epoch: ck.step / spe, StepsPerEpoch: spe, TrainExamples: ck.nTrn}
+}
+
+// LoadModel builds the model a checkpoint written by Save holds, for
+// evaluating a run without resuming it: the shape and activation of its
+// stored configuration, with its parameters (the optimiser state is
+// ignored), and its metadata. The file is read once, so the weights and the
+// metadata belong together even while a training run replaces the file.
+// Errors as for ReadCheckpointInfo and LoadWeights.
+func LoadModel(path string) (*Model, CheckpointInfo, error) {
+	const fn = "vae.LoadModel"
+	ck, err := readCheckpoint(fn, path)
+	if err != nil {
+		return nil, CheckpointInfo{}, err
+	}
+	m, err := NewModel(ck.cfg.C, ck.cfg.L, ck.cfg.Activation())
+	if err != nil {
+		return nil, CheckpointInfo{}, fmt.Errorf("%s: %s: %w", fn, path, err)
+	}
+	if err := m.setParams(fn, path, ck.tensors); err != nil {
+		return nil, CheckpointInfo{}, err
+	}
+	return m, ck.info(), nil
 }
 
 // CheckpointConfig returns the configuration stored in a checkpoint written
@@ -259,6 +286,14 @@ func (m *Model) LoadWeights(path string) error {
 	if err != nil {
 		return fmt.Errorf("%s: %s: %w", fn, path, err)
 	}
+	return m.setParams(fn, path, ts)
+}
+
+// setParams sets the parameters from the tensors ts read from path, each of
+// which must be present with the right shape and finite values: the checks
+// of LoadWeights, which LoadModel shares. On error the parameters are
+// unchanged; errors name fn and path.
+func (m *Model) setParams(fn, path string, ts map[string]stTensor) error {
 	for _, p := range m.Params.Tensors() {
 		if err := checkTensor(ts, p.Name, p.Shape); err != nil {
 			return fmt.Errorf("%s: %s: %v: %w", fn, path, err, ErrCheckpoint)

@@ -183,6 +183,42 @@ func TestWeightsRoundTrip(t *testing.T) {
 	requireSameBits(t, tr.model.Params.Data, m3.Params.Data)
 }
 
+// TestLoadModel: the model of a checkpoint comes back with its activation
+// and parameters bit for bit, and the metadata ReadCheckpointInfo reports;
+// a weights file is not a checkpoint.
+func TestLoadModel(t *testing.T) {
+	cfg := smallConfig("st")
+	cfg.LeakyReLU = true
+	require.Equal(t, nn.LeakyReLU, cfg.Activation())
+	require.Equal(t, nn.ReLU, smallConfig("st").Activation())
+	tr := newTestTrainer(t, cfg, 20, 0)
+	for range 4 {
+		_, err := tr.Step()
+		require.NoError(t, err)
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "c.safetensors")
+	require.NoError(t, tr.Save(path))
+	m, info, err := LoadModel(path)
+	require.NoError(t, err)
+	require.Equal(t, nn.LeakyReLU, m.Act)
+	require.Equal(t, [2]int{4, 2}, [2]int{m.C, m.L})
+	requireSameBits(t, tr.model.Params.Data, m.Params.Data)
+	want, err := ReadCheckpointInfo(path)
+	require.NoError(t, err)
+	require.Equal(t, want, info)
+	require.Equal(t, 4, info.Step)
+	require.Equal(t, 1, info.Epoch) // 3 steps per epoch over 20 images
+
+	pw := filepath.Join(dir, "w.safetensors")
+	require.NoError(t, tr.model.SaveWeights(pw))
+	_, _, err = LoadModel(pw)
+	require.ErrorIs(t, err, ErrCheckpoint)
+	require.ErrorContains(t, err, "vae.LoadModel")
+	_, _, err = LoadModel(filepath.Join(dir, "missing"))
+	require.ErrorIs(t, err, os.ErrNotExist)
+}
+
 func TestSafetensorsLayout(t *testing.T) {
 	ts := []stTensor{{"a", []int{2, 3}, []float32{1, 2, 3, 4, 5, 6}}, {"b", []int{1}, []float32{-7}}}
 	buf, err := encodeSafetensors(ts, map[string]string{"k": "v"}, true)

@@ -97,7 +97,7 @@ func (c Config) Validate() error {
 		return fmt.Errorf("vae.Config: Estimator: %w", err)
 	}
 	if c.Estimator.Method == "exact" {
-		if n, ok := codeCount(c.C, c.L); !ok {
+		if n, ok := CodeCount(c.C, c.L); !ok {
 			return bad("exact estimator needs C^L <= %d codes, have C^L=%d^%d (%d)", MaxExactCodes, c.C, c.L, n)
 		}
 	}
@@ -121,9 +121,11 @@ func (c Config) ValidateExplicit() error {
 	return c.Validate()
 }
 
-// codeCount returns C^L and whether it is at most MaxExactCodes (the count
-// stops growing once past the bound, so it cannot overflow).
-func codeCount(c, l int) (int, bool) {
+// CodeCount returns C^L, the number of codes the exact gradient enumerates,
+// and whether it is at most MaxExactCodes. The count stops growing once
+// past the bound, so it cannot overflow; callers check a shape with it
+// before any work instead of recomputing the power.
+func CodeCount(c, l int) (int, bool) {
 	n := 1
 	for range l {
 		n *= c
@@ -134,8 +136,10 @@ func codeCount(c, l int) (int, bool) {
 	return n, true
 }
 
-// activation maps the LeakyReLU switch to the nn activation.
-func (c Config) activation() nn.Activation {
+// Activation maps the LeakyReLU switch to the nn activation, so that every
+// program building a Model for a Config (a trainer, a checkpoint's reader)
+// picks the same one.
+func (c Config) Activation() nn.Activation {
 	if c.LeakyReLU {
 		return nn.LeakyReLU
 	}

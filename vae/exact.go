@@ -26,7 +26,7 @@ type exactPath struct {
 }
 
 func newExactPath(cfg Config) *exactPath {
-	codes, _ := codeCount(cfg.C, cfg.L)
+	codes, _ := CodeCount(cfg.C, cfg.L)
 	ch := min(codes, exactChunk)
 	return &exactPath{
 		codes: codes, chunk: ch,

@@ -89,7 +89,7 @@ func (p *GradProbe) Exact(grad []float32) error {
 		return fmt.Errorf("%s: len(grad)=%d, need n·L·C=%d: %w", fn, len(grad), p.n*p.buf.lc, kernels.ErrShape)
 	}
 	if p.exactEst == nil {
-		codes, ok := codeCount(p.cfg.C, p.cfg.L)
+		codes, ok := CodeCount(p.cfg.C, p.cfg.L)
 		if !ok {
 			return fmt.Errorf("%s: C^L=%d^%d (%d) exceeds %d codes: %w", fn, p.cfg.C, p.cfg.L, codes, MaxExactCodes, kernels.ErrArgument)
 		}

@@ -74,7 +74,7 @@ func NewTrainer(cfg Config, train, test *Dataset) (*Trainer, error) {
 			return nil, err
 		}
 	}
-	model, err := NewModel(cfg.C, cfg.L, cfg.activation())
+	model, err := NewModel(cfg.C, cfg.L, cfg.Activation())
 	if err != nil {
 		return nil, fmt.Errorf("vae.NewTrainer: %w", err)
 	}

@@ -102,7 +102,7 @@ func TestBenchBadFlags(t *testing.T) {
 		code, _, stderr := run(append([]string{"bench"}, c.args...)...)
 		require.Equal(t, 2, code, c.args)
 		require.Contains(t, stderr, c.want, c.args)
-		require.Contains(t, stderr, "usage: reinmax bench", c.args)
+		require.Contains(t, stderr, "run 'reinmax bench -h' for usage", c.args)
 	}
 }
 

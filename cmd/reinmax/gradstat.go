@@ -2,20 +2,15 @@ package main
 
 import (
 	"bytes"
-	"encoding/binary"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"image/color"
 	"io"
 	"math"
-	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"text/tabwriter"
-	"time"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -26,7 +21,6 @@ import (
 	"github.com/discretegrad/reinmax/experiment"
 	"github.com/discretegrad/reinmax/internal/atomicfile"
 	"github.com/discretegrad/reinmax/kernels"
-	"github.com/discretegrad/reinmax/nn"
 	"github.com/discretegrad/reinmax/vae"
 )
 
@@ -105,62 +99,6 @@ func (f *diagEstimatorFlags) configs(fs *flag.FlagSet, allowed []string) ([]esti
 	return cfgs, nil
 }
 
-// gradstatMaxSamples bounds --samples. The draws stream, so memory does not
-// grow with S, but diag.Moments rounds S up to whole chunks in an int (near
-// MaxInt that overflowed into no draw at all). 2^30 draws, hours to days per
-// method, keeps that and the stream numbers far from overflowing, even in a
-// 32-bit int.
-const gradstatMaxSamples = 1 << 30
-
-// gradstatMethods are the methods gradstat can measure: every estimator but
-// exact, which is the reference itself.
-func gradstatMethods() []string {
-	return slices.DeleteFunc(estimators.Methods(), func(m string) bool { return m == "exact" })
-}
-
-// gradstatReport is gradstat's JSON output.
-type gradstatReport struct {
-	Examples int             `json:"examples"`
-	Samples  int             `json:"samples"`
-	Seed     uint64          `json:"seed"`
-	Threads  int             `json:"threads"`
-	Kernels  string          `json:"kernels"`
-	Models   []gradstatModel `json:"models"`
-	Seconds  float64         `json:"seconds"`
-}
-
-// gradstatModel is the measurement of every method on one model.
-type gradstatModel struct {
-	// Checkpoint is the file measured; empty for a fresh model drawn from
-	// InitSeed.
-	Checkpoint string  `json:"checkpoint,omitempty"`
-	InitSeed   *uint64 `json:"init_seed,omitempty"`
-	// Epoch and Step come from the checkpoint's metadata (absent if missing).
-	Epoch *int `json:"epoch,omitempty"`
-	Step  *int `json:"step,omitempty"`
-	// TrainedWith is the estimator the checkpoint was trained with.
-	TrainedWith  string           `json:"trained_with,omitempty"`
-	C            int              `json:"c"`
-	L            int              `json:"l"`
-	ExactSeconds float64          `json:"exact_seconds"`
-	Results      []gradstatResult `json:"results"`
-}
-
-// gradstatResult is one method's metrics (or the error that stopped it).
-type gradstatResult struct {
-	Method    string            `json:"method"`
-	Estimator estimators.Config `json:"estimator"`
-	Metrics   *diag.Metrics     `json:"metrics,omitempty"`
-	Error     string            `json:"error,omitempty"`
-	Seconds   float64           `json:"seconds"`
-}
-
-// gradstatSource is one model to measure.
-type gradstatSource struct {
-	path string // "" for a fresh model
-	cfg  vae.Config
-}
-
 func runGradstat(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("gradstat", "[--checkpoint FILE[,FILE...]]... [flags]", stderr)
 	var ckpts gradstatListFlag
@@ -170,27 +108,27 @@ func runGradstat(args []string, stdout, stderr io.Writer) error {
 	leaky := fs.Bool("leaky", false, "fresh model: leaky ReLU instead of ReLU")
 	seed := fs.Uint64("seed", 0, "seed of the estimator draws (and of a fresh model's weights)")
 	examples := fs.Int("examples", vae.DefaultBatch, "the fixed batch: the first N training images")
-	samples := fs.Int("samples", 1024, fmt.Sprintf("draws S of each estimator's gradient (1..%d)", gradstatMaxSamples))
+	samples := fs.Int("samples", 1024, fmt.Sprintf("draws S of each estimator's gradient (1..%d)", diag.MaxGradStatSamples))
 	threads := fs.Int("threads", 0, fmt.Sprintf("worker threads (0..%d, 0: GOMAXPROCS); results do not depend on it", kernels.MaxThreads))
 	data := fs.String("data", "", "directory with the four MNIST idx .gz files (default: the GoMNIST module's copy)")
 	jsonOut := fs.String("json", "", "write the full results as JSON to this file")
 	out := fs.String("out", "", "directory of the PNGs drawn for a series of checkpoints (default: beside --json, else the first checkpoint's)")
 	quiet := fs.Bool("quiet", false, "no progress lines on stderr")
 	ef := diagEstimatorFlags{defaultMethods: "st,gs,gr,gst,reinmax,reinmax-rao,reinmax-rao-d,reinmax-cv,reinforce",
-		allowedHelp: strings.Join(gradstatMethods(), ", ")}
+		allowedHelp: strings.Join(diag.GradStatMethods(), ", ")}
 	ef.register(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	set := map[string]bool{}
 	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
-	cfgs, err := ef.configs(fs, gradstatMethods())
+	cfgs, err := ef.configs(fs, diag.GradStatMethods())
 	if err != nil {
 		return err
 	}
 	switch {
-	case *samples < 1 || *samples > gradstatMaxSamples:
-		return usageErr(fs, "--samples=%d, need 1..%d", *samples, gradstatMaxSamples)
+	case *samples < 1 || *samples > diag.MaxGradStatSamples:
+		return usageErr(fs, "--samples=%d, need 1..%d", *samples, diag.MaxGradStatSamples)
 	case *examples < 1:
 		return usageErr(fs, "--examples=%d must be >= 1", *examples)
 	case *threads < 0 || *threads > kernels.MaxThreads:
@@ -199,26 +137,20 @@ func runGradstat(args []string, stdout, stderr io.Writer) error {
 		return usageErr(fs, "--C, --L and --leaky describe a fresh model; a checkpoint brings its own")
 	}
 
-	var sources []gradstatSource
+	var sources []diag.GradStatSource
 	if len(ckpts) == 0 {
-		cfg := vae.Config{C: *c, L: *l, Estimator: estimators.DefaultConfig("st"), LR: 1, Seed: *seed, LeakyReLU: *leaky}
-		if err := cfg.WithDefaults().Validate(); err != nil {
-			return usageErr(fs, "%v", err)
+		src, err := diag.FreshSource(*c, *l, *leaky, *seed)
+		if err != nil {
+			return usageErr(fs, "--C=%d --L=%d: %v", *c, *l, err)
 		}
-		if !gradstatExactFeasible(cfg.C, cfg.L) {
-			return usageErr(fs, "--C=%d --L=%d: the exact gradient enumerates C^L codes, at most %d", cfg.C, cfg.L, vae.MaxExactCodes)
-		}
-		sources = append(sources, gradstatSource{cfg: cfg})
+		sources = append(sources, src)
 	}
 	for _, p := range ckpts {
-		cfg, err := vae.CheckpointConfig(p)
+		src, err := diag.CheckpointSource(p)
 		if err != nil {
-			return fmt.Errorf("--checkpoint %s: %w", p, err)
+			return fmt.Errorf("--checkpoint: %w", err)
 		}
-		if !gradstatExactFeasible(cfg.C, cfg.L) {
-			return fmt.Errorf("--checkpoint %s: a %d×%d model has C^L codes > %d, too many for the exact gradient", p, cfg.C, cfg.L, vae.MaxExactCodes)
-		}
-		sources = append(sources, gradstatSource{path: p, cfg: cfg})
+		sources = append(sources, src)
 	}
 	plotDir := *out
 	if plotDir == "" && len(sources) > 1 {
@@ -240,7 +172,6 @@ func runGradstat(args []string, stdout, stderr io.Writer) error {
 	if *examples > mnist.Train.N {
 		return usageErr(fs, "--examples=%d is more than the %d training images", *examples, mnist.Train.N)
 	}
-	x := mnist.Train.Pixels[:*examples*vae.ImagePixels]
 	ws := newWorkspace(*threads)
 	defer ws.Close()
 	logf := func(format string, a ...any) {
@@ -248,23 +179,18 @@ func runGradstat(args []string, stdout, stderr io.Writer) error {
 			fmt.Fprintf(stderr, format, a...)
 		}
 	}
-
-	start := time.Now()
-	rep := gradstatReport{Examples: *examples, Samples: *samples, Seed: *seed, Threads: ws.Threads(), Kernels: kernels.Active()}
-	failed := 0
-	for _, src := range sources {
-		gm, err := gradstatMeasure(ws, src, cfgs, x, *examples, *samples, *seed, logf)
-		if err != nil {
-			return err
+	progress := func(src diag.GradStatSource, r diag.GradStatResult) {
+		if r.Error != "" {
+			logf("gradstat %s: %s failed: %s\n", src, r.Method, r.Error)
+		} else {
+			logf("gradstat %s: %s: %d draws in %.1fs\n", src, r.Method, *samples, r.Seconds)
 		}
-		for _, r := range gm.Results {
-			if r.Error != "" {
-				failed++
-			}
-		}
-		rep.Models = append(rep.Models, gm)
 	}
-	rep.Seconds = time.Since(start).Seconds()
+	rep, err := diag.GradStat(diag.GradStatConfig{Methods: cfgs, Data: mnist.Train, Examples: *examples, Samples: *samples,
+		Seed: *seed, Progress: progress}, sources, ws)
+	if err != nil {
+		return err
+	}
 
 	printGradstatTable(stdout, &rep)
 	if *jsonOut != "" {
@@ -279,147 +205,14 @@ func runGradstat(args []string, stdout, stderr io.Writer) error {
 		}
 		logf("wrote %s\n", strings.Join(files, ", "))
 	}
-	if failed > 0 {
-		return fmt.Errorf("%d measurement(s) failed; see the table", failed)
+	if n := rep.Failures(); n > 0 {
+		return fmt.Errorf("%d measurement(s) failed; see the table", n)
 	}
 	return nil
 }
 
-// gradstatExactFeasible reports whether C^L <= vae.MaxExactCodes.
-func gradstatExactFeasible(c, l int) bool {
-	n := 1
-	for range l {
-		if n *= c; n > vae.MaxExactCodes {
-			return false
-		}
-	}
-	return true
-}
-
-// gradstatMeasure builds the model of src, computes the exact gradient on x and
-// measures every estimator of cfgs with S draws each (streams 0..S-1 of
-// seed). A method whose draws or metrics fail keeps its error in its result;
-// errors that concern the model itself are returned.
-func gradstatMeasure(ws *kernels.Workspace, src gradstatSource, cfgs []estimators.Config, x []float32, n, samples int,
-	seed uint64, logf func(string, ...any)) (gradstatModel, error) {
-	cfg := src.cfg.WithDefaults()
-	gm := gradstatModel{Checkpoint: src.path, C: cfg.C, L: cfg.L}
-	act := nn.ReLU
-	if cfg.LeakyReLU {
-		act = nn.LeakyReLU
-	}
-	m, err := vae.NewModel(cfg.C, cfg.L, act)
-	if err != nil {
-		return gm, err
-	}
-	name := src.path
-	if src.path == "" {
-		name = fmt.Sprintf("fresh %d×%d model (seed %d)", cfg.C, cfg.L, cfg.Seed)
-		s := cfg.Seed
-		gm.InitSeed = &s
-		err = m.Init(cfg.Seed)
-	} else {
-		gm.TrainedWith = cfg.Estimator.Method
-		if epoch, step, ok := gradstatProgress(src.path); ok {
-			gm.Epoch, gm.Step = &epoch, &step
-		}
-		err = m.LoadWeights(src.path)
-	}
-	if err != nil {
-		return gm, err
-	}
-
-	moments, err := diag.NewMoments(n * cfg.L * cfg.C)
-	if err != nil {
-		return gm, err
-	}
-	exact := make([]float32, moments.Len())
-	t0 := time.Now()
-	// The draws run one probe per thread, each single-threaded: at batch
-	// 100 that scales better than threading each product, and the result
-	// does not depend on the split (diag.Moments.DrawParallel).
-	probes := make([]diag.Sampler, ws.Threads())
-	models := make([]*vae.Model, len(probes)) // probes write decoder gradients: one model each
-	for j := range models {
-		if models[j], err = m.Clone(); err != nil {
-			return gm, err
-		}
-	}
-	for i, ec := range cfgs {
-		if i == 0 {
-			// The exact gradient depends on the model and the batch only.
-			probe, err := vae.NewGradProbe(m, ec, x, n, ws)
-			if err != nil {
-				return gm, err
-			}
-			if err := probe.Exact(exact); err != nil {
-				return gm, fmt.Errorf("%s: exact gradient: %w", name, err)
-			}
-			gm.ExactSeconds = time.Since(t0).Seconds()
-		}
-		for j := range probes {
-			p, err := vae.NewGradProbe(models[j], ec, x, n, nil)
-			if err != nil {
-				return gm, err
-			}
-			probes[j] = p
-		}
-		t := time.Now()
-		moments.Reset()
-		res := gradstatResult{Method: ec.Method, Estimator: ec}
-		err = moments.DrawParallel(probes, seed, 0, samples)
-		if err == nil {
-			var met diag.Metrics
-			if met, err = moments.Metrics(exact, n); err == nil {
-				res.Metrics = &met
-			}
-		}
-		if err != nil {
-			res.Error = err.Error()
-		}
-		res.Seconds = time.Since(t).Seconds()
-		gm.Results = append(gm.Results, res)
-		if err != nil {
-			logf("gradstat %s: %s failed: %v\n", name, ec.Method, err)
-		} else {
-			logf("gradstat %s: %s: %d draws in %.1fs\n", name, ec.Method, samples, res.Seconds)
-		}
-	}
-	return gm, nil
-}
-
-// gradstatProgress reads the epoch and step from the metadata of a
-// checkpoint written by vae.Trainer.Save (a safetensors file: 8-byte
-// little-endian header length, then a JSON header whose "__metadata__" maps
-// names to strings). The file has already been verified by
-// vae.CheckpointConfig; ok is false when either entry is missing.
-func gradstatProgress(path string) (epoch, step int, ok bool) {
-	f, err := os.Open(path)
-	if err != nil {
-		return 0, 0, false
-	}
-	defer f.Close()
-	var n uint64
-	if binary.Read(f, binary.LittleEndian, &n) != nil || n > 1<<26 {
-		return 0, 0, false
-	}
-	head := make([]byte, n)
-	if _, err := io.ReadFull(f, head); err != nil {
-		return 0, 0, false
-	}
-	var h struct {
-		Meta map[string]string `json:"__metadata__"`
-	}
-	if json.Unmarshal(head, &h) != nil {
-		return 0, 0, false
-	}
-	epoch, err1 := strconv.Atoi(h.Meta["epoch"])
-	step, err2 := strconv.Atoi(h.Meta["step"])
-	return epoch, step, err1 == nil && err2 == nil
-}
-
 // printGradstatTable writes one table per model: a row per method.
-func printGradstatTable(w io.Writer, rep *gradstatReport) {
+func printGradstatTable(w io.Writer, rep *diag.GradStatReport) {
 	for i, gm := range rep.Models {
 		if i > 0 {
 			fmt.Fprintln(w)
@@ -440,7 +233,7 @@ func printGradstatTable(w io.Writer, rep *gradstatReport) {
 	}
 }
 
-func gradstatLabel(gm *gradstatModel) string {
+func gradstatLabel(gm *diag.GradStatModel) string {
 	if gm.Checkpoint == "" {
 		return fmt.Sprintf("fresh %d×%d model, init seed %d", gm.C, gm.L, *gm.InitSeed)
 	}
@@ -467,11 +260,11 @@ var gradstatPlotMetrics = []struct {
 // gradstatSeriesX returns the x value of each model of a series and its label: the
 // checkpoint epochs when every model has a distinct one, else the steps when
 // distinct, else the position in the order given.
-func gradstatSeriesX(models []gradstatModel) ([]float64, string) {
+func gradstatSeriesX(models []diag.GradStatModel) ([]float64, string) {
 	for _, axis := range []struct {
 		name string
-		get  func(*gradstatModel) *int
-	}{{"epoch", func(g *gradstatModel) *int { return g.Epoch }}, {"step", func(g *gradstatModel) *int { return g.Step }}} {
+		get  func(*diag.GradStatModel) *int
+	}{{"epoch", func(g *diag.GradStatModel) *int { return g.Epoch }}, {"step", func(g *diag.GradStatModel) *int { return g.Step }}} {
 		xs := make([]float64, 0, len(models))
 		seen := map[int]bool{}
 		for i := range models {
@@ -495,7 +288,7 @@ func gradstatSeriesX(models []gradstatModel) ([]float64, string) {
 
 // writeGradstatPlots draws one PNG per metric over the series, a line per
 // method, into dir and returns the files written.
-func writeGradstatPlots(dir string, rep *gradstatReport) ([]string, error) {
+func writeGradstatPlots(dir string, rep *diag.GradStatReport) ([]string, error) {
 	xs, xlabel := gradstatSeriesX(rep.Models)
 	var methods []string
 	for _, gm := range rep.Models {

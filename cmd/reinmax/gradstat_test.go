@@ -12,7 +12,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/discretegrad/reinmax/diag"
-	"github.com/discretegrad/reinmax/estimators"
 	"github.com/discretegrad/reinmax/experiment"
 	"github.com/discretegrad/reinmax/kernels"
 	"github.com/discretegrad/reinmax/nn"
@@ -20,11 +19,11 @@ import (
 )
 
 // readGradstat decodes gradstat's JSON output.
-func readGradstat(t *testing.T, path string) gradstatReport {
+func readGradstat(t *testing.T, path string) diag.GradStatReport {
 	t.Helper()
 	raw, err := os.ReadFile(path)
 	require.NoError(t, err)
-	var rep gradstatReport
+	var rep diag.GradStatReport
 	require.NoError(t, json.Unmarshal(raw, &rep))
 	return rep
 }
@@ -59,7 +58,7 @@ func TestGradstatRejectsBadInput(t *testing.T) {
 		{[]string{"-gap", "0", "-methods", "gst"}, 2, "Gap=0"},
 		{[]string{"-noise", "", "-methods", "reinmax-cv"}, 2, "Noise is empty"},
 		{[]string{"-noise", "pink"}, 2, "pink"},
-		{[]string{"-C", "10", "-L", "5"}, 2, "at most 16384"},
+		{[]string{"-C", "10", "-L", "5"}, 2, "10×5 model has C^L codes > 16384"},
 		{[]string{"-C", "1"}, 2, "C=1"},
 		{[]string{"-checkpoint", bad, "-C", "4"}, 2, "fresh model"},
 		{[]string{"-checkpoint", bad}, 1, "bad.safetensors"},
@@ -75,7 +74,7 @@ func TestGradstatRejectsBadInput(t *testing.T) {
 		require.Contains(t, stderr, tc.want, "%v", tc.args)
 		require.Empty(t, stdout, "%v", tc.args)
 		if tc.code == 2 {
-			require.Contains(t, stderr, "usage: reinmax gradstat", "%v", tc.args)
+			require.Contains(t, stderr, "run 'reinmax gradstat -h' for usage", "%v", tc.args)
 		}
 	}
 }
@@ -188,25 +187,19 @@ func TestGradstatSeries(t *testing.T) {
 
 func TestGradstatSeriesX(t *testing.T) {
 	one, two := 1, 2
-	xs, label := gradstatSeriesX([]gradstatModel{{Epoch: &two, Step: &one}, {Epoch: &two, Step: &two}})
+	xs, label := gradstatSeriesX([]diag.GradStatModel{{Epoch: &two, Step: &one}, {Epoch: &two, Step: &two}})
 	require.Equal(t, "step", label, "repeated epochs fall back to steps")
 	require.Equal(t, []float64{1, 2}, xs)
-	xs, label = gradstatSeriesX([]gradstatModel{{}, {Epoch: &one, Step: &one}})
+	xs, label = gradstatSeriesX([]diag.GradStatModel{{}, {Epoch: &one, Step: &one}})
 	require.Equal(t, "checkpoint (order given)", label)
 	require.Equal(t, []float64{1, 2}, xs)
 }
 
-func TestGradstatMethodList(t *testing.T) {
+func TestGradstatListFlag(t *testing.T) {
 	var l gradstatListFlag
 	require.NoError(t, l.Set("a, b,,c"))
 	require.NoError(t, l.Set("d"))
 	require.Equal(t, gradstatListFlag{"a", "b", "c", "d"}, l)
-	require.NotContains(t, gradstatMethods(), "exact")
-	require.Len(t, gradstatMethods(), len(estimators.Methods())-1)
-	require.True(t, gradstatExactFeasible(8, 4))
-	require.True(t, gradstatExactFeasible(2, 14))
-	require.False(t, gradstatExactFeasible(2, 15))
-	require.False(t, gradstatExactFeasible(64, 8))
 }
 
 // TestGradstatRealMNIST measures two estimators on the real training images

@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"regexp"
 	"runtime"
 
 	"github.com/discretegrad/reinmax/kernels"
@@ -68,7 +69,12 @@ func realMain(args []string, stdout, stderr io.Writer) int {
 			continue
 		}
 		err := c.run(args[1:], stdout, stderr)
+		var help *helpRequest
 		switch {
+		case errors.As(err, &help):
+			help.fs.SetOutput(stdout)
+			help.fs.Usage()
+			return 0
 		case err == nil || errors.Is(err, flag.ErrHelp):
 			return 0
 		case errors.Is(err, errUsage):
@@ -76,7 +82,7 @@ func realMain(args []string, stdout, stderr io.Writer) int {
 		case errors.Is(err, errInterrupted):
 			return 130
 		default:
-			fmt.Fprintf(stderr, "reinmax %s: %v\n", name, err)
+			fmt.Fprintf(stderr, "reinmax %s: %s\n", name, userMessage(err.Error()))
 			return 1
 		}
 	}
@@ -94,38 +100,63 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "run 'reinmax help <command>' for a command's flags")
 }
 
-// newFlagSet returns a flag set that reports errors instead of exiting.
+// newFlagSet returns a flag set that reports errors instead of exiting;
+// its output is stderr, where errors go (help goes to stdout, see
+// helpRequest).
 func newFlagSet(name, synopsis string, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: reinmax %s %s\n", name, synopsis)
+		fmt.Fprintf(fs.Output(), "usage: reinmax %s %s\n", name, synopsis)
 		fs.PrintDefaults()
 	}
 	return fs
 }
 
-// parseFlags parses args and maps flag errors to errUsage.
+// helpRequest is returned by parseFlags for -h: realMain prints the flag
+// set's usage on stdout and exits 0.
+type helpRequest struct{ fs *flag.FlagSet }
+
+func (h *helpRequest) Error() string { return flag.ErrHelp.Error() }
+func (h *helpRequest) Unwrap() error { return flag.ErrHelp }
+
+// parseFlags parses args; a bad flag prints one error line and where to
+// find the usage, and returns errUsage.
 func parseFlags(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return errUsage
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(fs.Output(), "reinmax %s: unexpected argument %q\n", fs.Name(), fs.Arg(0))
-		fs.Usage()
-		return errUsage
+	out := fs.Output()
+	fs.SetOutput(io.Discard) // the flag package would print the whole usage
+	err := fs.Parse(args)
+	fs.SetOutput(out)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		return &helpRequest{fs}
+	case err != nil:
+		return usageErr(fs, "%v", err)
+	case fs.NArg() > 0:
+		return usageErr(fs, "unexpected argument %q", fs.Arg(0))
 	}
 	return nil
 }
 
-// usageErr prints msg and the usage line, and returns errUsage.
+// usageErr prints msg (as userMessage) and where to find the usage, and
+// returns errUsage.
 func usageErr(fs *flag.FlagSet, format string, a ...any) error {
-	fmt.Fprintf(fs.Output(), "reinmax %s: %s\n", fs.Name(), fmt.Sprintf(format, a...))
-	fs.Usage()
+	fmt.Fprintf(fs.Output(), "reinmax %s: %s\nrun 'reinmax %s -h' for usage\n", fs.Name(),
+		userMessage(fmt.Sprintf(format, a...)), fs.Name())
 	return errUsage
+}
+
+// libraryPrefix matches the package-qualified names that library errors
+// start with ("vae.Config: ", "estimators.New: "), and sentinelSuffix the
+// error category they end with; neither helps a person at a terminal.
+var (
+	libraryPrefix  = regexp.MustCompile(`\b[a-z][a-z0-9]*\.[A-Z][A-Za-z0-9]*(\.[A-Za-z0-9]+)*: `)
+	sentinelSuffix = regexp.MustCompile(`: (bad argument|bad shape|bad temperature)$`)
+)
+
+// userMessage is an error message as a command prints it.
+func userMessage(msg string) string {
+	return sentinelSuffix.ReplaceAllString(libraryPrefix.ReplaceAllString(msg, ""), "")
 }
 
 // newWorkspace returns a workspace of the given --threads value, 0 meaning

@@ -96,9 +96,27 @@ func TestUsage(t *testing.T) {
 	for _, c := range commands() {
 		require.Contains(t, stdout, c.name)
 	}
-	code, _, stderr = run("help", "train")
+	code, stdout, stderr = run("help", "train")
 	require.Equal(t, 0, code)
-	require.Contains(t, stderr, "-method")
+	require.Contains(t, stdout, "-method")
+	require.Empty(t, stderr)
+	// -h prints the usage on stdout for every command; a bad flag prints
+	// one error line and where to find the usage, on stderr.
+	for _, c := range commands() {
+		code, stdout, stderr = run(c.name, "-h")
+		require.Equal(t, 0, code, c.name)
+		require.Contains(t, stdout, "usage: reinmax "+c.name, c.name)
+		require.Empty(t, stderr, c.name)
+		code, stdout, stderr = run(c.name, "-bogus")
+		require.Equal(t, 2, code, c.name)
+		require.Empty(t, stdout, c.name)
+		require.Equal(t, "reinmax "+c.name+": flag provided but not defined: -bogus\nrun 'reinmax "+c.name+" -h' for usage\n",
+			stderr, c.name)
+	}
+	// Library errors reach the terminal without package names or sentinels.
+	code, _, stderr = run("train", "-K", "0", "-out", t.TempDir())
+	require.Equal(t, 2, code)
+	require.Equal(t, "reinmax train: Estimator: K=0 must be >= 1\nrun 'reinmax train -h' for usage\n", stderr)
 }
 
 func TestVersion(t *testing.T) {
@@ -157,7 +175,7 @@ func TestTrainRejectsBadFlags(t *testing.T) {
 		require.Equal(t, 2, code, "%v: %s", tc.args, stderr)
 		first, _, _ := strings.Cut(stderr, "\n")
 		require.Contains(t, first, tc.want, "%v", tc.args)
-		require.Contains(t, stderr, "usage: reinmax train", "%v", tc.args)
+		require.Contains(t, stderr, "run 'reinmax train -h' for usage", "%v", tc.args)
 		require.Empty(t, stdout, "%v", tc.args)
 		require.NoDirExists(t, out, "%v: a refused command creates nothing", tc.args)
 	}

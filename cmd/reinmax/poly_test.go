@@ -44,7 +44,7 @@ func TestPolyRejectsBadInput(t *testing.T) {
 		code, stdout, stderr := run(append([]string{"poly", "-epochs", "1", "-steps", "1"}, tc.args...)...)
 		require.Equal(t, 2, code, "%v: %s", tc.args, stderr)
 		require.Contains(t, stderr, tc.want, "%v", tc.args)
-		require.Contains(t, stderr, "usage: reinmax poly", "%v", tc.args)
+		require.Contains(t, stderr, "run 'reinmax poly -h' for usage", "%v", tc.args)
 		require.Empty(t, stdout, "%v", tc.args)
 	}
 }

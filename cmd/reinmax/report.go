@@ -46,13 +46,14 @@ func reportPlots(d *experiment.Report) (map[string][]byte, error) {
 		final.Title.Text = fmt.Sprintf("%d×%d", c[0], c[1])
 		final.Y.Label.Text = "final negative ELBO (nats)"
 		var names []string
+		var inLegend [2]bool
 		for _, g := range d.Groups {
 			if !g.Selected || g.Config.C != c[0] || g.Config.L != c[1] {
 				continue
 			}
 			i := len(names)
 			names = append(names, g.Config.Estimator.Method)
-			if err := addCurves(curves, g, i); err != nil {
+			if err := addCurves(curves, g, i, d.Options.IncludeCollapsed); err != nil {
 				return nil, err
 			}
 			for k, s := range []experiment.MeanSE{g.Train, g.Test} {
@@ -60,8 +61,9 @@ func reportPlots(d *experiment.Report) (map[string][]byte, error) {
 				if err != nil {
 					return nil, err
 				}
-				if i == 0 {
+				if sc != nil && !inLegend[k] {
 					final.Legend.Add([]string{"train", "test"}[k], sc)
+					inLegend[k] = true
 				}
 			}
 		}
@@ -104,11 +106,15 @@ func reportPlots(d *experiment.Report) (map[string][]byte, error) {
 }
 
 // addCurves adds a group's mean train (solid) and test (dashed) curves;
-// each epoch averages the seeds that reached it.
-func addCurves(p *plot.Plot, g *experiment.Group, i int) error {
+// each epoch averages the seeds that reached it, collapsed runs only with
+// withCollapsed (as the means do).
+func addCurves(p *plot.Plot, g *experiment.Group, i int, withCollapsed bool) error {
 	var sums [2][]float64
 	var counts []int
 	for _, r := range g.Runs {
+		if r.CollapsedEpoch > 0 && !withCollapsed {
+			continue
+		}
 		for e, rec := range r.Curve {
 			if e == len(counts) {
 				counts = append(counts, 0)
@@ -152,6 +158,9 @@ type errPoint struct {
 // addErrPoint adds mean ± se at x, train (k = 0) or test (k = 1), and
 // returns the point for the legend.
 func addErrPoint(p *plot.Plot, x float64, s experiment.MeanSE, k int) (*plotter.Scatter, error) {
+	if math.IsNaN(s.Mean) {
+		return nil, nil // every run collapsed and left out: nothing to draw
+	}
 	se := s.SE
 	if math.IsNaN(se) {
 		se = 0

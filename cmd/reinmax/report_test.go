@@ -74,7 +74,7 @@ func TestReportFixture(t *testing.T) {
 		"| reinmax | **90.50 ± 0.50** (2) | **80.00 ± –** (1) |", // lowest per configuration in bold
 		"| st | 101.00 ± 1.73 (3) | – |",                         // test table, same settings
 		"| reinmax | **93.50 ± 1.50** (2) | **81.00 ± –** (1) |",
-		"| st | 8×4 | 0.0005 | 1.3 | adam |  | 2 | 2 | 104.00 ± 1.00 | 99.50 ± 0.50 |  |",
+		"| st | 8×4 | 0.0005 | 1.3 | adam |  | 2 | 2 | 0 | 104.00 ± 1.00 | 99.50 ± 0.50 |  |",
 		"| reinmax-4x24-lr0.0005-tau1.5-radam-seed1 | 1 | 2 | no summary.json |",
 		"| reinmax-4x24-lr0.0005-tau1.5-radam-seed2 | 0 | 2 | not started |",
 		"8 finished runs in 4 settings; 2 runs unfinished",
@@ -92,7 +92,7 @@ func TestReportErrors(t *testing.T) {
 	code, _, stderr := run("report", "-dir", filepath.Join(t.TempDir(), "missing"))
 	require.Equal(t, 2, code)
 	require.Contains(t, stderr, "is not a directory")
-	require.Contains(t, stderr, "usage: reinmax report")
+	require.Contains(t, stderr, "run 'reinmax report -h' for usage")
 
 	// A corrupt summary is listed with the reason, not averaged.
 	dir := t.TempDir()
@@ -104,4 +104,38 @@ func TestReportErrors(t *testing.T) {
 	require.Equal(t, 0, code, errb.String())
 	require.Contains(t, out.String(), "0 finished runs in 0 settings; 1 runs unfinished")
 	require.Contains(t, out.String(), "summary.json: unexpected end of JSON input")
+}
+
+// TestReportCollapsedAndPublished: with -published the report compares the
+// selected settings with the built-in table; a collapsed run is counted and
+// left out, and -collapsed puts it back.
+func TestReportCollapsedAndPublished(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.CopyFS(dir, os.DirFS(filepath.Join("testdata", "report"))))
+	// Seed 1 of reinmax 8×4 collapses in its last epoch.
+	runDir := filepath.Join(dir, "reinmax-8x4-lr0.0005-tau1.3-adam-seed1")
+	sum, err := experiment.ReadSummary(runDir)
+	require.NoError(t, err)
+	yes := true
+	last := &sum.Curve[len(sum.Curve)-1]
+	last.Collapsed, sum.Final.Collapsed = &yes, &yes
+	require.NoError(t, experiment.WriteJSON(filepath.Join(runDir, experiment.SummaryFile), sum))
+	require.NoError(t, os.Remove(filepath.Join(runDir, experiment.MetricsFile)))
+
+	out := t.TempDir()
+	code, stdout, stderr := run("report", "-dir", dir, "-out", out, "-published")
+	require.Equal(t, 0, code, stderr)
+	require.Contains(t, stdout, "(1, 1 collapsed)")
+	require.Contains(t, stdout, "## Against the published results")
+	require.Contains(t, stdout, "| reinmax | 8×4 | 1 (1 collapsed) / 10 |")
+	code, stdout, stderr = run("report", "-dir", dir, "-out", out, "-collapsed", "-published=false")
+	require.Equal(t, 0, code, stderr)
+	require.Contains(t, stdout, "**90.50 ± 0.50** (2, 1 collapsed)")
+	require.NotContains(t, stdout, "published")
+
+	bad := filepath.Join(t.TempDir(), "pub.csv")
+	require.NoError(t, os.WriteFile(bad, []byte("method,C\n"), 0o644))
+	code, _, stderr = run("report", "-dir", dir, "-out", out, "-published="+bad)
+	require.Equal(t, 2, code)
+	require.Contains(t, stderr, "--published="+bad)
 }

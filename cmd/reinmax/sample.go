@@ -7,7 +7,6 @@ import (
 
 	"github.com/discretegrad/reinmax/internal/atomicfile"
 	"github.com/discretegrad/reinmax/kernels"
-	"github.com/discretegrad/reinmax/nn"
 	"github.com/discretegrad/reinmax/vae"
 )
 
@@ -32,22 +31,11 @@ func runSample(args []string, stdout, stderr io.Writer) error {
 	if *out == "" {
 		*out = filepath.Join(filepath.Dir(*ckpt), "samples.png")
 	}
-	cfg, err := vae.CheckpointConfig(*ckpt)
+	m, info, err := vae.LoadModel(*ckpt)
 	if err != nil {
 		return err
 	}
-	cfg = cfg.WithDefaults()
-	act := nn.ReLU
-	if cfg.LeakyReLU {
-		act = nn.LeakyReLU
-	}
-	m, err := vae.NewModel(cfg.C, cfg.L, act)
-	if err != nil {
-		return err
-	}
-	if err := m.LoadWeights(*ckpt); err != nil {
-		return err
-	}
+	cfg := info.Config.WithDefaults()
 	if *data == "" {
 		// Resolved here so that the error below can name the directory.
 		if *data, err = vae.FindMNIST(); err != nil {

@@ -39,7 +39,7 @@ func TestSampleMoreThanTestImages(t *testing.T) {
 	require.Equal(t, 2, code, stderr)
 	first, _, _ := strings.Cut(stderr, "\n")
 	require.Contains(t, first, "--n=16 is larger than the 10 test images in "+data)
-	require.Contains(t, stderr, "usage: reinmax sample")
+	require.Contains(t, stderr, "run 'reinmax sample -h' for usage")
 	require.Empty(t, stdout)
 	require.NoFileExists(t, png)
 
@@ -86,7 +86,7 @@ func FuzzSampleFlags(f *testing.F) {
 			require.True(t, bytes.HasPrefix(img, []byte("\x89PNG")))
 			require.Contains(t, stdout, png)
 		case 2:
-			require.Contains(t, stderr, "usage: reinmax sample")
+			require.Contains(t, stderr, "run 'reinmax sample -h' for usage")
 			require.NoFileExists(t, png)
 		default:
 			t.Fatalf("-n=%d -seed=%d: exit %d: %s", n, seed, code, stderr)

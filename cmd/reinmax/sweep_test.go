@@ -152,7 +152,7 @@ func TestSweepRejectsBadFlags(t *testing.T) {
 		code, stdout, stderr := run(args...)
 		require.Equal(t, 2, code, "%v: %s", tc.args, stderr)
 		require.Contains(t, stderr, tc.want, "%v", tc.args)
-		require.Contains(t, stderr, "usage: reinmax sweep", "%v", tc.args)
+		require.Contains(t, stderr, "run 'reinmax sweep -h' for usage", "%v", tc.args)
 		require.Empty(t, stdout, "%v", tc.args)
 		ents, err := os.ReadDir(out)
 		require.NoError(t, err)
