@@ -40,9 +40,9 @@ func EstimatorCases(o Options) ([]Case, error) {
 	methods = append([]string{"st"}, slices.DeleteFunc(methods, func(m string) bool { return m == "st" })...)
 	var cs []Case
 	for _, sh := range o.shapes() {
-		codes := codeCount(sh)
+		codes, exactOK := vae.CodeCount(sh.C, sh.L)
 		for _, m := range methods {
-			if m == "exact" && codes > vae.MaxExactCodes {
+			if m == "exact" && !exactOK {
 				continue
 			}
 			for _, t := range o.Threads {
@@ -60,18 +60,6 @@ func EstimatorCases(o Options) ([]Case, error) {
 		}
 	}
 	return cs, nil
-}
-
-// codeCount is C^L, saturated above vae.MaxExactCodes.
-func codeCount(sh Shape) int {
-	n := 1
-	for range sh.L {
-		n *= sh.C
-		if n > vae.MaxExactCodes {
-			return vae.MaxExactCodes + 1
-		}
-	}
-	return n
 }
 
 // estimatorSetup builds one batch of logits and upstream gradients and
