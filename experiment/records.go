@@ -136,29 +136,34 @@ func CollapsedEpoch(recs []EpochRecord, c, l int) int {
 	return first
 }
 
+// Version is this module's release. A binary built from a tagged module
+// version reports the tag instead (ModuleVersion).
+const Version = "v0.1.0"
+
 // modulePath is this module's path, looked up in the build information.
 const modulePath = "github.com/discretegrad/reinmax"
 
 // ModuleVersion returns this module's version and VCS revision as the
-// running binary's build information records them ("(devel)" and
-// "unknown" when absent), whether the binary is this module's command or a
-// program that imports it.
+// running binary's build information records them, whether the binary is
+// this module's command or a program that imports it. A build from a
+// source tree (version "(devel)") reports Version+"-devel"; the revision is
+// "unknown" when the build recorded none.
 func ModuleVersion() (version, revision string) {
-	version, revision = "(devel)", "unknown"
+	version, revision = Version+"-devel", "unknown"
 	bi, ok := debug.ReadBuildInfo()
 	if !ok {
 		return
 	}
 	if bi.Main.Path != modulePath {
 		for _, d := range bi.Deps {
-			if d.Path == modulePath && d.Version != "" {
+			if d.Path == modulePath && d.Version != "" && d.Version != "(devel)" {
 				version = d.Version
 			}
 		}
 		return
 	}
-	if bi.Main.Version != "" {
-		version = bi.Main.Version
+	if v := bi.Main.Version; v != "" && v != "(devel)" {
+		version = v
 	}
 	for _, s := range bi.Settings {
 		if s.Key == "vcs.revision" {

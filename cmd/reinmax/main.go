@@ -57,6 +57,9 @@ func realMain(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	name := args[0]
+	if name == "-version" || name == "--version" {
+		name, args = "version", []string{"version"}
+	}
 	if name == "help" || name == "-h" || name == "--help" {
 		if len(args) > 1 {
 			return realMain([]string{args[1], "-h"}, stdout, stderr)

@@ -120,9 +120,12 @@ func TestUsage(t *testing.T) {
 }
 
 func TestVersion(t *testing.T) {
-	code, stdout, _ := run("version")
-	require.Equal(t, 0, code)
-	require.Contains(t, stdout, "kernels")
+	for _, args := range [][]string{{"version"}, {"--version"}, {"-version"}} {
+		code, stdout, _ := run(args...)
+		require.Equal(t, 0, code, args)
+		require.Contains(t, stdout, "reinmax "+experiment.Version, args)
+		require.Contains(t, stdout, "kernels", args)
+	}
 }
 
 // TestTrainRejectsBadFlags checks that every invalid value stops train
