@@ -13,8 +13,8 @@ import (
 // MainMethods returns the estimators of the headline comparison, st first
 // (the baseline of the ratios): st, reinmax, reinmax-rao, reinmax-cv, gr
 // (a fresh slice).
-func MainMethods() []string {
-	return []string{"st", "reinmax", "reinmax-rao", "reinmax-cv", "gr"}
+func MainMethods() []estimators.Method {
+	return []estimators.Method{estimators.ST, estimators.ReinMax, estimators.ReinMaxRao, estimators.ReinMaxCV, estimators.GR}
 }
 
 // EstimatorCases returns one case per method (estimators.Methods(), or
@@ -37,7 +37,7 @@ func EstimatorCases(o Options) ([]Case, error) {
 		methods = MainMethods()
 	}
 	// st first, so that the baseline is measured before the others.
-	methods = append([]string{"st"}, slices.DeleteFunc(methods, func(m string) bool { return m == "st" })...)
+	methods = append([]estimators.Method{estimators.ST}, slices.DeleteFunc(methods, func(m estimators.Method) bool { return m == estimators.ST })...)
 	var cs []Case
 	for _, sh := range o.shapes() {
 		codes, exactOK := vae.CodeCount(sh.C, sh.L)
@@ -64,7 +64,7 @@ func EstimatorCases(o Options) ([]Case, error) {
 
 // estimatorSetup builds one batch of logits and upstream gradients and
 // returns the timed Forward + Backward.
-func estimatorSetup(method string, sh Shape, codes, threads int) func() (func(int) error, func(), error) {
+func estimatorSetup(method estimators.Method, sh Shape, codes, threads int) func() (func(int) error, func(), error) {
 	return func() (func(int) error, func(), error) {
 		rows, cols := Batch*sh.L, sh.C
 		est, err := estimators.New(TrainConfig(method, sh, threads).Estimator, rows, cols)

@@ -10,9 +10,9 @@ import (
 
 // TrainMethods returns the estimators TrainCases measures: MainMethods, or
 // st, reinmax and reinmax-rao when quick (a fresh slice).
-func TrainMethods(quick bool) []string {
+func TrainMethods(quick bool) []estimators.Method {
 	if quick {
-		return []string{"st", "reinmax", "reinmax-rao"}
+		return []estimators.Method{estimators.ST, estimators.ReinMax, estimators.ReinMaxRao}
 	}
 	return MainMethods()
 }
@@ -23,7 +23,7 @@ func TrainMethods(quick bool) []string {
 // spec §7's table where the table has the pair (vae.PresetFor; the
 // temperature decides whether the repeat estimators take an extra softmax),
 // and threads workers.
-func TrainConfig(method string, sh Shape, threads int) vae.Config {
+func TrainConfig(method estimators.Method, sh Shape, threads int) vae.Config {
 	cfg := vae.DefaultConfig()
 	cfg.C, cfg.L, cfg.Threads = sh.C, sh.L, threads
 	cfg.Estimator = estimators.DefaultConfig(method)

@@ -80,7 +80,7 @@ func measure(t *testing.T, task *linearTask, cfg estimators.Config, samples int)
 	e, err := estimators.New(cfg, task.rows, task.cols)
 	require.NoError(t, err)
 	n := task.rows * task.cols
-	s := &estSampler{t: task, e: e, method: cfg.Method, d: make([]float32, n), pi: make([]float32, n), f: make([]float32, task.rows)}
+	s := &estSampler{t: task, e: e, method: string(cfg.Method), d: make([]float32, n), pi: make([]float32, n), f: make([]float32, task.rows)}
 	m, err := NewMoments(n)
 	require.NoError(t, err)
 	require.NoError(t, m.Draw(s, 11, 0, samples))
@@ -129,7 +129,7 @@ func TestUnbiasedAndBiased(t *testing.T) {
 	task := newLinearTask(24, 5, 4)
 	samples := 1 << 13
 	for _, method := range []string{"st", "reinforce", "reinmax"} {
-		got, tol := measure(t, task, estimators.DefaultConfig(method), samples)
+		got, tol := measure(t, task, estimators.DefaultConfig(estimators.Method(method)), samples)
 		require.Less(t, tol, 0.2, method)
 		require.Less(t, got.RelBiasExact, tol, method)
 		require.Greater(t, got.Cosine, 0.95, method)

@@ -19,8 +19,8 @@ const MaxGradStatSamples = 1 << 30
 
 // GradStatMethods are the methods GradStat can measure: every estimator but
 // exact, which is the reference itself.
-func GradStatMethods() []string {
-	return slices.DeleteFunc(estimators.Methods(), func(m string) bool { return m == "exact" })
+func GradStatMethods() []estimators.Method {
+	return slices.DeleteFunc(estimators.Methods(), func(m estimators.Method) bool { return m == estimators.Exact })
 }
 
 // GradStatSource is one VAE whose estimator gradients GradStat measures: a
@@ -168,17 +168,17 @@ type GradStatModel struct {
 	Epoch *int `json:"epoch,omitempty"`
 	Step  *int `json:"step,omitempty"`
 	// TrainedWith is the estimator the checkpoint was trained with.
-	TrainedWith  string           `json:"trained_with,omitempty"`
-	C            int              `json:"c"`
-	L            int              `json:"l"`
-	ExactSeconds float64          `json:"exact_seconds"`
-	Results      []GradStatResult `json:"results"`
+	TrainedWith  estimators.Method `json:"trained_with,omitempty"`
+	C            int               `json:"c"`
+	L            int               `json:"l"`
+	ExactSeconds float64           `json:"exact_seconds"`
+	Results      []GradStatResult  `json:"results"`
 }
 
 // GradStatResult is one method's metrics, or the error that stopped its
 // draws (a diverged estimator is a finding, not a reason to stop the rest).
 type GradStatResult struct {
-	Method    string            `json:"method"`
+	Method    estimators.Method `json:"method"`
 	Estimator estimators.Config `json:"estimator"`
 	Metrics   *Metrics          `json:"metrics,omitempty"`
 	Error     string            `json:"error,omitempty"`

@@ -58,7 +58,7 @@ func TestGradStatFresh(t *testing.T) {
 	var seen []string
 	cfg.Progress = func(s diag.GradStatSource, r diag.GradStatResult) {
 		require.Equal(t, src, s)
-		seen = append(seen, r.Method)
+		seen = append(seen, string(r.Method))
 	}
 	rep1, err := diag.GradStat(cfg, []diag.GradStatSource{src}, nil)
 	require.NoError(t, err)
@@ -113,7 +113,7 @@ func TestGradStatCheckpoint(t *testing.T) {
 	gm := rep.Models[0]
 	require.Equal(t, path, gm.Checkpoint)
 	require.Nil(t, gm.InitSeed)
-	require.Equal(t, "gst", gm.TrainedWith)
+	require.Equal(t, estimators.GST, gm.TrainedWith)
 	require.Equal(t, 4, *gm.Step)
 	require.Equal(t, 1, *gm.Epoch) // 3 steps per epoch over 20 images
 	m, _, err := vae.LoadModel(path)

@@ -252,7 +252,7 @@ func (p *Poly) exactGrad() {
 
 // PolyResult is the outcome of RunPoly for one method.
 type PolyResult struct {
-	Method    string            `json:"method"`
+	Method    estimators.Method `json:"method"`
 	Estimator estimators.Config `json:"estimator"`
 	// Loss is the sampled loss of the last step, the value the reference logs.
 	Loss float64 `json:"loss"`

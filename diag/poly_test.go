@@ -130,7 +130,7 @@ func TestPolyReinMaxExactForQuadratic(t *testing.T) {
 		cfg.P, cfg.Latents, cfg.Batch = pw, 16, 64
 		exact, err := NewPoly(cfg, estimators.DefaultConfig("exact"), nil)
 		require.NoError(t, err)
-		p, err := NewPoly(cfg, estimators.DefaultConfig(method), nil)
+		p, err := NewPoly(cfg, estimators.DefaultConfig(estimators.Method(method)), nil)
 		require.NoError(t, err)
 		for i := range p.theta {
 			p.theta[i] = float32(i%5)*0.3 - 0.6
@@ -200,7 +200,7 @@ func TestPolyStepAllocatesNothing(t *testing.T) {
 	ws := kernels.NewWorkspace(1)
 	defer ws.Close()
 	for _, method := range []string{"exact", "reinforce", "reinmax-cv", "gr"} {
-		p, err := NewPoly(cfg, estimators.DefaultConfig(method), ws)
+		p, err := NewPoly(cfg, estimators.DefaultConfig(estimators.Method(method)), ws)
 		require.NoError(t, err)
 		_, err = p.Step()
 		require.NoError(t, err)

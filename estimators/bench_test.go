@@ -30,7 +30,7 @@ func BenchmarkForwardBackward(b *testing.B) {
 			}
 			for _, threads := range []int{1, 2} {
 				name := fmt.Sprintf("%s/C=%d,L=%d/threads=%d", m, sh.C, sh.L, threads)
-				b.Run(name, func(b *testing.B) { benchRoundTrip(b, m, sh.C, sh.L, codes, threads) })
+				b.Run(name, func(b *testing.B) { benchRoundTrip(b, string(m), sh.C, sh.L, codes, threads) })
 			}
 		}
 	}
@@ -39,7 +39,7 @@ func BenchmarkForwardBackward(b *testing.B) {
 func benchRoundTrip(b *testing.B, m string, C, L, codes, threads int) {
 	const batch = 100
 	rows := batch * L
-	est, err := estimators.New(estimators.DefaultConfig(m), rows, C)
+	est, err := estimators.New(estimators.DefaultConfig(estimators.Method(m)), rows, C)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -96,7 +96,7 @@ func BenchmarkRepeatTemperature(b *testing.B) {
 		for _, tau := range []float64{1, 0.5} {
 			b.Run(fmt.Sprintf("%s/tau=%v", m, tau), func(b *testing.B) {
 				const C, rows = 16, 1200
-				cfg := estimators.DefaultConfig(m)
+				cfg := estimators.DefaultConfig(estimators.Method(m))
 				cfg.Tau = tau
 				est, err := estimators.New(cfg, rows, C)
 				if err != nil {

@@ -3,6 +3,7 @@ package estimators
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/discretegrad/reinmax/kernels"
@@ -12,7 +13,7 @@ import (
 // fields mean "default" (see WithDefaults); Eta is the exception: 0 is a
 // legal value, so WithDefaults never touches it and DefaultConfig sets 0.7.
 type Config struct {
-	Method string  // "st","gs","gr","gst","reinmax","reinmax-alpha","reinmax-rao","reinmax-rao-d","reinmax-cv","reinforce","exact"
+	Method Method  // one of Methods()
 	Tau    float64 // temperature, finite and > 0 (required; DefaultConfig sets 1)
 	K      int     // conditional-Gumbel repeats for gr, reinmax-rao, reinmax-rao-d, reinmax-cv; 0 => 100; must be >= 1
 	Alpha  float64 // reinmax-alpha; 0 => 1; must be finite and > 0
@@ -56,28 +57,97 @@ const (
 	mExact
 )
 
-var methodNames = [...]string{
-	mST:           "st",
-	mGS:           "gs",
-	mGR:           "gr",
-	mGST:          "gst",
-	mReinMax:      "reinmax",
-	mReinMaxAlpha: "reinmax-alpha",
-	mReinMaxRao:   "reinmax-rao",
-	mReinMaxRaoD:  "reinmax-rao-d",
-	mReinMaxCV:    "reinmax-cv",
-	mReinforce:    "reinforce",
-	mExact:        "exact",
+// Method names an estimator; its text form (JSON, flags, run names) is the
+// name itself.
+type Method string
+
+// The estimators (see the package documentation for each one's math).
+const (
+	ST           Method = "st"            // straight-through
+	GS           Method = "gs"            // straight-through Gumbel-softmax
+	GR           Method = "gr"            // Gumbel-Rao
+	GST          Method = "gst"           // gapped straight-through
+	ReinMax      Method = "reinmax"       // ReinMax (Heun's method)
+	ReinMaxAlpha Method = "reinmax-alpha" // the Runge-Kutta family ReinMax(α)
+	ReinMaxRao   Method = "reinmax-rao"   // Rao-Blackwellised ReinMax
+	ReinMaxRaoD  Method = "reinmax-rao-d" // ReinMax-Rao with the conditional sample as D
+	ReinMaxCV    Method = "reinmax-cv"    // ReinMax with a Gumbel-softmax control variate
+	Reinforce    Method = "reinforce"     // REINFORCE (score function)
+	Exact        Method = "exact"         // the exact gradient by enumeration
+)
+
+var methodNames = [...]Method{
+	mST:           ST,
+	mGS:           GS,
+	mGR:           GR,
+	mGST:          GST,
+	mReinMax:      ReinMax,
+	mReinMaxAlpha: ReinMaxAlpha,
+	mReinMaxRao:   ReinMaxRao,
+	mReinMaxRaoD:  ReinMaxRaoD,
+	mReinMaxCV:    ReinMaxCV,
+	mReinforce:    Reinforce,
+	mExact:        Exact,
 }
 
-// Methods returns every method name in a stable order (a fresh slice).
-func Methods() []string {
-	out := make([]string, len(methodNames))
+// Methods returns every method in a stable order (a fresh slice).
+func Methods() []Method {
+	out := make([]Method, len(methodNames))
 	copy(out, methodNames[:])
 	return out
 }
 
-func parseMethod(name string) (method, bool) {
+// MethodNames is Methods as strings, for flag help and messages.
+func MethodNames() []string {
+	out := make([]string, len(methodNames))
+	for i, m := range methodNames {
+		out[i] = string(m)
+	}
+	return out
+}
+
+// Valid reports whether m is one of Methods().
+func (m Method) Valid() bool {
+	_, ok := parseMethod(m)
+	return ok
+}
+
+// Param names an estimator parameter of Config beyond Method and Tau.
+type Param string
+
+// The parameters, by their flag names.
+const (
+	ParamK     Param = "K"     // Config.K
+	ParamEta   Param = "eta"   // Config.Eta
+	ParamTau2  Param = "tau2"  // Config.Tau2
+	ParamNoise Param = "noise" // Config.Noise
+	ParamAlpha Param = "alpha" // Config.Alpha
+	ParamGap   Param = "gap"   // Config.Gap
+)
+
+// Params lists the parameters that m reads, in a fixed order; none for an
+// unknown method. The others do not change its numbers.
+func (m Method) Params() []Param {
+	pm, ok := parseMethod(m)
+	switch {
+	case !ok:
+		return nil
+	case pm == mReinMaxCV:
+		return []Param{ParamK, ParamEta, ParamTau2, ParamNoise}
+	case pm.repeats():
+		return []Param{ParamK}
+	case pm == mReinMaxAlpha:
+		return []Param{ParamAlpha}
+	case pm == mGST:
+		return []Param{ParamGap}
+	}
+	return nil
+}
+
+// Reads reports whether m reads the parameter p.
+func (m Method) Reads(p Param) bool { return slices.Contains(m.Params(), p) }
+
+func parseMethod(name Method) (method, bool) {
 	for i, n := range methodNames {
 		if n == name {
 			return method(i), true
@@ -100,7 +170,7 @@ func (m method) gumbelForward() bool { return m == mGS || m == mReinMaxCV }
 // Gap = 1. Tau2 stays 0, which means "equal to Tau" (spec §3.8: τ2 = τ), so
 // that changing Tau afterwards moves Tau2 with it; WithDefaults resolves it.
 // An unknown method is kept as given; Validate reports it.
-func DefaultConfig(method string) Config {
+func DefaultConfig(method Method) Config {
 	return Config{Method: method, Tau: 1, K: DefaultK, Alpha: DefaultAlpha, Eta: DefaultEta, Noise: DefaultNoise, Gap: DefaultGap}
 }
 
@@ -138,7 +208,7 @@ func (c Config) Validate() error {
 	c = c.WithDefaults()
 	if _, ok := parseMethod(c.Method); !ok {
 		return fmt.Errorf("estimators.Config.Validate: unknown Method %q (want one of %s): %w",
-			c.Method, strings.Join(methodNames[:], ", "), kernels.ErrArgument)
+			c.Method, strings.Join(MethodNames(), ", "), kernels.ErrArgument)
 	}
 	if !positiveFinite(c.Tau) {
 		return fmt.Errorf("estimators.Config.Validate: Tau=%v must be finite and > 0: %w", c.Tau, kernels.ErrTemperature)

@@ -2,6 +2,7 @@ package estimators_test
 
 import (
 	"math"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -10,16 +11,41 @@ import (
 	"github.com/discretegrad/reinmax/kernels"
 )
 
+// TestMethodParams: which parameters each method reads, the one table that
+// run names, sweeps and reports rely on.
+func TestMethodParams(t *testing.T) {
+	P := func(ps ...estimators.Param) []estimators.Param { return ps }
+	for m, want := range map[estimators.Method][]estimators.Param{
+		estimators.ST: nil, estimators.GS: nil, estimators.ReinMax: nil, estimators.Reinforce: nil, estimators.Exact: nil,
+		estimators.GR: P(estimators.ParamK), estimators.ReinMaxRao: P(estimators.ParamK), estimators.ReinMaxRaoD: P(estimators.ParamK),
+		estimators.ReinMaxCV:    P(estimators.ParamK, estimators.ParamEta, estimators.ParamTau2, estimators.ParamNoise),
+		estimators.ReinMaxAlpha: P(estimators.ParamAlpha), estimators.GST: P(estimators.ParamGap),
+		"magic": nil,
+	} {
+		require.Equal(t, want, m.Params(), m)
+		for _, p := range []estimators.Param{estimators.ParamK, estimators.ParamEta, estimators.ParamTau2,
+			estimators.ParamNoise, estimators.ParamAlpha, estimators.ParamGap} {
+			require.Equal(t, slices.Contains(want, p), m.Reads(p), "%s %s", m, p)
+		}
+	}
+}
+
 func TestMethodsAndDefaults(t *testing.T) {
 	want := []string{"st", "gs", "gr", "gst", "reinmax", "reinmax-alpha", "reinmax-rao", "reinmax-rao-d", "reinmax-cv", "reinforce", "exact"}
-	require.Equal(t, want, estimators.Methods())
+	require.Equal(t, want, estimators.MethodNames())
 	ms := estimators.Methods()
+	require.Len(t, ms, len(want))
+	for i, m := range ms {
+		require.Equal(t, want[i], string(m))
+		require.True(t, m.Valid(), m)
+	}
 	ms[0] = "changed"
-	require.Equal(t, want, estimators.Methods(), "Methods returns a fresh slice")
+	require.Equal(t, estimators.ST, estimators.Methods()[0], "Methods returns a fresh slice")
+	require.False(t, estimators.Method("magic").Valid())
 	for _, m := range want {
-		c := estimators.DefaultConfig(m)
+		c := estimators.DefaultConfig(estimators.Method(m))
 		require.NoError(t, c.Validate(), m)
-		require.Equal(t, estimators.Config{Method: m, Tau: 1, K: 100, Alpha: 1, Eta: 0.7, Noise: "softmax", Gap: 1}, c)
+		require.Equal(t, estimators.Config{Method: estimators.Method(m), Tau: 1, K: 100, Alpha: 1, Eta: 0.7, Noise: "softmax", Gap: 1}, c)
 		est, err := estimators.New(c, 3, 4)
 		require.NoError(t, err)
 		c.Tau2 = 1 // resolved by WithDefaults

@@ -56,7 +56,7 @@ func TestBackwardNoiseStreams(t *testing.T) {
 	logits := testLogits(rows, C, 2)
 	g := testLogits(rows, C, 3)
 	for _, m := range []string{"gr", "reinmax-rao", "reinmax-rao-d", "reinmax-cv"} {
-		cfg := estimators.DefaultConfig(m)
+		cfg := estimators.DefaultConfig(estimators.Method(m))
 		cfg.K = 8
 		est, err := estimators.New(cfg, rows, C)
 		require.NoError(t, err)

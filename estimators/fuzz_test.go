@@ -67,7 +67,7 @@ func FuzzBackward(f *testing.F) {
 		if err := est.Forward(nil, seed, 1, logits, d, pi); err != nil {
 			t.Fatalf("Forward: %v", err)
 		}
-		setLosses(t, est, m, rows, C, r)
+		setLosses(t, est, string(m), rows, C, r)
 		if err := est.Backward(nil, seed, 2, g, gp, grad); err != nil {
 			t.Fatalf("Backward: %v", err)
 		}

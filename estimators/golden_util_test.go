@@ -171,7 +171,7 @@ func transposeE(e [][][]float64) []float32 {
 
 // configOf builds the estimator configuration of a golden case.
 func configOf(c *goldenCase) estimators.Config {
-	cfg := estimators.Config{Method: c.Estimator, Tau: c.Params.Tau, K: c.K, Alpha: c.Params.Alpha,
+	cfg := estimators.Config{Method: estimators.Method(c.Estimator), Tau: c.Params.Tau, K: c.K, Alpha: c.Params.Alpha,
 		Eta: c.Params.Eta, Tau2: c.Params.Tau2, Noise: c.Params.Noise, Gap: c.Params.Gap}
 	if cfg.Tau == 0 { // reinforce has no tau
 		cfg.Tau = 1

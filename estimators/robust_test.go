@@ -27,7 +27,7 @@ func roundTrip(t *testing.T, ws *kernels.Workspace, cfg estimators.Config, logit
 	}
 	d, pi, grad = make([]float32, rows*C), make([]float32, rows*C), make([]float32, rows*C)
 	require.NoError(t, est.Forward(ws, seed, 1, logits, d, pi), cfg.Method)
-	setLosses(t, est, cfg.Method, rows, C, r)
+	setLosses(t, est, string(cfg.Method), rows, C, r)
 	require.NoError(t, est.Backward(ws, seed, 1, g, gp, grad), cfg.Method)
 	return d, pi, grad
 }
@@ -246,7 +246,7 @@ func TestForwardSample(t *testing.T) {
 	}
 	want := softmax64(theta)
 	for _, m := range []string{"st", "gs", "reinmax-cv"} {
-		est, err := estimators.New(estimators.DefaultConfig(m), rows, C)
+		est, err := estimators.New(estimators.DefaultConfig(estimators.Method(m)), rows, C)
 		require.NoError(t, err)
 		d, pi := make([]float32, rows*C), make([]float32, rows*C)
 		require.NoError(t, est.Forward(nil, 7, 3, logits, d, pi))

@@ -123,7 +123,7 @@ func TestMonteCarloVariance(t *testing.T) {
 	exact := mcExact()
 	stats := map[string]mcStats{}
 	for _, m := range []string{"st", "gs", "gr", "gst", "reinmax", "reinmax-alpha", "reinmax-rao", "reinmax-rao-d", "reinmax-cv", "reinforce"} {
-		cfg := estimators.DefaultConfig(m)
+		cfg := estimators.DefaultConfig(estimators.Method(m))
 		if m == "reinmax-alpha" {
 			cfg.Alpha = 0.75
 		}

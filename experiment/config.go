@@ -8,31 +8,34 @@ import (
 )
 
 // Canonical resets the estimator parameters that c's method does not read
-// (K for gr, reinmax-rao, reinmax-rao-d and reinmax-cv; eta, tau2 and noise
-// for reinmax-cv; alpha for reinmax-alpha; gap for gst) to their defaults,
-// fills the zero "use the default" fields, writes tau2 = tau as 0 and
-// clears Threads, so that two configurations that train identically compare
-// equal.
+// (estimators.Method.Params) to their defaults, fills the zero "use the
+// default" fields, writes tau2 = tau as 0 and clears Threads, so that two
+// configurations that train identically compare equal.
 func Canonical(c vae.Config) vae.Config {
 	c = c.WithDefaults()
 	c.Threads = 0
 	e := &c.Estimator
 	d := estimators.DefaultConfig(e.Method)
-	switch e.Method {
-	case "gr", "reinmax-rao", "reinmax-rao-d", "reinmax-cv":
-	default:
+	reads := e.Method.Reads
+	if !reads(estimators.ParamK) {
 		e.K = d.K
 	}
-	if e.Method != "reinmax-cv" {
-		e.Eta, e.Tau2, e.Noise = d.Eta, e.Tau, d.Noise
+	if !reads(estimators.ParamEta) {
+		e.Eta = d.Eta
+	}
+	if !reads(estimators.ParamTau2) {
+		e.Tau2 = e.Tau
+	}
+	if !reads(estimators.ParamNoise) {
+		e.Noise = d.Noise
 	}
 	if e.Tau2 == e.Tau {
 		e.Tau2 = 0
 	}
-	if e.Method != "reinmax-alpha" {
+	if !reads(estimators.ParamAlpha) {
 		e.Alpha = d.Alpha
 	}
-	if e.Method != "gst" {
+	if !reads(estimators.ParamGap) {
 		e.Gap = d.Gap
 	}
 	return c

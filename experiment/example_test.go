@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"os"
 
+	"github.com/discretegrad/reinmax/estimators"
 	"github.com/discretegrad/reinmax/experiment"
 	"github.com/discretegrad/reinmax/vae"
 )
@@ -38,7 +39,7 @@ func Example_sweep() {
 	defer os.RemoveAll(dir)
 	opts := experiment.SweepOptions{
 		Dir: dir,
-		Grid: experiment.Grid{Methods: []string{"st", "reinmax"}, Configs: []string{"4x3"}, Seeds: experiment.Seeds{1},
+		Grid: experiment.Grid{Methods: []estimators.Method{estimators.ST, estimators.ReinMax}, Configs: []string{"4x3"}, Seeds: experiment.Seeds{1},
 			Epochs: 1, Batch: 10},
 		Shards: 1, Parallel: 1, Threads: 1,
 		Data: syntheticMNIST(),

@@ -27,21 +27,21 @@ const MaxGridRuns = 1 << 20
 // seeds. An empty list means one value: for lr, tau and optimizer the
 // preset's (with Preset), else train's default.
 type Grid struct {
-	Methods   []string  `json:"methods"`
-	Configs   []string  `json:"configs"` // "CxL", e.g. "8x4" (C categories, L latents)
-	Seeds     Seeds     `json:"seeds"`   // [0, 1, 2] or "0-9,12"
-	LR        []float64 `json:"lr,omitempty"`
-	Tau       []float64 `json:"tau,omitempty"`
-	Optimizer []string  `json:"optimizer,omitempty"`
-	K         []int     `json:"K,omitempty"`
-	Eta       []float64 `json:"eta,omitempty"`
-	Tau2      []float64 `json:"tau2,omitempty"`
-	Alpha     []float64 `json:"alpha,omitempty"`
-	Noise     []string  `json:"noise,omitempty"`
-	Gap       []float64 `json:"gap,omitempty"`
-	Epochs    int       `json:"epochs"`
-	Batch     int       `json:"batch"`
-	Leaky     bool      `json:"leaky"`
+	Methods   []estimators.Method `json:"methods"`
+	Configs   []string            `json:"configs"` // "CxL", e.g. "8x4" (C categories, L latents)
+	Seeds     Seeds               `json:"seeds"`   // [0, 1, 2] or "0-9,12"
+	LR        []float64           `json:"lr,omitempty"`
+	Tau       []float64           `json:"tau,omitempty"`
+	Optimizer []string            `json:"optimizer,omitempty"`
+	K         []int               `json:"K,omitempty"`
+	Eta       []float64           `json:"eta,omitempty"`
+	Tau2      []float64           `json:"tau2,omitempty"`
+	Alpha     []float64           `json:"alpha,omitempty"`
+	Noise     []string            `json:"noise,omitempty"`
+	Gap       []float64           `json:"gap,omitempty"`
+	Epochs    int                 `json:"epochs"`
+	Batch     int                 `json:"batch"`
+	Leaky     bool                `json:"leaky"`
 	// Preset is nil when not given (true, and a missing table entry falls
 	// back to train's defaults, as train does); given true, a missing entry
 	// is an error.
@@ -49,7 +49,7 @@ type Grid struct {
 }
 
 func DefaultGrid() Grid {
-	return Grid{Methods: []string{"reinmax-rao"}, Configs: []string{"8x4"}, Seeds: Seeds{0},
+	return Grid{Methods: []estimators.Method{estimators.ReinMaxRao}, Configs: []string{"8x4"}, Seeds: Seeds{0},
 		Epochs: 160, Batch: vae.DefaultBatch}
 }
 

@@ -8,12 +8,14 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/discretegrad/reinmax/estimators"
 )
 
 // Published is one published result: the final negative ELBO of a method
 // at C×L, mean and standard error over Seeds seeds.
 type Published struct {
-	Method      string
+	Method      estimators.Method
 	C, L        int
 	Seeds       int
 	Train, Test MeanSE
@@ -54,7 +56,7 @@ func ReadPublished(r io.Reader) ([]Published, error) {
 		bad := func(field string) error {
 			return fmt.Errorf("published results: row %d: %s=%q is not valid", i+1, field, row[slicesIndex(want, field)])
 		}
-		p := Published{Method: row[0]}
+		p := Published{Method: estimators.Method(row[0])}
 		var ok bool
 		if p.C, ok = positiveInt(row[1]); !ok {
 			return nil, bad("C")
@@ -95,7 +97,7 @@ func slicesIndex(xs []string, x string) int {
 }
 
 // findPublished returns the result of method at C×L, nil when there is none.
-func findPublished(ps []Published, method string, c, l int) *Published {
+func findPublished(ps []Published, method estimators.Method, c, l int) *Published {
 	for i := range ps {
 		if ps[i].Method == method && ps[i].C == c && ps[i].L == l {
 			return &ps[i]

@@ -106,13 +106,13 @@ type Report struct {
 	Groups   []*Group     // by config (configOrder), method (methodOrder), then CompareRuns
 	Excluded []*RunResult // by name
 	Finished int
-	Configs  [][2]int // C, L of the groups, in configOrder
-	Methods  []string // methods of the groups, in methodOrder
+	Configs  [][2]int            // C, L of the groups, in configOrder
+	Methods  []estimators.Method // methods of the groups, in methodOrder
 }
 
 // methodOrder sorts methods as estimators.Methods lists them, unknown ones
 // last by name.
-func methodOrder(a, b string) int {
+func methodOrder(a, b estimators.Method) int {
 	all := estimators.Methods()
 	ia, ib := slices.Index(all, a), slices.Index(all, b)
 	if ia < 0 {
@@ -468,7 +468,7 @@ func (d *Report) CSV(w io.Writer) error {
 		for i, r := range g.Runs {
 			seeds[i] = strconv.FormatUint(r.Config.Seed, 10)
 		}
-		row := []string{e.Method, strconv.Itoa(c.C), strconv.Itoa(c.L), fmtFloat(c.LR), fmtFloat(e.Tau), c.Optimizer,
+		row := []string{string(e.Method), strconv.Itoa(c.C), strconv.Itoa(c.L), fmtFloat(c.LR), fmtFloat(e.Tau), c.Optimizer,
 			strconv.Itoa(e.K), fmtFloat(e.Eta), fmtFloat(e.Tau2), e.Noise, fmtFloat(e.Alpha), fmtFloat(e.Gap),
 			strconv.Itoa(c.Batch), strconv.FormatBool(c.LeakyReLU), strconv.Itoa(g.Epochs), strconv.Itoa(g.Train.N),
 			strings.Join(seeds, " "), num(g.Train.Mean), num(g.Train.SE), num(g.Test.Mean), num(g.Test.SE),

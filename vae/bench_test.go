@@ -68,7 +68,7 @@ func BenchmarkSparseInputAB(b *testing.B) {
 	for _, method := range []string{"st", "reinmax"} {
 		for _, threads := range []int{1, 2} {
 			b.Run(fmt.Sprintf("%s/8x4/threads=%d", method, threads), func(b *testing.B) {
-				cfg := Config{C: 8, L: 4, Batch: 100, Estimator: estimators.DefaultConfig(method),
+				cfg := Config{C: 8, L: 4, Batch: 100, Estimator: estimators.DefaultConfig(estimators.Method(method)),
 					Optimizer: nn.Adam, LR: 5e-4, Seed: 1, Threads: threads}
 				tr, err := NewTrainer(cfg, m.Train, nil)
 				if err != nil {

@@ -56,7 +56,7 @@ func (t *Trainer) Save(path string) error {
 		"epoch":          strconv.Itoa(t.Epoch()),
 		"optimizer_step": strconv.Itoa(t.opt.T),
 		"seed":           strconv.FormatUint(t.cfg.Seed, 10),
-		"estimator":      t.cfg.Estimator.Method,
+		"estimator":      string(t.cfg.Estimator.Method),
 		"train_examples": strconv.Itoa(t.train.N),
 		"epoch_sums":     string(sums),
 		"go_version":     runtime.Version(),

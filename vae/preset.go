@@ -3,6 +3,7 @@ package vae
 import (
 	"fmt"
 
+	"github.com/discretegrad/reinmax/estimators"
 	"github.com/discretegrad/reinmax/kernels"
 )
 
@@ -16,7 +17,7 @@ type Preset struct {
 }
 
 type presetKey struct {
-	method string
+	method estimators.Method
 	c, l   int
 }
 
@@ -28,24 +29,24 @@ type presetKey struct {
 var presets = func() map[presetKey]Preset {
 	type row struct {
 		c, l int
-		ps   map[string]Preset
+		ps   map[estimators.Method]Preset
 	}
 	p := func(lr, tau float64, opt string) Preset { return Preset{lr, tau, opt} }
 	const a, r = "adam", "radam"
 	rows := []row{
-		{8, 4, map[string]Preset{"gs": p(3e-4, 0.5, a), "gr": p(5e-4, 0.5, a), "gst": p(5e-4, 1.0, a), "st": p(1e-3, 1.3, a),
+		{8, 4, map[estimators.Method]Preset{"gs": p(3e-4, 0.5, a), "gr": p(5e-4, 0.5, a), "gst": p(5e-4, 1.0, a), "st": p(1e-3, 1.3, a),
 			"reinmax": p(5e-4, 1.3, a), "reinmax-rao": p(5e-4, 1.0, a), "reinmax-rao-d": p(5e-4, 0.7, a)}},
-		{4, 24, map[string]Preset{"gs": p(5e-4, 0.3, r), "gr": p(5e-4, 0.3, r), "gst": p(5e-4, 0.5, r), "st": p(1e-3, 1.5, r),
+		{4, 24, map[estimators.Method]Preset{"gs": p(5e-4, 0.3, r), "gr": p(5e-4, 0.3, r), "gst": p(5e-4, 0.5, r), "st": p(1e-3, 1.5, r),
 			"reinmax": p(5e-4, 1.5, r), "reinmax-rao": p(5e-4, 0.7, r), "reinmax-rao-d": p(7e-4, 0.7, r)}},
-		{8, 16, map[string]Preset{"gs": p(5e-4, 0.5, r), "gr": p(7e-4, 0.7, r), "gst": p(7e-4, 0.5, r), "st": p(1e-3, 1.5, r),
+		{8, 16, map[estimators.Method]Preset{"gs": p(5e-4, 0.5, r), "gr": p(7e-4, 0.7, r), "gst": p(7e-4, 0.5, r), "st": p(1e-3, 1.5, r),
 			"reinmax": p(7e-4, 1.5, r), "reinmax-rao": p(7e-4, 1.0, r), "reinmax-rao-d": p(7e-4, 1.0, r)}},
-		{16, 12, map[string]Preset{"gs": p(7e-4, 0.7, r), "gr": p(5e-4, 1.0, a), "gst": p(7e-4, 0.5, r), "st": p(5e-4, 1.5, a),
+		{16, 12, map[estimators.Method]Preset{"gs": p(7e-4, 0.7, r), "gr": p(5e-4, 1.0, a), "gst": p(7e-4, 0.5, r), "st": p(5e-4, 1.5, a),
 			"reinmax": p(7e-4, 1.5, r), "reinmax-rao": p(7e-4, 1.0, r), "reinmax-rao-d": p(7e-4, 1.3, a)}},
-		{64, 8, map[string]Preset{"gs": p(7e-4, 0.7, r), "gr": p(7e-4, 2.0, a), "gst": p(7e-4, 0.7, r), "st": p(5e-4, 1.5, a),
+		{64, 8, map[estimators.Method]Preset{"gs": p(7e-4, 0.7, r), "gr": p(7e-4, 2.0, a), "gst": p(7e-4, 0.7, r), "st": p(5e-4, 1.5, a),
 			"reinmax": p(5e-4, 1.5, r), "reinmax-rao": p(7e-4, 1.0, r), "reinmax-rao-d": p(7e-4, 1.3, a)}},
-		{10, 30, map[string]Preset{"gs": p(5e-4, 0.5, r), "gr": p(5e-4, 1.0, r), "gst": p(5e-4, 0.5, r), "st": p(7e-3, 1.4, r),
+		{10, 30, map[estimators.Method]Preset{"gs": p(5e-4, 0.5, r), "gr": p(5e-4, 1.0, r), "gst": p(5e-4, 0.5, r), "st": p(7e-3, 1.4, r),
 			"reinmax": p(5e-4, 1.3, r), "reinmax-rao": p(5e-4, 0.7, r), "reinmax-rao-d": p(5e-4, 1.2, r)}},
-		{32, 32, map[string]Preset{"gs": p(5e-4, 0.5, r), "gr": p(5e-4, 1.0, r), "gst": p(5e-4, 0.5, r), "st": p(7e-3, 1.4, r),
+		{32, 32, map[estimators.Method]Preset{"gs": p(5e-4, 0.5, r), "gr": p(5e-4, 1.0, r), "gst": p(5e-4, 0.5, r), "st": p(7e-3, 1.4, r),
 			"reinmax": p(5e-4, 1.3, r)}},
 	}
 	m := make(map[presetKey]Preset)
@@ -65,7 +66,7 @@ var presets = func() map[presetKey]Preset {
 // or configurations outside the table (reinforce, exact, other sizes) give
 // an error wrapping kernels.ErrArgument that lists the configurations the
 // table covers.
-func PresetFor(method string, c, l int) (Preset, error) {
+func PresetFor(method estimators.Method, c, l int) (Preset, error) {
 	if ps, ok := presets[presetKey{method, c, l}]; ok {
 		return ps, nil
 	}

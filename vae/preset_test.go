@@ -27,7 +27,7 @@ func TestPresetForMatchesSpecTable(t *testing.T) {
 		{"st", 10, 30, Preset{7e-3, 1.4, "radam"}},
 		{"reinmax-alpha", 32, 32, Preset{5e-4, 1.3, "radam"}},
 	} {
-		got, err := PresetFor(tc.method, tc.c, tc.l)
+		got, err := PresetFor(estimators.Method(tc.method), tc.c, tc.l)
 		require.NoError(t, err, "%s %dx%d", tc.method, tc.c, tc.l)
 		require.Equal(t, tc.want, got, "%s %dx%d", tc.method, tc.c, tc.l)
 	}
@@ -49,7 +49,7 @@ func TestPresetForUnknown(t *testing.T) {
 		method string
 		c, l   int
 	}{{"reinforce", 8, 4}, {"exact", 8, 4}, {"st", 5, 5}, {"reinmax-rao", 32, 32}, {"nope", 8, 4}} {
-		_, err := PresetFor(tc.method, tc.c, tc.l)
+		_, err := PresetFor(estimators.Method(tc.method), tc.c, tc.l)
 		require.Error(t, err)
 		require.True(t, errors.Is(err, kernels.ErrArgument))
 		require.Contains(t, err.Error(), tc.method)

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/discretegrad/reinmax/estimators"
+	"github.com/discretegrad/reinmax/internal/allocstest"
 	"github.com/discretegrad/reinmax/kernels"
 	"github.com/discretegrad/reinmax/nn"
 	"github.com/stretchr/testify/require"
@@ -15,7 +16,7 @@ import (
 // smallConfig is a quick configuration for tests: C=4, L=2 (16 codes, so
 // exact is cheap), batch 8, K=10 conditional-Gumbel repeats.
 func smallConfig(method string) Config {
-	est := estimators.DefaultConfig(method)
+	est := estimators.DefaultConfig(estimators.Method(method))
 	est.K = 10
 	return Config{C: 4, L: 2, Batch: 8, Estimator: est, Optimizer: nn.Adam, LR: 1e-3, Seed: 7, Threads: 1}
 }
@@ -46,6 +47,7 @@ func TestConfigValidate(t *testing.T) {
 		{"LR=0", mod(func(c *Config) { c.LR = 0 })},
 		{"LR=NaN", mod(func(c *Config) { c.LR = math.NaN() })},
 		{"Threads=-2", mod(func(c *Config) { c.Threads = -2 })},
+		{"Threads=1025", mod(func(c *Config) { c.Threads = 1025 })},
 		{"C^L=8^5", mod(func(c *Config) { c.L = 5; c.Estimator = estimators.DefaultConfig("exact") })},
 		{"exceeds", mod(func(c *Config) { c.C = 300; c.L = 300 })},
 	} {
@@ -74,8 +76,8 @@ func TestConfigValidate(t *testing.T) {
 // parameters, and no allocation in steady state.
 func TestStepEveryMethod(t *testing.T) {
 	for _, method := range estimators.Methods() {
-		t.Run(method, func(t *testing.T) {
-			tr := newTestTrainer(t, smallConfig(method), 24, 0)
+		t.Run(string(method), func(t *testing.T) {
+			tr := newTestTrainer(t, smallConfig(string(method)), 24, 0)
 			before := append([]float32(nil), tr.model.Params.Data...)
 			for range 2 {
 				st, err := tr.Step()
@@ -91,12 +93,12 @@ func TestStepEveryMethod(t *testing.T) {
 				off, n := l.W.Off, l.W.Len()
 				require.NotEqual(t, before[off:off+n], tr.model.Params.Data[off:off+n], "%s did not move", l.Name)
 			}
-			allocs := testing.AllocsPerRun(3, func() {
+			n, stacks := allocstest.Count(3, func() {
 				if _, err := tr.Step(); err != nil {
 					panic(err)
 				}
 			})
-			require.Zero(t, allocs, "allocations per Step")
+			require.Zero(t, n, "allocations in 3 Steps:\n%s", stacks)
 			require.Equal(t, 6, tr.GlobalStep())
 		})
 	}
@@ -122,7 +124,10 @@ func TestThreadsBitwise(t *testing.T) {
 				ev, err := tr.Evaluate()
 				require.NoError(t, err)
 				evals[k], params[k] = ev, append([]float32(nil), tr.model.Params.Data...)
-				require.Zero(t, testing.AllocsPerRun(2, func() { _, _ = tr.Step() }), "allocations per Step on %d threads", threads)
+				// On every goroutine, the pool's workers included; the
+				// runtime's own allocations do not count (see allocstest).
+				n, stacks := allocstest.Count(2, func() { _, _ = tr.Step() })
+				require.Zero(t, n, "allocations in 2 Steps on %d threads:\n%s", threads, stacks)
 			}
 			require.Equal(t, stats[0], stats[1])
 			require.Equal(t, evals[0], evals[1])

@@ -62,19 +62,20 @@ func (f *diagEstimatorFlags) register(fs *flag.FlagSet) {
 // configs parses --methods against allowed ("all" expands to allowed) and
 // returns one validated estimator configuration per method, in the order
 // given, without duplicates.
-func (f *diagEstimatorFlags) configs(fs *flag.FlagSet, allowed []string) ([]estimators.Config, error) {
-	var names []string
-	for _, m := range strings.Split(f.methods, ",") {
-		m = strings.TrimSpace(m)
+func (f *diagEstimatorFlags) configs(fs *flag.FlagSet, allowed []estimators.Method) ([]estimators.Config, error) {
+	var names []estimators.Method
+	choose := joinMethods(allowed)
+	for _, s := range strings.Split(f.methods, ",") {
+		m := estimators.Method(strings.TrimSpace(s))
 		switch {
 		case m == "":
 		case m == "all":
 			names = append(names, allowed...)
 		case !slices.Contains(allowed, m):
-			if slices.Contains(estimators.Methods(), m) {
-				return nil, usageErr(fs, "--methods: %q is not available here (choose from %s)", m, strings.Join(allowed, ", "))
+			if m.Valid() {
+				return nil, usageErr(fs, "--methods: %q is not available here (choose from %s)", m, choose)
 			}
-			return nil, usageErr(fs, "--methods: unknown method %q (choose from %s)", m, strings.Join(allowed, ", "))
+			return nil, usageErr(fs, "--methods: unknown method %q (choose from %s)", m, choose)
 		default:
 			names = append(names, m)
 		}
@@ -83,7 +84,7 @@ func (f *diagEstimatorFlags) configs(fs *flag.FlagSet, allowed []string) ([]esti
 		return nil, usageErr(fs, "--methods is empty")
 	}
 	var cfgs []estimators.Config
-	seen := map[string]bool{}
+	seen := map[estimators.Method]bool{}
 	for _, m := range names {
 		if seen[m] {
 			continue
@@ -115,7 +116,7 @@ func runGradstat(args []string, stdout, stderr io.Writer) error {
 	out := fs.String("out", "", "directory of the PNGs drawn for a series of checkpoints (default: beside --json, else the first checkpoint's)")
 	quiet := fs.Bool("quiet", false, "no progress lines on stderr")
 	ef := diagEstimatorFlags{defaultMethods: "st,gs,gr,gst,reinmax,reinmax-rao,reinmax-rao-d,reinmax-cv,reinforce",
-		allowedHelp: strings.Join(diag.GradStatMethods(), ", ")}
+		allowedHelp: joinMethods(diag.GradStatMethods())}
 	ef.register(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -290,7 +291,7 @@ func gradstatSeriesX(models []diag.GradStatModel) ([]float64, string) {
 // method, into dir and returns the files written.
 func writeGradstatPlots(dir string, rep *diag.GradStatReport) ([]string, error) {
 	xs, xlabel := gradstatSeriesX(rep.Models)
-	var methods []string
+	var methods []estimators.Method
 	for _, gm := range rep.Models {
 		for _, r := range gm.Results {
 			if !slices.Contains(methods, r.Method) {
@@ -326,7 +327,7 @@ func writeGradstatPlots(dir string, rep *diag.GradStatReport) ([]string, error) 
 			line.Color, points.Color = col, col
 			line.Width = vg.Points(1.5)
 			p.Add(line, points)
-			p.Legend.Add(method, line, points)
+			p.Legend.Add(string(method), line, points)
 		}
 		p.Legend.Top = true
 		p.Add(plotter.NewGrid())
@@ -352,4 +353,13 @@ func gradstatColor(i int) color.Color {
 	tab10 := []uint32{0x1f77b4, 0xff7f0e, 0x2ca02c, 0xd62728, 0x9467bd, 0x8c564b, 0xe377c2, 0x7f7f7f, 0xbcbd22, 0x17becf}
 	c := tab10[i%len(tab10)]
 	return color.RGBA{R: uint8(c >> 16), G: uint8(c >> 8), B: uint8(c), A: 255}
+}
+
+// joinMethods is "a, b, c".
+func joinMethods(ms []estimators.Method) string {
+	names := make([]string, len(ms))
+	for i, m := range ms {
+		names[i] = string(m)
+	}
+	return strings.Join(names, ", ")
 }

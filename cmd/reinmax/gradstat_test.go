@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/discretegrad/reinmax/diag"
+	"github.com/discretegrad/reinmax/estimators"
 	"github.com/discretegrad/reinmax/experiment"
 	"github.com/discretegrad/reinmax/kernels"
 	"github.com/discretegrad/reinmax/nn"
@@ -171,7 +172,7 @@ func TestGradstatSeries(t *testing.T) {
 		require.NotNil(t, gm.Epoch)
 		require.Equal(t, i+1, *gm.Epoch)
 		require.Equal(t, 2*(i+1), *gm.Step)
-		require.Equal(t, "reinmax", gm.TrainedWith)
+		require.Equal(t, estimators.ReinMax, gm.TrainedWith)
 		require.Len(t, gm.Results, 2)
 	}
 	require.NotEqual(t, *rep.Models[0].Results[0].Metrics, *rep.Models[1].Results[0].Metrics, "the model changed")

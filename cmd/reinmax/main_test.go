@@ -14,6 +14,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/discretegrad/reinmax/estimators"
 	"github.com/discretegrad/reinmax/experiment"
 	"github.com/discretegrad/reinmax/vae"
 )
@@ -236,7 +237,7 @@ func TestTrainOutputsAndResume(t *testing.T) {
 	require.NoError(t, json.Unmarshal(raw, &sum))
 	require.Equal(t, 2, sum.Epochs)
 	require.Equal(t, want[1].TestLoss, sum.Final.TestLoss)
-	require.Equal(t, "st", sum.Config.Estimator.Method)
+	require.Equal(t, estimators.ST, sum.Config.Estimator.Method)
 	require.Equal(t, 1e-3, sum.Config.LR, "preset for st at 8x4")
 	require.Equal(t, 1.3, sum.Config.Estimator.Tau, "preset for st at 8x4")
 

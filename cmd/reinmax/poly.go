@@ -41,7 +41,7 @@ func runPoly(args []string, stdout, stderr io.Writer) error {
 	threads := fs.Int("threads", 0, fmt.Sprintf("worker threads (0..%d, 0: GOMAXPROCS); results do not depend on it", kernels.MaxThreads))
 	jsonOut := fs.String("json", "", "write the results as JSON to this file")
 	quiet := fs.Bool("quiet", false, "no progress lines on stderr")
-	ef := diagEstimatorFlags{defaultMethods: "all", allowedHelp: strings.Join(estimators.Methods(), ", ")}
+	ef := diagEstimatorFlags{defaultMethods: "all", allowedHelp: strings.Join(estimators.MethodNames(), ", ")}
 	ef.register(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err

@@ -52,7 +52,7 @@ func reportPlots(d *experiment.Report) (map[string][]byte, error) {
 				continue
 			}
 			i := len(names)
-			names = append(names, g.Config.Estimator.Method)
+			names = append(names, string(g.Config.Estimator.Method))
 			if err := addCurves(curves, g, i, d.Options.IncludeCollapsed); err != nil {
 				return nil, err
 			}
@@ -142,7 +142,7 @@ func addCurves(p *plot.Plot, g *experiment.Group, i int, withCollapsed bool) err
 		if k == 1 {
 			l.Dashes = []vg.Length{vg.Points(4), vg.Points(2)}
 		} else {
-			p.Legend.Add(g.Config.Estimator.Method, l)
+			p.Legend.Add(string(g.Config.Estimator.Method), l)
 		}
 		p.Add(l)
 	}

@@ -30,7 +30,7 @@ type sweepFlags struct {
 
 func (f *sweepFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.grid, "grid", "", "JSON file with the grid (fields as the flags; explicit flags override it)")
-	fs.StringVar(&f.methods, "methods", "reinmax-rao", "comma-separated estimators: "+strings.Join(estimators.Methods(), ", "))
+	fs.StringVar(&f.methods, "methods", "reinmax-rao", "comma-separated estimators: "+strings.Join(estimators.MethodNames(), ", "))
 	fs.StringVar(&f.configs, "configs", "8x4", "comma-separated CxL configurations (C categories, L latents), e.g. 8x4,4x24")
 	fs.StringVar(&f.seeds, "seeds", "0", "seeds, e.g. 0-9 or 0,3,5-7")
 	fs.StringVar(&f.lr, "lr", "", "comma-separated learning rates (empty: preset, else 5e-4)")
@@ -89,7 +89,13 @@ func (f *sweepFlags) buildGrid(set map[string]bool) (experiment.Grid, error) {
 		return nil
 	}
 	apply := map[string]func() error{
-		"methods":   func() error { g.Methods = strs(f.methods); return nil },
+		"methods": func() error {
+			g.Methods = nil
+			for _, m := range strs(f.methods) {
+				g.Methods = append(g.Methods, estimators.Method(m))
+			}
+			return nil
+		},
 		"configs":   func() error { g.Configs = strs(f.configs); return nil },
 		"seeds":     func() (err error) { g.Seeds, err = experiment.ParseSeeds(f.seeds); return err },
 		"lr":        func() error { return floats("lr", f.lr, &g.LR) },

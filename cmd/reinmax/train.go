@@ -39,7 +39,7 @@ type trainFlags struct {
 }
 
 func (f *trainFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&f.method, "method", "reinmax-rao", "estimator: "+strings.Join(estimators.Methods(), ", "))
+	fs.StringVar(&f.method, "method", "reinmax-rao", "estimator: "+strings.Join(estimators.MethodNames(), ", "))
 	fs.IntVar(&f.c, "C", 8, "categories per latent (>= 2)")
 	fs.IntVar(&f.l, "L", 4, "latents (>= 1)")
 	fs.Float64Var(&f.tau, "tau", 1, "temperature (> 0); set by --preset unless given")
@@ -50,12 +50,12 @@ func (f *trainFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&f.batch, "batch", vae.DefaultBatch, "examples per step (1..training set size)")
 	fs.Uint64Var(&f.seed, "seed", 0, "seed of every random draw (weights, shuffling, estimator noise)")
 	fs.IntVar(&f.threads, "threads", 0, "worker threads (0: GOMAXPROCS); results do not depend on it")
-	fs.Float64Var(&f.eta, "eta", 0.7, "reinmax-cv: control-variate weight (>= 0)")
+	fs.Float64Var(&f.eta, "eta", estimators.DefaultEta, "reinmax-cv: control-variate weight (>= 0)")
 	fs.Float64Var(&f.tau2, "tau2", 0, "reinmax-cv: control-variate temperature (0: tau)")
-	fs.IntVar(&f.k, "K", 100, "gr, reinmax-rao(-d), reinmax-cv: conditional Gumbel samples (>= 1)")
-	fs.Float64Var(&f.alpha, "alpha", 1, "reinmax-alpha: Runge-Kutta alpha (> 0; 1 is ReinMax)")
-	fs.StringVar(&f.noise, "noise", "softmax", "reinmax-cv: control-variate noise, softmax or gumbel")
-	fs.Float64Var(&f.gap, "gap", 1, "gst: gap (> 0)")
+	fs.IntVar(&f.k, "K", estimators.DefaultK, "gr, reinmax-rao(-d), reinmax-cv: conditional Gumbel samples (>= 1)")
+	fs.Float64Var(&f.alpha, "alpha", estimators.DefaultAlpha, "reinmax-alpha: Runge-Kutta alpha (> 0; 1 is ReinMax)")
+	fs.StringVar(&f.noise, "noise", estimators.DefaultNoise, "reinmax-cv: control-variate noise, softmax or gumbel")
+	fs.Float64Var(&f.gap, "gap", estimators.DefaultGap, "gst: gap (> 0)")
 	fs.BoolVar(&f.leaky, "leaky", false, "leaky ReLU (slope 0.01) instead of ReLU")
 	fs.StringVar(&f.data, "data", "", "directory with the four MNIST idx .gz files (default: the GoMNIST module's copy)")
 	fs.StringVar(&f.out, "out", "", "run directory (default runs/METHOD-CxL-seedS)")
@@ -90,7 +90,7 @@ var configFlags = []string{"method", "C", "L", "tau", "lr", "optimizer", "batch"
 func (f *trainFlags) applyFlags(cfg *vae.Config, set map[string]bool) {
 	e := &cfg.Estimator
 	apply := map[string]func(){
-		"method": func() { e.Method = f.method }, "C": func() { cfg.C = f.c }, "L": func() { cfg.L = f.l },
+		"method": func() { e.Method = estimators.Method(f.method) }, "C": func() { cfg.C = f.c }, "L": func() { cfg.L = f.l },
 		"tau": func() { e.Tau = f.tau }, "lr": func() { cfg.LR = f.lr }, "optimizer": func() { cfg.Optimizer = f.optimizer },
 		"batch": func() { cfg.Batch = f.batch }, "seed": func() { cfg.Seed = f.seed }, "eta": func() { e.Eta = f.eta },
 		"tau2": func() { e.Tau2 = f.tau2 }, "K": func() { e.K = f.k }, "alpha": func() { e.Alpha = f.alpha },
@@ -114,7 +114,7 @@ func (f *trainFlags) config(fs *flag.FlagSet, set map[string]bool) (vae.Config, 
 	f.applyFlags(&cfg, all)
 	cfg.Threads = f.threads
 	if f.preset {
-		ps, err := vae.PresetFor(f.method, f.c, f.l)
+		ps, err := vae.PresetFor(estimators.Method(f.method), f.c, f.l)
 		switch {
 		case err == nil:
 			if !set["lr"] {

@@ -68,7 +68,7 @@ func run(method string, tau, lr float64, c, l int, seed uint64, steps int, data,
 	}
 	cfg := vae.DefaultConfig()
 	cfg.C, cfg.L, cfg.Seed, cfg.LR, cfg.Threads = c, l, seed, lr, 1
-	cfg.Estimator = estimators.DefaultConfig(method)
+	cfg.Estimator = estimators.DefaultConfig(estimators.Method(method))
 	cfg.Estimator.Tau = tau
 	t, err := vae.NewTrainer(cfg, mnist.Train, nil)
 	if err != nil {

@@ -42,7 +42,7 @@ func run(method string, tau, lr float64, seeds, steps int) error {
 	collapsed := 0
 	for seed := range seeds {
 		cfg := vae.DefaultConfig()
-		cfg.Estimator = estimators.DefaultConfig(method)
+		cfg.Estimator = estimators.DefaultConfig(estimators.Method(method))
 		cfg.Estimator.Tau, cfg.LR, cfg.Seed, cfg.Threads = tau, lr, uint64(seed), 1
 		t, err := vae.NewTrainer(cfg, data.Train, nil)
 		if err != nil {
