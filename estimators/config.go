@@ -12,15 +12,19 @@ import (
 // Config selects and parameterises one estimator. Zero values of optional
 // fields mean "default" (see WithDefaults); Eta is the exception: 0 is a
 // legal value, so WithDefaults never touches it and DefaultConfig sets 0.7.
+//
+// Its JSON keys are lower case, like the rest of a run's files; JSON written
+// with the field names (older versions) reads the same, since encoding/json
+// matches keys without regard to case.
 type Config struct {
-	Method Method  // one of Methods()
-	Tau    float64 // temperature, finite and > 0 (required; DefaultConfig sets 1)
-	K      int     // conditional-Gumbel repeats for gr, reinmax-rao, reinmax-rao-d, reinmax-cv; 0 => 100; must be >= 1
-	Alpha  float64 // reinmax-alpha; 0 => 1; must be finite and > 0
-	Eta    float64 // reinmax-cv weight; finite and >= 0; 0 is legal (ReinMax at tau 1); DefaultConfig sets 0.7
-	Tau2   float64 // reinmax-cv temperature of the control variate; 0 => Tau
-	Noise  string  // reinmax-cv: "softmax" (default, "" => softmax) or "gumbel"
-	Gap    float64 // gst; 0 => 1.0; must be finite and > 0
+	Method Method  `json:"method"` // one of Methods()
+	Tau    float64 `json:"tau"`    // temperature, finite and > 0 (required; DefaultConfig sets 1)
+	K      int     `json:"k"`      // conditional-Gumbel repeats for gr, reinmax-rao, reinmax-rao-d, reinmax-cv; 0 => 100; must be >= 1
+	Alpha  float64 `json:"alpha"`  // reinmax-alpha; 0 => 1; must be finite and > 0
+	Eta    float64 `json:"eta"`    // reinmax-cv weight; finite and >= 0; 0 is legal (ReinMax at tau 1); DefaultConfig sets 0.7
+	Tau2   float64 `json:"tau2"`   // reinmax-cv temperature of the control variate; 0 => Tau
+	Noise  string  `json:"noise"`  // reinmax-cv: "softmax" (default, "" => softmax) or "gumbel"
+	Gap    float64 `json:"gap"`    // gst; 0 => 1.0; must be finite and > 0
 }
 
 // Defaults of the optional fields (spec §3, §7 note 6).

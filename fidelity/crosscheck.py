@@ -33,12 +33,14 @@ def load_safetensors(path):
 
 def main(d):
     dump = json.load(open(os.path.join(d, "steps.json")))
-    cfg, est_cfg = dump["config"], dump["config"]["estimator"]
+    cfg = dump["config"]
+    # Keys are lower case since v0.1.0; older dumps used the Go field names.
+    est_cfg = {k.lower(): v for k, v in cfg["estimator"].items()}
     torch.set_num_threads(1)
-    est = R.Estimator(est_cfg["Method"], tau=est_cfg["Tau"], alpha=est_cfg["Alpha"] or 1.0, eta=est_cfg["Eta"],
-                      tau2=est_cfg["Tau2"] or None, repeats=est_cfg["K"] or 100, gap=est_cfg["Gap"] or 1.0,
-                      cv_noise=est_cfg["Noise"] or "softmax")
-    if est_cfg["Method"] not in ("st", "reinmax", "gst", "reinforce", "exact"):
+    est = R.Estimator(est_cfg["method"], tau=est_cfg["tau"], alpha=est_cfg["alpha"] or 1.0, eta=est_cfg["eta"],
+                      tau2=est_cfg["tau2"] or None, repeats=est_cfg["k"] or 100, gap=est_cfg["gap"] or 1.0,
+                      cv_noise=est_cfg["noise"] or "softmax")
+    if est_cfg["method"] not in ("st", "reinmax", "gst", "reinforce", "exact"):
         print("note: only the sampled code D is replayed; methods that draw extra noise in the backward "
               "(gr, reinmax-rao, reinmax-cv, gs) will not match step for step")
     model = R.VAE(cfg["l"], cfg["c"], est)

@@ -1,6 +1,7 @@
 package vae
 
 import (
+	"encoding/json"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -23,4 +24,19 @@ func TestCodeCount(t *testing.T) {
 		require.Greater(t, n, MaxExactCodes)
 		require.LessOrEqual(t, n, MaxExactCodes*s[0], "saturated after one factor past the bound")
 	}
+}
+
+// TestConfigJSONKeys: config.json and checkpoints write lower-case keys and
+// still read the field-name keys of older files.
+func TestConfigJSONKeys(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.Estimator.K, cfg.Estimator.Tau2 = 7, 0.5
+	raw, err := json.Marshal(cfg)
+	require.NoError(t, err)
+	require.Contains(t, string(raw), `"estimator":{"method":"reinmax","tau":1,"k":7,"alpha":1,"eta":0.7,"tau2":0.5,"noise":"softmax","gap":1}`)
+	old := `{"c":8,"l":4,"batch":100,"estimator":{"Method":"reinmax","Tau":1,"K":7,"Alpha":1,"Eta":0.7,"Tau2":0.5,` +
+		`"Noise":"softmax","Gap":1},"optimizer":"adam","lr":0.0005,"seed":0,"threads":0,"leaky_relu":false}`
+	var back Config
+	require.NoError(t, json.Unmarshal([]byte(old), &back))
+	require.Equal(t, cfg, back)
 }

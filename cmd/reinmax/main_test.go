@@ -340,3 +340,16 @@ func TestTrainKeepsExistingRun(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, before[experiment.ConfigFile], got)
 }
+
+// TestEpochTable: on a terminal train prints one readable row per epoch.
+func TestEpochTable(t *testing.T) {
+	var buf bytes.Buffer
+	row := epochTable(&buf)
+	yes := true
+	row(experiment.EpochRecord{Epoch: 1, TrainLoss: 201.5, TestLoss: 190.25, TestKLD: 6.5, Seconds: 12.34})
+	row(experiment.EpochRecord{Epoch: 2, TrainLoss: 214.5, TestLoss: 214.4, TestKLD: 8.318, Seconds: 12, Collapsed: &yes})
+	require.Equal(t, ""+
+		" epoch  train loss   test loss   test KL   seconds\n"+
+		"     1     201.500     190.250     6.500      12.3\n"+
+		"     2     214.500     214.400     8.318      12.0  collapsed\n", buf.String())
+}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -226,12 +227,15 @@ func runReport(args []string, stdout, stderr io.Writer) error {
 	if *out == "" {
 		*out = *dir
 	}
-	if err := checkWritableDir(*out); err != nil {
-		return usageErr(fs, "--out: %v", err)
-	}
 	d, err := experiment.ReadReport(*dir, opts)
 	if err != nil {
 		return err
+	}
+	if d.Finished == 0 && len(d.Excluded) == 0 {
+		return fmt.Errorf("%s holds no runs (no sweep.json and no run directory); nothing written", *dir)
+	}
+	if err := checkWritableDir(*out); err != nil {
+		return usageErr(fs, "--out: %v", err)
 	}
 	var md, tab bytes.Buffer
 	d.Markdown(&md)
@@ -256,8 +260,8 @@ func runReport(args []string, stdout, stderr io.Writer) error {
 	if _, err := stdout.Write(md.Bytes()); err != nil {
 		return err
 	}
-	fmt.Fprintf(stderr, "report: %d finished runs in %d settings, %d unfinished; wrote %d files to %s\n",
-		d.Finished, len(d.Groups), len(d.Excluded), len(files), *out)
+	fmt.Fprintf(stderr, "report: %d finished runs in %d settings, %d unfinished; wrote %s in %s\n",
+		d.Finished, len(d.Groups), len(d.Excluded), strings.Join(slices.Sorted(maps.Keys(files)), ", "), *out)
 	return nil
 }
 

@@ -33,7 +33,7 @@ type trainFlags struct {
 	tau, lr, eta, tau2, alpha, gap      float64
 	seed                                uint64
 	leaky, preset, resume, overwrite    bool
-	quiet                               bool
+	quiet, json                         bool
 	keep                                string
 	keepEvery                           int
 }
@@ -61,7 +61,8 @@ func (f *trainFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.out, "out", "", "run directory (default runs/METHOD-CxL-seedS)")
 	fs.BoolVar(&f.resume, "resume", false, "continue the run in --out from its checkpoint (bitwise identical to not stopping)")
 	fs.BoolVar(&f.overwrite, "overwrite", false, "replace the run that --out holds, all of its files")
-	fs.BoolVar(&f.quiet, "quiet", false, "no per-epoch JSON on stdout and no progress line")
+	fs.BoolVar(&f.quiet, "quiet", false, "no per-epoch lines on stdout and no progress line")
+	fs.BoolVar(&f.json, "json", false, "per-epoch lines on stdout as JSON (the metrics.jsonl records) even on a terminal; they are JSON whenever stdout is not a terminal")
 	fs.StringVar(&f.keep, "keep", "", "epochs whose checkpoint is kept beside the rolling one, e.g. 1,5,10,20,30,50 (checkpoint-epochNNNN.safetensors)")
 	fs.IntVar(&f.keepEvery, "keep-every", 0, "keep the checkpoint of every N-th epoch too (0: none)")
 }
@@ -209,26 +210,21 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	ctx, stop := interruptContext(stderr)
 	defer stop()
 	return trainRun(ctx, experiment.Options{Dir: f.out, Config: cfg, Epochs: f.epochs, Mode: mode, Data: data, Log: stderr,
-		Keep: keep, KeepEvery: f.keepEvery}, f.quiet, stdout, stderr)
+		Keep: keep, KeepEvery: f.keepEvery}, epochPrinter(stdout, f.quiet, f.json), f.quiet, stdout, stderr)
 }
 
-// trainRun trains one run whose options have been checked, printing each
-// epoch's record on stdout (unless quiet) and a progress line on a
-// terminal; cancelling ctx makes it write a checkpoint and return
-// errInterrupted. sweep runs several at once.
-func trainRun(ctx context.Context, o experiment.Options, quiet bool, stdout, stderr io.Writer) error {
+// trainRun trains one run whose options have been checked, passing each
+// epoch's record to onEpoch and drawing a progress line on a terminal
+// (unless quiet); cancelling ctx makes it write a checkpoint and return
+// errInterrupted.
+func trainRun(ctx context.Context, o experiment.Options, onEpoch func(experiment.EpochRecord), quiet bool, stdout, stderr io.Writer) error {
 	batch := o.Config.WithDefaults().Batch
 	progress, clearProgress := progressPrinter(stderr, quiet, (o.Data.Train.N+batch-1)/batch, o.Epochs)
 	o.Progress = progress
 	o.LossPlot = lossPlot
 	o.OnEpoch = func(rec experiment.EpochRecord) {
-		if quiet {
-			return
-		}
 		clearProgress()
-		if line, err := json.Marshal(rec); err == nil {
-			fmt.Fprintf(stdout, "%s\n", line)
-		}
+		onEpoch(rec)
 	}
 	sum, err := experiment.Train(ctx, o)
 	clearProgress()
@@ -242,6 +238,50 @@ func trainRun(ctx context.Context, o experiment.Options, quiet bool, stdout, std
 	fmt.Fprintf(stderr, "done: %d epochs, final test loss %.4f, %.1f steps/s; outputs in %s\n",
 		sum.Epochs, sum.Final.TestLoss, sum.StepsPerSecond, o.Dir)
 	return nil
+}
+
+// epochPrinter returns what train prints per epoch on stdout: nothing when
+// quiet, a table row on a terminal, else (or with asJSON) the record as a
+// JSON line, as in metrics.jsonl.
+func epochPrinter(stdout io.Writer, quiet, asJSON bool) func(experiment.EpochRecord) {
+	switch {
+	case quiet:
+		return func(experiment.EpochRecord) {}
+	case asJSON || !isTerminal(stdout):
+		return func(rec experiment.EpochRecord) {
+			if line, err := json.Marshal(rec); err == nil {
+				fmt.Fprintf(stdout, "%s\n", line)
+			}
+		}
+	}
+	return epochTable(stdout)
+}
+
+// epochTable prints records as the rows of a table under a header.
+func epochTable(w io.Writer) func(experiment.EpochRecord) {
+	header := false
+	return func(rec experiment.EpochRecord) {
+		if !header {
+			fmt.Fprintf(w, "%6s  %10s  %10s  %8s  %8s\n", "epoch", "train loss", "test loss", "test KL", "seconds")
+			header = true
+		}
+		note := ""
+		if c := rec.Collapsed; c != nil && *c {
+			note = "  collapsed"
+		}
+		fmt.Fprintf(w, "%6d  %10.3f  %10.3f  %8.3f  %8.1f%s\n", rec.Epoch, rec.TrainLoss, rec.TestLoss, rec.TestKLD,
+			rec.Seconds, note)
+	}
+}
+
+// isTerminal reports whether w is a terminal.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }
 
 // lossPlot draws a run's loss.png.
@@ -332,15 +372,12 @@ func interruptContext(stderr io.Writer) (context.Context, func()) {
 // stderr redrawn at most 10 times a second, and a function that erases it;
 // both do nothing unless stderr is a terminal.
 func progressPrinter(stderr io.Writer, quiet bool, stepsPerEpoch, epochs int) (func(int, float64), func()) {
-	f, ok := stderr.(*os.File)
-	if quiet || !ok {
-		return nil, func() {}
-	}
-	if fi, err := f.Stat(); err != nil || fi.Mode()&os.ModeCharDevice == 0 {
+	if quiet || !isTerminal(stderr) {
 		return nil, func() {}
 	}
 	var last time.Time
 	start, startStep := time.Now(), -1
+	total := epochs * stepsPerEpoch
 	return func(step int, loss float64) {
 		if startStep < 0 {
 			startStep = step - 1
@@ -351,7 +388,8 @@ func progressPrinter(stderr io.Writer, quiet bool, stepsPerEpoch, epochs int) (f
 		}
 		last = now
 		rate := float64(step-startStep) / now.Sub(start).Seconds()
-		fmt.Fprintf(f, "\repoch %d/%d  step %d/%d  loss %8.3f  %6.1f steps/s ",
-			(step-1)/stepsPerEpoch+1, epochs, (step-1)%stepsPerEpoch+1, stepsPerEpoch, loss, rate)
-	}, func() { fmt.Fprint(f, "\r\033[K") }
+		eta := time.Duration(float64(total-step) / rate * float64(time.Second)).Round(time.Second)
+		fmt.Fprintf(stderr, "\repoch %d/%d  step %d/%d  loss %8.3f  %6.1f steps/s  ETA %s ",
+			(step-1)/stepsPerEpoch+1, epochs, (step-1)%stepsPerEpoch+1, stepsPerEpoch, loss, rate, eta)
+	}, func() { fmt.Fprint(stderr, "\r\033[K") }
 }
