@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -96,4 +97,16 @@ func TestPolyCommand(t *testing.T) {
 	code, _, stderr = run(append(args, "-json", filepath.Join(dir, "c.json"))...)
 	require.Equal(t, 0, code, stderr)
 	require.Equal(t, runtime.GOMAXPROCS(0), read("c.json").Threads)
+}
+
+// TestPolyQuickAndFull: the default is the quick check; -full is the
+// specification's 40 × 200 steps, and explicit -epochs/-steps still win.
+func TestPolyQuickAndFull(t *testing.T) {
+	tiny := []string{"poly", "-methods", "st", "-latents", "2", "-batch", "2", "-quiet"}
+	code, stdout, stderr := run(tiny...)
+	require.Equal(t, 0, code, stderr)
+	require.Contains(t, stdout, fmt.Sprintf("%d×%d steps", polyQuickEpochs, polyQuickSteps))
+	code, stdout, stderr = run(append(tiny, "-full", "-steps", "3")...)
+	require.Equal(t, 0, code, stderr)
+	require.Contains(t, stdout, "40×3 steps")
 }
