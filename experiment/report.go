@@ -137,6 +137,19 @@ func configOrder(a, b [2]int) int {
 // has the epochs the manifest asks for; the others are excluded with the
 // reason.
 func ReadReport(dir string, opts ReportOptions) (*Report, error) {
+	runs, err := readRuns(dir)
+	if err != nil {
+		return nil, err
+	}
+	d := &Report{Dir: dir, Options: opts}
+	d.group(runs)
+	d.summarise()
+	return d, nil
+}
+
+// readRuns reads the runs of a sweep directory: its run directories, and
+// the manifest's runs that have none yet ("not started").
+func readRuns(dir string) ([]*RunResult, error) {
 	man, err := ReadManifest(dir)
 	if err != nil {
 		return nil, err
@@ -151,7 +164,6 @@ func ReadReport(dir string, opts ReportOptions) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &Report{Dir: dir, Options: opts}
 	seen := map[string]bool{}
 	var runs []*RunResult
 	for _, e := range ents {
@@ -160,7 +172,7 @@ func ReadReport(dir string, opts ReportOptions) (*Report, error) {
 		}
 		sub := filepath.Join(dir, e.Name())
 		_, inManifest := target[e.Name()]
-		if !inManifest && !exists(filepath.Join(sub, "config.json")) && !exists(filepath.Join(sub, SummaryFile)) {
+		if !inManifest && !exists(filepath.Join(sub, ConfigFile)) && !exists(filepath.Join(sub, SummaryFile)) {
 			continue
 		}
 		seen[e.Name()] = true
@@ -173,7 +185,12 @@ func ReadReport(dir string, opts ReportOptions) (*Report, error) {
 			}
 		}
 	}
+	return runs, nil
+}
 
+// group sorts the finished runs into settings (configuration but seed, and
+// epochs) and the others into Excluded, both in the report's order.
+func (d *Report) group(runs []*RunResult) {
 	type key struct {
 		cfg    vae.Config
 		epochs int
@@ -202,14 +219,23 @@ func ReadReport(dir string, opts ReportOptions) (*Report, error) {
 			methodOrder(a.Config.Estimator.Method, b.Config.Estimator.Method), CompareRuns(a.Config, b.Config),
 			cmp.Compare(a.Epochs, b.Epochs))
 	})
-	best := map[string]*Group{}
 	for _, g := range d.Groups {
 		slices.SortFunc(g.Runs, func(a, b *RunResult) int { return cmp.Compare(a.Config.Seed, b.Config.Seed) })
+	}
+}
+
+// summarise computes each setting's statistics over its seeds (collapsed
+// runs apart unless IncludeCollapsed), applies the selection rule (per
+// method and C×L, the lowest mean final train loss) and compares the
+// selected settings with the published results.
+func (d *Report) summarise() {
+	best := map[string]*Group{}
+	for _, g := range d.Groups {
 		var tr, te []float64
 		for _, r := range g.Runs {
 			if r.CollapsedEpoch > 0 {
 				g.Collapsed++
-				if !opts.IncludeCollapsed {
+				if !d.Options.IncludeCollapsed {
 					continue
 				}
 			}
@@ -221,8 +247,7 @@ func ReadReport(dir string, opts ReportOptions) (*Report, error) {
 		if b := best[k]; b == nil || lessNaNLast(g.Train.Mean, b.Train.Mean) {
 			best[k] = g
 		}
-		cl := [2]int{g.Config.C, g.Config.L}
-		if !slices.Contains(d.Configs, cl) {
+		if cl := [2]int{g.Config.C, g.Config.L}; !slices.Contains(d.Configs, cl) {
 			d.Configs = append(d.Configs, cl)
 		}
 		if !slices.Contains(d.Methods, g.Config.Estimator.Method) {
@@ -232,13 +257,12 @@ func ReadReport(dir string, opts ReportOptions) (*Report, error) {
 	for _, g := range best {
 		g.Selected = true
 		g.TrainZ, g.TestZ = math.NaN(), math.NaN()
-		if p := findPublished(opts.Published, g.Config.Estimator.Method, g.Config.C, g.Config.L); p != nil {
+		if p := findPublished(d.Options.Published, g.Config.Estimator.Method, g.Config.C, g.Config.L); p != nil {
 			g.Published = p
 			g.TrainZ, g.TestZ = zScore(g.Train, p.Train), zScore(g.Test, p.Test)
 		}
 	}
 	slices.SortFunc(d.Methods, methodOrder)
-	return d, nil
 }
 
 func exists(path string) bool {
