@@ -259,6 +259,9 @@ func TestCollapsedEpoch(t *testing.T) {
 	require.Equal(t, 3, CollapsedEpoch(recs, 4, 3))
 	require.Equal(t, 0, CollapsedEpoch(recs[:2], 4, 3))
 	require.False(t, EpochRecord{TestKLD: maxKL - 0.1}.IsCollapsed(4, 3))
+	// A well-trained 8×4 run (reinmax, epoch 50) is not a legacy collapse.
+	require.False(t, EpochRecord{TestKLD: 8.137327244068308}.IsCollapsed(8, 4))
+	require.True(t, EpochRecord{TestKLD: 8.317682610353991}.IsCollapsed(8, 4)) // seed 0 after one epoch
 }
 
 // TestKeepCheckpoints: the chosen epochs' checkpoints are kept, each at its
