@@ -111,14 +111,11 @@ func RAdamStep(params, grads, m, v []float32, lr, beta1, beta2, eps float64, t i
 	optimStep(im.radam, radamGeneric, params, grads[:n], m[:n], v[:n], newRAdamConsts(lr, beta1, beta2, eps, t))
 }
 
-// optimStep runs fn (the table's kernel, nil for the twin) over whole
-// blocks of 8 and the twin over the tail. The update is elementwise, so
-// the split changes no bit.
+// optimStep runs fn (the table's kernel) over whole blocks of 8 and the
+// twin over the tail. The update is elementwise, so the split changes no
+// bit.
 func optimStep(fn, twin func(p, g, m, v []float32, k adamConsts), p, g, m, v []float32, k adamConsts) {
 	n8 := len(p) &^ 7
-	if fn == nil {
-		n8 = 0
-	}
 	for lo := 0; lo < n8; lo += adamBlock {
 		hi := min(lo+adamBlock, n8)
 		fn(p[lo:hi], g[lo:hi], m[lo:hi], v[lo:hi], k)

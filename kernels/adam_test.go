@@ -131,7 +131,7 @@ func TestAdamImplsMatchTwin(t *testing.T) {
 					}
 					p, g, m, v := pb[off:off+n], gb[(off+3)%8:(off+3)%8+n], mb[1:1+n], vb[7-off%8:7-off%8+n]
 					p2, m2, v2 := append([]float32(nil), p...), append([]float32(nil), m...), append([]float32(nil), v...)
-					optimStep(nil, twin, p2, g, m2, v2, k)
+					twin(p2, g, m2, v2, k)
 					pb0 := append([]float32(nil), pb...)
 					optimStep(fn, twin, p, g, m, v, k)
 					for i := range p {

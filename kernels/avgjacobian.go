@@ -22,10 +22,10 @@ func avgJacobian(im *impl, avg, p, g []float32, K int) error {
 	case len(p) < K*C || len(g) < C:
 		return fmt.Errorf("kernels.AvgJacobian: len(p)=%d len(g)=%d, need K*C=%d and C=%d: %w", len(p), len(g), K*C, C, ErrShape)
 	}
-	if im.avgJac != nil && C >= cgMinVectorCols {
+	if C >= cgMinVectorCols {
 		im.avgJac(avg, p[:K*C], g[:C], K, &cgTailMasks[C%8])
 	} else {
-		avgJacGeneric(avg, p[:K*C], g[:C], K)
+		avgJacGeneric(avg, p[:K*C], g[:C], K, nil)
 	}
 	kf := float32(K)
 	for j := range avg {
@@ -36,8 +36,8 @@ func avgJacobian(im *impl, avg, p, g []float32, K int) error {
 
 // avgJacGeneric is the Go twin of the avgJac kernels: avg = Σ_k J(p_k) g
 // (not yet divided by K), each operation rounded on its own, p·g in the
-// eight lanes of lanes8.
-func avgJacGeneric(avg, p, g []float32, K int) {
+// eight lanes of lanes8. It does not read tail.
+func avgJacGeneric(avg, p, g []float32, K int, _ *[8]int32) {
 	C := len(avg)
 	clear(avg)
 	for k := range K {

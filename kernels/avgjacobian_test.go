@@ -49,7 +49,7 @@ func TestAvgJacobianImplsMatchTwin(t *testing.T) {
 			require.NoError(t, avgJacobian(genericImpl, want, p, g, K))
 			require.Equal(t, pIn, p, "p is read only")
 			sum := make([]float32, C)
-			avgJacGeneric(sum, p, g, K)
+			avgJacGeneric(sum, p, g, K, nil)
 			for _, im := range impls {
 				got := make([]float32, C)
 				require.NoError(t, avgJacobian(im, got, p, g, K))
@@ -113,7 +113,7 @@ func FuzzAvgJacobian(f *testing.F) {
 		p := fuzzFloats(data, K*C)
 		g := fuzzFloats(append([]byte{5}, data...), C)
 		sum := make([]float32, C)
-		avgJacGeneric(sum, p, g, K)
+		avgJacGeneric(sum, p, g, K, nil)
 		same := func(a, b float32) bool { return math.Float32bits(a) == math.Float32bits(b) || a != a && b != b }
 		for _, im := range impls {
 			if im.avgJac == nil {

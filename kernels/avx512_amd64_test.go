@@ -7,7 +7,6 @@ import (
 	"math/rand/v2"
 	"os"
 	"os/exec"
-	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -70,50 +69,6 @@ func TestAVX512GodebugOff(t *testing.T) {
 	out, err := cmd.CombinedOutput()
 	require.NoError(t, err, "child: %s", out)
 	require.Contains(t, string(out), "PASS")
-}
-
-// TestAVX512InheritsAVX2 checks that the avx512 table equals the avx2 one in
-// every field but its own (GEMM shape and kernels, softmax, the -log and
-// conditional-Gumbel kernels), so that the elementwise and sampling
-// kernels filled in by other files' init reach it, and that inheriting
-// kept its own kernels.
-func TestAVX512InheritsAVX2(t *testing.T) {
-	a, b := reflect.ValueOf(avx512Impl).Elem(), reflect.ValueOf(avx2Impl).Elem()
-	own := []string{"name", "mr", "nr", "kc", "gemm", "gemmPack", "gemmPackT", "gemmIdx", "softmax", "bce", "xoshiro", "negLog", "negLogF", "cgLogits", "cgLanes"}
-	for i := 0; i < a.NumField(); i++ {
-		name := a.Type().Field(i).Name
-		if name == "gemmPF" { // tied to the AVX2 tile shape
-			require.True(t, a.Field(i).IsNil(), "field %s", name)
-			continue
-		}
-		if slices.Contains(own, name) {
-			fa, fb := a.Field(i), b.Field(i)
-			if fa.Kind() == reflect.Func {
-				require.False(t, fa.IsNil(), "field %s", name)
-				require.NotEqual(t, fb.Pointer(), fa.Pointer(), "field %s: the avx2 kernel", name)
-			}
-			continue
-		}
-		fa, fb := a.Field(i), b.Field(i)
-		if fa.Kind() == reflect.Func {
-			require.Equal(t, fb.IsNil(), fa.IsNil(), "field %s", name)
-			if !fa.IsNil() {
-				require.Equal(t, fb.Pointer(), fa.Pointer(), "field %s", name)
-			}
-			continue
-		}
-		switch fa.Kind() {
-		case reflect.Int:
-			require.Equal(t, fb.Int(), fa.Int(), "field %s", name)
-		case reflect.String:
-			require.Equal(t, fb.String(), fa.String(), "field %s", name)
-		default:
-			t.Fatalf("field %s: kind %v not compared; extend this test", name, fa.Kind())
-		}
-	}
-	require.NotNil(t, avx512Impl.gemm)
-	require.NotNil(t, avx512Impl.softmax)
-	require.NotNil(t, avx512Impl.sample)
 }
 
 // TestSoftmaxAVX512Paths calls the AVX-512 softmax routines directly on the

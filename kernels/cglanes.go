@@ -59,10 +59,10 @@ func condGumbelAvgJTau(im *impl, avg, e, w, g, scratch []float32, i, K int, z, t
 	acc, x := scratch[:8*C], scratch[8*C:CondGumbelAvgJTauScratch*C]
 	wi := w[i]
 	w[i] = 0 // a_ki = e_ki·0 + e_ki/z + 1e-20, as in condGumbelAvgJ
-	if im.cgLanes != nil && C <= CondGumbelLanesMaxC {
+	if C <= CondGumbelLanesMaxC {
 		im.cgLanes(acc, x, e[:K*C], w[:C], g[:C], i, K, z, 1/tau, &cgTailMasks, tau == 1)
 	} else {
-		cgLanesGeneric(acc, x, e[:K*C], w[:C], g[:C], i, K, z, 1/tau, tau == 1)
+		cgLanesGeneric(acc, x, e[:K*C], w[:C], g[:C], i, K, z, 1/tau, nil, tau == 1)
 	}
 	w[i] = wi
 	kf := float32(K)
@@ -76,8 +76,9 @@ func condGumbelAvgJTau(im *impl, avg, e, w, g, scratch []float32, i, K int, z, t
 // over the samples k ≡ l (mod 8) in order, of sample k's contribution
 // p_kj·g_j − p_kj·(p_k·g), with w_i = 0 set by the caller. x holds 8·C
 // floats of scratch (the twin uses C of them). Every operation is rounded
-// on its own; the maximum is the vector instruction's (m > y ? m : y).
-func cgLanesGeneric(acc, x, e, w, g []float32, i, K int, z, invTau float32, tau1 bool) {
+// on its own; the maximum is the vector instruction's (m > y ? m : y). It
+// does not read masks.
+func cgLanesGeneric(acc, x, e, w, g []float32, i, K int, z, invTau float32, _ *[8][8]int32, tau1 bool) {
 	C := len(w)
 	clear(acc)
 	x = x[:C]

@@ -3,7 +3,8 @@
 #include "textflag.h"
 #include "rowmath_amd64.h"
 
-// The lane-per-sample conditional-Gumbel kernel of cglanes.go, AVX2. A
+// The lane-per-sample conditional-Gumbel kernel of cglanes.go, AVX2 (and,
+// at the end, AVX-512 for τ ≠ 1); the stubs are in cglanes_amd64.go. A
 // group of eight samples is processed column by column: lane l holds sample
 // 8q+l, so the sums over j are plain vector adds and no lanes are wasted
 // for any C. Each step mirrors cgLanesGeneric (no FMA outside the exp and
@@ -236,5 +237,235 @@ cl_dl:
 	ADDQ R13, SI
 	SUBQ $8, R10
 	JG   cl_group
+	VZEROUPPER
+	RET
+
+// ---------------------------------------------------------------------------
+// The lane-per-sample conditional-Gumbel kernel (cglanes.go), AVX-512:
+// cgLanesAVX2 at τ ≠ 1 (at τ = 1, with neither log nor exp, it would be no
+// faster) with sixteen samples per group, lane l holding sample 16q+l.
+// Every lane computes what it computes in cgLanesAVX2 (EXP16 and CGNEGLOG16
+// are EXP and CGNEGLOG in 16 lanes). The 8-lane accumulators get a group's
+// low half (samples 16q..16q+7) and then its high half (16q+8..16q+15):
+// the order in which cgLanesAVX2 adds its groups 2q and 2q+1, so acc gets
+// the same bits.
+//
+// Per group, the e columns are first copied into x, column j at
+// x[16j:16j+16]: when C >= 4 and another sample follows the group, by the
+// AVX2 kernel's 4×4 transposes, once per half (rows 0-7 into the low eight
+// floats of each column, rows 8-15 into the high eight); otherwise (the
+// last group) by masked gathers, whose lanes past K read as 1.
+//
+// Registers: DI acc, R15 x, SI the group's first sample of e, DX w, R8 g,
+// CX C, R9 i, R10 samples left, R13 bytes per group (64·C), R12 columns
+// left, AX column offset in x (64·j), BX column offset in e, w and g (4·j);
+// Z15 the gather offsets l·C, K7 the lanes in use, Z13 e_ki/z, Z12 the sum
+// s (then 1/s), Z11 the sum t (then d = p·g), Z10 the maximum, Z9 z, Z8
+// 1/τ, K1 the gather's mask, Z0-Z5 and K2-K4 scratch. In the
+// transposes DX, CX, BX, AX, R9, R11 and R12 hold other things, and DX, CX
+// and R9 are reloaded after.
+
+// A_OF_X16 turns Z0 = e_kj into a = (e_kj·w_j + e_ki/z) + 1e-20.
+#define A_OF_X16 \
+	VBROADCASTSS (DX)(BX*1), Z1; \
+	VMULPS       Z1, Z0, Z0; \
+	VADDPS       Z13, Z0, Z0; \
+	VADDPS.BCST  K_CGEPS8, Z0, Z0
+
+// func cgLanesAVX512(acc, x, e, w, g []float32, i, K int, z, invTau float32)
+TEXT ·cgLanesAVX512(SB), NOSPLIT, $0-144
+	MOVQ         acc_base+0(FP), DI
+	MOVQ         x_base+24(FP), R15
+	MOVQ         e_base+48(FP), SI
+	MOVQ         w_base+72(FP), DX
+	MOVQ         w_len+80(FP), CX
+	MOVQ         g_base+96(FP), R8
+	MOVQ         i+120(FP), R9
+	MOVQ         K+128(FP), R10
+	VBROADCASTSS z+136(FP), Z9
+	VBROADCASTSS invTau+140(FP), Z8
+	MOVQ         CX, R13
+	SHLQ         $6, R13
+	MOVQ         CX, X15
+	VPBROADCASTD X15, Z15
+	VPMULLD      ·cgLaneIota16(SB), Z15, Z15
+
+	// acc = 0
+	VXORPS Y0, Y0, Y0
+	XORQ   AX, AX
+	MOVQ   CX, R12
+
+zl16_zero:
+	VMOVUPS Y0, (DI)(AX*1)
+	ADDQ    $32, AX
+	DECQ    R12
+	JNZ     zl16_zero
+
+zl16_group:
+	CMPQ R10, $16
+	JLE  zl16_gather
+	CMPQ CX, $4
+	JLT  zl16_gather
+
+	// Full group with a next sample: per half of eight samples, the
+	// AVX2 kernel's transposes, 4 columns at a time.
+	MOVL  $0xffff, AX
+	KMOVW AX, K7
+	MOVQ  CX, BX
+	SHLQ  $2, BX            // bytes per sample
+	LEAQ  (BX)(BX*2), AX
+	MOVQ  SI, R12
+	LEAQ  (SI)(BX*4), R11
+	MOVQ  R15, DX
+	MOVQ  $2, R9            // halves left
+
+zl16_half:
+	MOVQ w_len+80(FP), CX
+
+zl16_tload:
+	LOAD4(0, R12, R11, BX, AX)
+	TRANSPOSE4(Y0, Y1, Y2, Y3, Y4, Y5, Y6, Y7)
+	CMPQ    CX, $4
+	JLT     zl16_tpart
+	VMOVUPS Y0, (DX)
+	VMOVUPS Y1, 64(DX)
+	VMOVUPS Y2, 128(DX)
+	VMOVUPS Y3, 192(DX)
+	ADDQ    $256, DX
+	ADDQ    $16, R12
+	ADDQ    $16, R11
+	SUBQ    $4, CX
+	JNZ     zl16_tload
+	JMP     zl16_hnext
+
+zl16_tpart:
+	VMOVUPS Y0, (DX)
+	CMPQ    CX, $2
+	JLT     zl16_hnext
+	VMOVUPS Y1, 64(DX)
+	CMPQ    CX, $3
+	JLT     zl16_hnext
+	VMOVUPS Y2, 128(DX)
+
+zl16_hnext:
+	LEAQ (SI)(BX*8), R12    // rows 8-15 into the high eight floats
+	LEAQ (R12)(BX*4), R11
+	LEAQ 32(R15), DX
+	DECQ R9
+	JNZ  zl16_half
+	MOVQ i+120(FP), R9
+	JMP  zl16_loaded
+
+	// Last group: masked gathers, lanes past K read as 1.
+zl16_gather:
+	MOVL $0xffff, AX
+	CMPQ R10, $16
+	JGE  zl16_gmask
+	MOVQ R10, CX
+	MOVL $1, AX
+	SHLL CX, AX
+	DECL AX
+	MOVQ w_len+80(FP), CX
+
+zl16_gmask:
+	KMOVW AX, K7
+	MOVQ  SI, R11
+	XORQ  AX, AX
+	MOVQ  CX, R12
+
+zl16_gcol:
+	VBROADCASTSS K_ONE, Z0
+	KMOVW        K7, K1
+	VGATHERDPS   (R11)(Z15*4), K1, Z0
+	VMOVUPS      Z0, (R15)(AX*1)
+	ADDQ         $4, R11
+	ADDQ         $64, AX
+	DECQ         R12
+	JNZ          zl16_gcol
+
+zl16_loaded:
+	MOVQ    w_base+72(FP), DX
+	MOVQ    w_len+80(FP), CX
+	MOVQ    R9, AX
+	SHLQ    $6, AX
+	VMOVUPS (R15)(AX*1), Z0
+	VDIVPS  Z9, Z0, Z13      // e_ki/z
+	VPXORD  Z12, Z12, Z12
+	VPXORD  Z11, Z11, Z11
+	XORQ    AX, AX
+	XORQ    BX, BX
+	MOVQ    CX, R12
+
+	// x_j = cgNegLog(a_j), m = max(m, x_j)
+	VBROADCASTSS K_NEGINF, Z10
+
+zl16_at:
+	VMOVUPS (R15)(AX*1), Z0
+	A_OF_X16
+	CGNEGLOG16(Z0, K2, K3, K4, Z1, Z2, Z3, Z4, Z5)
+	VMOVUPS Z0, (R15)(AX*1)
+	VMAXPS  Z0, Z10, Z10     // m > x ? m : x
+	ADDQ    $64, AX
+	ADDQ    $4, BX
+	DECQ    R12
+	JNZ     zl16_at
+
+	// q_j = exp((x_j − m)·(1/τ)), s += q_j
+	XORQ AX, AX
+	MOVQ CX, R12
+
+zl16_bt:
+	VMOVUPS (R15)(AX*1), Z0
+	VSUBPS  Z10, Z0, Z0
+	VMULPS  Z8, Z0, Z0
+	EXP16(Z0, Z1, Z2, Z3, K2)
+	VMOVUPS Z0, (R15)(AX*1)
+	VADDPS  Z0, Z12, Z12
+	ADDQ    $64, AX
+	DECQ    R12
+	JNZ     zl16_bt
+
+	VBROADCASTSS K_ONE, Z0
+	VDIVPS       Z12, Z0, Z12 // 1/s
+
+	// t += (q_j·(1/s))·g_j; d = t
+	XORQ AX, AX
+	XORQ BX, BX
+	MOVQ CX, R12
+
+zl16_ct:
+	VMULPS       (R15)(AX*1), Z12, Z0
+	VBROADCASTSS (R8)(BX*1), Z1
+	VMULPS       Z1, Z0, Z0
+	VADDPS       Z0, Z11, Z11
+	ADDQ         $64, AX
+	ADDQ         $4, BX
+	DECQ         R12
+	JNZ          zl16_ct
+
+	// acc_j += p·g_j − p·d in the lanes in use (+0 in the others),
+	// p = x_j·(1/s): the low half, then the high half
+	XORQ AX, AX
+	XORQ BX, BX
+	MOVQ CX, R12
+
+zl16_dl:
+	VMULPS        (R15)(AX*1), Z12, Z0
+	VBROADCASTSS  (R8)(BX*1), Z1
+	VMULPS        Z1, Z0, Z2
+	VMULPS        Z11, Z0, Z0
+	VSUBPS.Z      Z0, Z2, K7, Z2
+	VEXTRACTF64X4 $1, Z2, Y3
+	VADDPS        (DI)(BX*8), Y2, Y2
+	VADDPS        Y2, Y3, Y2
+	VMOVUPS       Y2, (DI)(BX*8)
+	ADDQ          $64, AX
+	ADDQ          $4, BX
+	DECQ          R12
+	JNZ           zl16_dl
+
+	ADDQ R13, SI
+	SUBQ $16, R10
+	JG   zl16_group
 	VZEROUPPER
 	RET

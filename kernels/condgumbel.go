@@ -41,10 +41,10 @@ func condGumbelAvgJ(im *impl, avg, e, w, g []float32, i, K int, z float32) error
 	// (e_ki·0 = 0), so the kernels need no special lane.
 	wi := w[i]
 	w[i] = 0
-	if im.cgAvgJ != nil && C >= cgMinVectorCols {
+	if C >= cgMinVectorCols {
 		im.cgAvgJ(avg, e[:K*C], w[:C], g[:C], i, K, z, &cgTailMasks[C%8])
 	} else {
-		cgAvgJGeneric(avg, e[:K*C], w[:C], g[:C], i, K, z)
+		cgAvgJGeneric(avg, e[:K*C], w[:C], g[:C], i, K, z, nil)
 	}
 	w[i] = wi
 	kf := float32(K)
@@ -90,8 +90,9 @@ var cgTailMasks = func() (m [8][8]int32) {
 // rounded to float32 on its own (the conversions keep the compiler from
 // fusing multiply-adds), and the sums over j use the kernels' eight lanes:
 // lane l adds the j ≡ l (mod 8) terms in order, then
-// ((l0+l4) + (l2+l6)) + ((l1+l5) + (l3+l7)). e rows receive 1/a.
-func cgAvgJGeneric(avg, e, w, g []float32, i, K int, z float32) {
+// ((l0+l4) + (l2+l6)) + ((l1+l5) + (l3+l7)). e rows receive 1/a. It does
+// not read tail.
+func cgAvgJGeneric(avg, e, w, g []float32, i, K int, z float32, _ *[8]int32) {
 	C := len(avg)
 	clear(avg)
 	for k := range K {
@@ -150,19 +151,16 @@ func condGumbelLogits(im *impl, e, w []float32, i, K int, z float32) error {
 	}
 	wi := w[i]
 	w[i] = 0 // a_ki = e_ki·0 + e_ki/z + 1e-20, as in condGumbelAvgJ
-	if im.cgLogits != nil {
-		im.cgLogits(e[:K*C], w, i, K, z, &cgTailMasks[C%8])
-	} else {
-		cgLogitsGeneric(e[:K*C], w, i, K, z)
-	}
+	im.cgLogits(e[:K*C], w, i, K, z, &cgTailMasks[C%8])
 	w[i] = wi
 	return nil
 }
 
 // cgLogitsGeneric is the Go twin of the cgLogits kernels: cgNegLog(a_kj)
 // written over e_kj, with w_i = 0 set by the caller. The conversions keep
-// the compiler from fusing the multiply and the add.
-func cgLogitsGeneric(e, w []float32, i, K int, z float32) {
+// the compiler from fusing the multiply and the add. It does not read
+// tail.
+func cgLogitsGeneric(e, w []float32, i, K int, z float32, _ *[8]int32) {
 	C := len(w)
 	for k := range K {
 		row := e[k*C : (k+1)*C : (k+1)*C]

@@ -33,3 +33,9 @@ func cgLogitsAVX2(e, w []float32, i, K int, z float32, tail *[8]int32)
 // cgEps8 holds cgEps in the 8 lanes of a vector, a memory operand of the
 // conditional-Gumbel kernels (K_CGEPS8).
 var cgEps8 = [8]float32{cgEps, cgEps, cgEps, cgEps, cgEps, cgEps, cgEps, cgEps}
+
+// cgLogitsAVX512 is cgLogitsAVX2 (the impl.cgLogits contract) in 16 lanes;
+// it masks a row's last C%16 categories itself and does not read tail.
+//
+//go:noescape
+func cgLogitsAVX512(e, w []float32, i, K int, z float32, tail *[8]int32)

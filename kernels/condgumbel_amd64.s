@@ -3,9 +3,12 @@
 #include "textflag.h"
 #include "rowmath_amd64.h"
 
-// The fused conditional-Gumbel avgJ of condgumbel.go, AVX2. Each step
-// mirrors cgAvgJGeneric: separate multiplies and adds (no FMA), lane sums
-// reduced as ((l0+l4) + (l2+l6)) + ((l1+l5) + (l3+l7)).
+// The conditional-Gumbel kernels of condgumbel.go and the Jacobian average
+// of avgjacobian.go in AVX2 (cgAvgJAVX2, avgJacAVX2, cgLogitsAVX2), and the
+// logits in AVX-512 (cgLogitsAVX512) at the end; the stubs are in
+// condgumbel_amd64.go. The fused avgJ first: each step mirrors
+// cgAvgJGeneric, separate multiplies and adds (no FMA), lane sums reduced
+// as ((l0+l4) + (l2+l6)) + ((l1+l5) + (l3+l7)).
 
 
 // HSUM reduces the eight lanes of Y (X its low half) into the low float of
@@ -461,5 +464,69 @@ cl_next:
 	LEAQ (SI)(CX*4), SI
 	DECQ R10
 	JNZ  cl_row
+	VZEROUPPER
+	RET
+
+// ---------------------------------------------------------------------------
+// Conditional-Gumbel logits, AVX-512: cgLogitsAVX2 with CGNEGLOG16 on 16
+// categories at a time; a row's last C%16 categories go under the mask K4.
+//
+// func cgLogitsAVX512(e, w []float32, i, K int, z float32, tail *[8]int32)
+//
+// Registers: SI the current row of e, DX w, R13 row bytes, R9 i, R10 rows
+// left, R11 whole vectors per row, AX byte offset, BX vectors left; Z15
+// 1e-20, Z11 e_ki/z, K4 the last vector's lanes, Z0-Z5 and K1-K3 a and
+// CGNEGLOG16's scratch. tail (the AVX2 routine's mask) is not used.
+TEXT ·cgLogitsAVX512(SB), NOSPLIT, $0-80
+	MOVQ         e_base+0(FP), SI
+	MOVQ         w_base+24(FP), DX
+	MOVQ         w_len+32(FP), R13
+	MOVQ         i+48(FP), R9
+	MOVQ         K+56(FP), R10
+	VBROADCASTSS K_CGEPS8, Z15
+	MOVQ         R13, R11
+	SHRQ         $4, R11
+	MOVQ         R13, CX
+	ANDQ         $15, CX
+	MOVL         $1, AX
+	SHLL         CX, AX
+	DECL         AX
+	KMOVW        AX, K4
+	SHLQ         $2, R13
+
+zc_row:
+	VMOVSS       (SI)(R9*4), X0
+	VDIVSS       z+64(FP), X0, X0
+	VBROADCASTSS X0, Z11
+	XORQ         AX, AX
+	MOVQ         R11, BX
+	TESTQ        BX, BX
+	JZ           zc_tail
+
+zc_vec:
+	VMOVUPS (SI)(AX*1), Z0
+	VMULPS  (DX)(AX*1), Z0, Z0
+	VADDPS  Z11, Z0, Z0
+	VADDPS  Z15, Z0, Z0
+	CGNEGLOG16(Z0, K1, K2, K3, Z1, Z2, Z3, Z4, Z5)
+	VMOVUPS Z0, (SI)(AX*1)
+	ADDQ    $64, AX
+	DECQ    BX
+	JNZ     zc_vec
+
+zc_tail:
+	KORTESTW  K4, K4
+	JZ        zc_next
+	VMOVUPS.Z (SI)(AX*1), K4, Z0
+	VMULPS.Z  (DX)(AX*1), Z0, K4, Z0
+	VADDPS    Z11, Z0, Z0
+	VADDPS    Z15, Z0, Z0
+	CGNEGLOG16(Z0, K1, K2, K3, Z1, Z2, Z3, Z4, Z5)
+	VMOVUPS   Z0, K4, (SI)(AX*1)
+
+zc_next:
+	ADDQ R13, SI
+	DECQ R10
+	JNZ  zc_row
 	VZEROUPPER
 	RET

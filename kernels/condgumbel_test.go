@@ -80,7 +80,7 @@ func TestCondGumbelAvgJImplsMatchTwin(t *testing.T) {
 				sum, direct, directE := make([]float32, C), make([]float32, C), append([]float32(nil), e...)
 				wi := w[i]
 				w[i] = 0
-				cgAvgJGeneric(sum, append([]float32(nil), e...), w, g, i, K, z)
+				cgAvgJGeneric(sum, append([]float32(nil), e...), w, g, i, K, z, nil)
 				im.cgAvgJ(direct, directE, w, g, i, K, z, &cgTailMasks[C%8])
 				w[i] = wi
 				for j := range sum {
@@ -236,7 +236,7 @@ func TestCondGumbelLogitsImplsMatchTwin(t *testing.T) {
 				}
 				twin, direct := append([]float32(nil), e...), append([]float32(nil), e...)
 				w[i] = 0
-				cgLogitsGeneric(twin[:K*C], w, i, K, z)
+				cgLogitsGeneric(twin[:K*C], w, i, K, z, nil)
 				im.cgLogits(direct[:K*C], w, i, K, z, &cgTailMasks[C%8])
 				w[i] = wCopy[i]
 				for j := range twin {

@@ -55,24 +55,22 @@ func AddBias(m []float32, rows, cols int, bias []float32) {
 // first cols&^7 columns of every row, the twin the rest.
 func addBias(im *impl, m []float32, rows, cols int, bias []float32) {
 	c8 := cols &^ 7
-	if im.addBias == nil {
-		c8 = 0
-	}
 	if c8 > 0 {
 		im.addBias(m, rows, cols, bias[:c8])
 	}
 	if c8 < cols {
-		for r := 0; r < rows; r++ {
-			addBiasGeneric(m[r*cols+c8:(r+1)*cols], bias[c8:])
-		}
+		addBiasGeneric(m[c8:], rows, cols, bias[c8:])
 	}
 }
 
-// addBiasGeneric is the Go twin: row[j] += bias[j] (len(row) >= len(bias)).
-func addBiasGeneric(row, bias []float32) {
-	row = row[:len(bias)]
-	for j, b := range bias {
-		row[j] += b
+// addBiasGeneric is the Go twin of impl.addBias, for any len(bias) <= cols:
+// m[r*cols+j] += bias[j] for r < rows, j < len(bias).
+func addBiasGeneric(m []float32, rows, cols int, bias []float32) {
+	for r := 0; r < rows; r++ {
+		row := m[r*cols:][:len(bias)]
+		for j, b := range bias {
+			row[j] += b
+		}
 	}
 }
 
@@ -97,9 +95,6 @@ func SumRows(dst, m []float32, rows, cols int) {
 // in row order either way.
 func sumRows(im *impl, dst, m []float32, rows, cols int) {
 	c8 := cols &^ 7
-	if im.sumRows == nil {
-		c8 = 0
-	}
 	if c8 > 0 {
 		im.sumRows(dst[:c8], m, rows, cols)
 	}
@@ -126,11 +121,8 @@ func Relu(y, x []float32) {
 		lenPanic("Relu", "y", len(y), len(x))
 	}
 	y = y[:len(x)]
-	n8 := 0
-	if im := current(); im.relu != nil {
-		n8 = len(x) &^ 7
-		im.relu(y[:n8], x[:n8])
-	}
+	n8 := len(x) &^ 7
+	current().relu(y[:n8], x[:n8])
 	reluGeneric(y[n8:], x[n8:])
 }
 
@@ -151,11 +143,8 @@ func ReluBackward(dx, dy, y []float32) {
 		lenPanic("ReluBackward", "y", len(y), len(dy))
 	}
 	dx, y = dx[:len(dy)], y[:len(dy)]
-	n8 := 0
-	if im := current(); im.reluBackward != nil {
-		n8 = len(dy) &^ 7
-		im.reluBackward(dx[:n8], dy[:n8], y[:n8])
-	}
+	n8 := len(dy) &^ 7
+	current().reluBackward(dx[:n8], dy[:n8], y[:n8])
 	reluBackwardGeneric(dx[n8:], dy[n8:], y[n8:])
 }
 

@@ -4,18 +4,9 @@ package kernels
 
 import "math"
 
-// The AVX2+FMA elementwise kernels (elementwise_amd64.s) join the avx2
-// table here; avx2Impl is only registered when the CPU has AVX2 and FMA.
-func init() {
-	avx2Impl.bce = bceAVX2
-	avx2Impl.adam = adamAVX2
-	avx2Impl.radam = radamAVX2
-	avx2Impl.finite = finiteAVX2
-	avx2Impl.addBias = addBiasAVX2
-	avx2Impl.sumRows = sumRowsAVX2
-	avx2Impl.relu = reluAVX2
-	avx2Impl.reluBackward = reluBackwardAVX2
-}
+// The elementwise kernels (elementwise_amd64.s): SigmoidBCE, the Adam and
+// RAdam updates, the finiteness check and the layer helpers, AVX2+FMA, and
+// SigmoidBCE in AVX-512.
 
 // bceAVX2 computes, eight elements at a time, exactly what bceGeneric
 // computes: for each i, (e, g) = bceElem(z[i], x[i]); acc[i%8] +=
@@ -89,3 +80,29 @@ var elemConsts = func() (t [3][8]uint32) {
 	}
 	return t
 }()
+
+// bceAVX512 is the table's bce (the impl.bce contract: len(z)%8 == 0):
+// bce16AVX512 over whole 16-float vectors, bceAVX2 over a last 8. The
+// lane of element i stays i%8 (the split is at a multiple of 8).
+func bceAVX512(dz, z, x []float32, scale float32, acc [8]float64) [8]float64 {
+	n16 := len(z) &^ 15
+	var d16, d8 []float32
+	if len(dz) > 0 {
+		d16, d8 = dz[:n16], dz[n16:]
+	}
+	acc = bce16AVX512(d16, z[:n16], x[:n16], scale, acc)
+	if n16 < len(z) {
+		acc = bceAVX2(d8, z[n16:], x[n16:], scale, acc)
+	}
+	return acc
+}
+
+// bce16AVX512 computes, sixteen elements at a time, exactly what bceAVX2
+// (and bceGeneric) computes: for each i, (e, g) = bceElem(z[i], x[i]);
+// acc[i%8] += float64(e) in index order; if len(dz) > 0, dz[i] = scale*g.
+//
+// Preconditions: len(z)%16 == 0, len(x) >= len(z), len(dz) == 0 or
+// len(dz) >= len(z); dz may be z.
+//
+//go:noescape
+func bce16AVX512(dz, z, x []float32, scale float32, acc [8]float64) [8]float64

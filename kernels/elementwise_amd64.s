@@ -3,8 +3,9 @@
 #include "textflag.h"
 
 // AVX2+FMA elementwise kernels: the fused sigmoid + BCE, the Adam and RAdam
-// updates and the finiteness scan. Each mirrors its Go twin operation for
-// operation (sigmoidbce.go, adam.go, finite.go); the stubs are in
+// updates, the finiteness scan and the layer helpers, and at the end the
+// AVX-512 sigmoid + BCE. Each mirrors its Go twin operation for operation
+// (sigmoidbce.go, adam.go, finite.go, elementwise.go); the stubs are in
 // elementwise_amd64.go. Constants are 8-lane splats used as memory
 // operands: ·rowConsts (names in rowmath_amd64.h) and ·elemConsts.
 
@@ -460,5 +461,142 @@ rbloop:
 	JLT     rbloop
 
 rbdone:
+	VZEROUPPER
+	RET
+
+// ---------------------------------------------------------------------------
+// func bce16AVX512(dz, z, x []float32, scale float32, acc [8]float64) [8]float64
+//
+// bceAVX2 (above) 16 lanes at a time, the same operations
+// with EXP16 and NEGLOG16 and mask registers for the blends, in blocks of
+// up to 4 vectors through 768 bytes of stack (T at 0, Q at 256, L at 512).
+// The losses go into the twin's 8 float64 lanes (Z13): a vector's low 8
+// elements, then its high 8, so lane l gets elements l, l+8, l+16, ... in
+// index order, as in bceAVX2.
+//
+// Registers: SI z, DX x, DI dz (R8 = len(dz), 0: no gradient) at the
+// block; CX vectors left; R10 vectors in the block, R14 its bytes; R11 byte
+// offset in the block; R13 the scratch. Z12 = -100, Z15 = scale; K2 = z
+// negative (sign bit), K3 = S (saturated).
+TEXT ·bce16AVX512(SB), NOSPLIT, $768-208
+	MOVQ         dz_base+0(FP), DI
+	MOVQ         dz_len+8(FP), R8
+	MOVQ         z_base+24(FP), SI
+	MOVQ         z_len+32(FP), CX
+	MOVQ         x_base+48(FP), DX
+	VBROADCASTSS scale+72(FP), Z15
+	VMOVUPD      acc_0+80(FP), Y13
+	VMOVUPD      acc_4+112(FP), Y14
+	VINSERTF64X4 $1, Y14, Z13, Z13
+	VBROADCASTSS E_M100, Z12
+	LEAQ         0(SP), R13
+	SHRQ         $4, CX
+
+b16block:
+	TESTQ CX, CX
+	JZ    b16done
+	MOVQ  CX, R10
+	CMPQ  R10, $4
+	JLE   b16sized
+	MOVQ  $4, R10
+
+b16sized:
+	MOVQ R10, R14
+	SHLQ $6, R14
+	XORQ R11, R11
+
+b16phase1:
+	VMOVUPS     (SI)(R11*1), Z0
+	VPORD.BCST  K_SIGN, Z0, Z0
+	EXP16(Z0, Z1, Z2, Z3, K1)
+	VMOVUPS     Z0, (R13)(R11*1)
+	ADDQ        $64, R11
+	CMPQ        R11, R14
+	JLT         b16phase1
+	XORQ        R11, R11
+
+b16phase2:
+	VMOVUPS      (R13)(R11*1), Z0
+	VADDPS.BCST  K_ONE, Z0, Z1
+	VSUBPS.BCST  K_ONE, Z1, Z2
+	VSUBPS       Z2, Z0, Z2
+	VBROADCASTSS K_ONE, Z3
+	VDIVPS       Z1, Z3, Z3
+	VMULPS       Z3, Z2, Z2
+	VMOVUPS      Z3, 256(R13)(R11*1)
+	NEGLOG16(Z1, Z4, Z5, Z6, Z7, Z8, K1)
+	VSUBPS       Z1, Z2, Z2
+	VMOVUPS      Z2, 512(R13)(R11*1)
+	ADDQ         $64, R11
+	CMPQ         R11, R14
+	JLT          b16phase2
+	XORQ         R11, R11
+
+b16phase3:
+	VMOVUPS      (SI)(R11*1), Z0
+	VPORD.BCST   K_SIGN, Z0, Z1
+	VMOVUPS      (R13)(R11*1), Z2
+	VMOVUPS      256(R13)(R11*1), Z5
+	VMOVUPS      512(R13)(R11*1), Z4
+	VADDPS.BCST  K_ONE, Z2, Z3
+	VCMPPS.BCST  $0, K_ONE, Z3, K1
+	VPTESTMD.BCST K_SIGN, Z0, K2
+	KANDNW       K1, K2, K3
+	VCMPPS.BCST  $2, E_NEGT, Z0, K4
+	KORW         K4, K3, K3
+	VPXORD.BCST  K_SIGN, Z4, Z7
+	VSUBPS       Z4, Z1, Z8
+	VMAXPS       Z8, Z12, Z8
+	VMOVAPS      Z12, K3, Z8
+	VPXORD       Z10, Z10, Z10
+	VMOVAPS      Z10, K3, Z7
+	VMOVAPS      Z7, Z10
+	VMOVAPS      Z8, K2, Z10
+	VMOVAPS      Z8, Z11
+	VMOVAPS      Z7, K2, Z11
+	VMOVUPS      (DX)(R11*1), Z3
+	VBROADCASTSS K_ONE, Z4
+	VSUBPS       Z3, Z4, Z4
+	VMULPS       Z3, Z10, Z10
+	VMULPS       Z4, Z11, Z11
+	VADDPS       Z11, Z10, Z10
+	VCVTPS2PD    Y10, Z6
+	VADDPD       Z6, Z13, Z13
+	VEXTRACTF64X4 $1, Z10, Y10
+	VCVTPS2PD    Y10, Z6
+	VADDPD       Z6, Z13, Z13
+	TESTQ        R8, R8
+	JZ           b16next
+
+	// Gradient: r = t·q; g = neg ? r - x : (1-x) - r;
+	// g *= min(r·q·1e12, 1); g = S ? 0 : g; dz = scale·g.
+	VMULPS      Z5, Z2, Z6
+	VSUBPS      Z3, Z6, Z7
+	VSUBPS      Z6, Z4, Z8
+	KNOTW       K2, K5
+	VMOVAPS     Z8, K5, Z7
+	VMULPS      Z5, Z6, Z6
+	VMULPS.BCST E_1E12, Z6, Z6
+	VMINPS.BCST K_ONE, Z6, Z6
+	VMULPS      Z6, Z7, Z7
+	VPXORD      Z8, Z8, Z8
+	VMOVAPS     Z8, K3, Z7
+	VMULPS      Z15, Z7, Z7
+	VMOVUPS     Z7, (DI)(R11*1)
+
+b16next:
+	ADDQ $64, R11
+	CMPQ R11, R14
+	JLT  b16phase3
+	ADDQ R14, SI
+	ADDQ R14, DX
+	ADDQ R14, DI
+	SUBQ R10, CX
+	JMP  b16block
+
+b16done:
+	VEXTRACTF64X4 $1, Z13, Y14
+	VMOVUPD       Y13, ret_0+144(FP)
+	VMOVUPD       Y14, ret_4+176(FP)
 	VZEROUPPER
 	RET

@@ -70,7 +70,7 @@ func FuzzAdamStep(f *testing.F) {
 				}
 				a := append([]float32(nil), src...)
 				b := append([]float32(nil), src...)
-				optimStep(nil, twin, a[:n], a[n:2*n], a[2*n:3*n], a[3*n:], k)
+				twin(a[:n], a[n:2*n], a[2*n:3*n], a[3*n:], k)
 				optimStep(fn, twin, b[:n], b[n:2*n], b[2*n:3*n], b[3*n:], k)
 				for i := range a {
 					if !sameFloat32(a[i], b[i]) {
@@ -125,9 +125,7 @@ func FuzzLayerHelpers(f *testing.F) {
 			}
 		}
 		wantB := append([]float32(nil), m...)
-		for r := 0; r < rows; r++ {
-			addBiasGeneric(wantB[r*cols:(r+1)*cols], bias)
-		}
+		addBiasGeneric(wantB, rows, cols, bias)
 		wantS := append([]float32(nil), bias...)
 		sumRowsGeneric(wantS, m, rows, cols)
 		wantR, wantD := make([]float32, len(m)), make([]float32, len(m))

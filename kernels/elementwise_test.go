@@ -169,9 +169,7 @@ func TestLayerHelpersImplsMatchTwin(t *testing.T) {
 				copy(m, fill(rows*cols))
 				bias := fill(cols + 2)[1 : cols+1]
 				twin := append([]float32(nil), m...)
-				for r := 0; r < rows; r++ {
-					addBiasGeneric(twin[r*cols:(r+1)*cols], bias)
-				}
+				addBiasGeneric(twin, rows, cols, bias)
 				addBias(im, m, rows, cols, bias)
 				same(im.name+" AddBias", twin, m)
 				checkGuards(im.name+" AddBias", mbuf, off, rows*cols)

@@ -10,13 +10,9 @@ const finiteBlock = 1 << 16
 func AllFinite(x []float32) bool { return allFinite(current(), x) }
 
 func allFinite(im *impl, x []float32) bool {
-	fn := im.finite
 	n8 := len(x) &^ 7
-	if fn == nil {
-		n8 = 0
-	}
 	for lo := 0; lo < n8; lo += finiteBlock {
-		if !fn(x[lo:min(lo+finiteBlock, n8)]) {
+		if !im.finite(x[lo:min(lo+finiteBlock, n8)]) {
 			return false
 		}
 	}

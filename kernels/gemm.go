@@ -154,9 +154,6 @@ func sgemmNamed(fn string, im *impl, ws *Workspace, sp Sparsity, tA, tB bool, m,
 	if ws == nil {
 		ws = NewWorkspace(1)
 	}
-	if im.gemmIdx == nil {
-		sp = Dense
-	}
 	g := &ws.gemm
 	g.run = gemmRun{im: im, ws: ws, sparse: sp, tA: tA, tB: tB, m: m, n: n, k: k, alpha: alpha,
 		a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc}
@@ -301,11 +298,38 @@ func (g *gemmScratch) drive() {
 		// B blocks of equal width, no wider than a piece.
 		cols := ceilDiv(g.cp, g.gc)
 		g.ncp = ceilDiv(cols, ceilDiv(cols, gemmBlockPanels(im, kcb, ceilDiv(g.rp, g.gr))))
+		// Size every worker's scratch for any piece here, on the caller:
+		// which worker runs a piece depends on scheduling (a late
+		// worker's share goes to the others), so growing it in
+		// computePiece allocated whenever a worker first ran a larger
+		// piece, at random in steady state.
 		for w := range g.workers[:threads] {
-			g.workers[w].pb = grow(g.workers[w].pb, g.ncp*kcb*nr)
-			g.workers[w].tile = grow(g.workers[w].tile, mr*nr)
+			g.workers[w].reserve(g, ceilDiv(g.rp, g.gr))
 		}
 		ws.maybeParallel(threads, g.gr*g.gc, &g.compute)
+	}
+}
+
+// reserve grows w's buffers to hold any piece of the current chunk (at
+// most np row panels): packed A and B, the edge tile and SgemmSparse's step
+// lists, so that computePiece and scanA only reslice them.
+func (w *gemmWorker) reserve(g *gemmScratch, np int) {
+	r := &g.run
+	mr, nr, kc := r.im.mr, r.im.nr, r.im.kc
+	kcb := min(kc, r.k)
+	w.pa = grow(w.pa, np*mr*r.k)
+	w.pb = grow(w.pb, g.ncp*kcb*nr)
+	w.tile = grow(w.tile, mr*nr)
+	switch r.sparse {
+	case SparseA:
+		w.bits = grow(w.bits, kc*mr/32+2)
+		w.steps = grow(w.steps, np*r.k)
+		w.stepsLen = grow(w.stepsLen, np*ceilDiv(r.k, kc))
+	case SparseB:
+		w.bits = grow(w.bits, kc*nr/32+2)
+		w.steps = grow(w.steps, g.ncp*kcb)
+		w.stepsLen = grow(w.stepsLen, g.ncp)
+		w.paFinite = grow(w.paFinite, np*ceilDiv(r.k, kc))
 	}
 }
 
@@ -384,7 +408,6 @@ func gemmGrid(rp, cp, threads, perThread, mcp, mr, nr int) (gr, gc int) {
 func (g *gemmScratch) packAPanels(pa []float32, q0, q1 int) {
 	r := &g.run
 	mr, kc, alpha := r.im.mr, r.im.kc, r.alpha
-	asm := r.im != genericImpl
 	i0 := g.ic + q0*mr         // first row of the range
 	i1 := min(g.ic+q1*mr, r.m) // end of its valid rows
 	full := q0 + (i1-i0)/mr    // panels [q0, full) have mr valid rows
@@ -418,7 +441,7 @@ func (g *gemmScratch) packAPanels(pa []float32, q0, q1 int) {
 			if q < full {
 				switch {
 				case mr >= 8:
-					transposePanel(asm, dst, mr, r.a[row*r.lda+pc:], r.lda, kcb, alpha)
+					transposePanel(r.im, dst, mr, r.a[row*r.lda+pc:], r.lda, kcb, alpha)
 					continue
 				case mr == 6:
 					packRows6(dst, r.a[row*r.lda+pc:], r.lda, kcb, alpha)
@@ -443,7 +466,6 @@ func (g *gemmScratch) packAPanels(pa []float32, q0, q1 int) {
 func (g *gemmScratch) packB(dst []float32, pc, kcb, q0, q1 int) {
 	r := &g.run
 	nr := r.im.nr
-	asm := r.im != genericImpl
 	j0 := q0 * nr
 	j1 := min(q1*nr, r.n)
 	full := q0 + (j1-j0)/nr
@@ -471,7 +493,7 @@ func (g *gemmScratch) packB(dst []float32, pc, kcb, q0, q1 int) {
 		d := dst[(q-q0)*kcb*nr:][:kcb*nr]
 		col := q * nr
 		if q < full && nr >= 8 {
-			transposePanel(asm, d, nr, r.b[col*r.ldb+pc:], r.ldb, kcb, 1)
+			transposePanel(r.im, d, nr, r.b[col*r.ldb+pc:], r.ldb, kcb, 1)
 			continue
 		}
 		for j := 0; j < min(nr, r.n-col); j++ {

@@ -2,6 +2,9 @@
 
 package kernels
 
+// The SGEMM micro-kernels of the "avx2" (6×16) and "avx512" (20×16) tables
+// and the nonzero scan of SgemmSparse (gemm_amd64.s).
+
 // Shape of the AVX2 GEMM micro-kernel. kc fixes the k-blocking and therefore
 // the summation order of every element; mr and nr only fix the tiling.
 const (
@@ -9,9 +12,6 @@ const (
 	gemmAVX2NR = 16
 	gemmAVX2KC = 256
 )
-
-// gemmAVX2 is the table entry for the AVX2+FMA micro-kernel.
-var gemmAVX2 = gemm6x16AVX2
 
 // gemm6x16AVX2 computes one 6×16 tile of C from packed panels, with one FMA
 // per product (so it may differ from gemmGeneric in the last bits):
@@ -71,3 +71,75 @@ func gemm6x16IdxAVX2(idx []int32, a, b, c []float32, ldc int, beta float32)
 //
 //go:noescape
 func nonzeroBitsAVX2(x []float32, bits []uint32)
+
+// Shape of the AVX-512 GEMM micro-kernel: 20 ZMM accumulators of 16 floats
+// (20 of the 32 registers, 2 for B). nr = 16 keeps the driver's fast
+// 16-column B packing, and 20 rows tile the VAE's batches (100, 200) with
+// no edge panel. kc fixes the summation order: it equals the AVX2 one, so
+// "avx512" and "avx2" give the same bits (one FMA chain per element in k
+// order either way); a 256×16 B panel (16 KiB) stays in L1 while the A
+// panels stream from L2.
+const (
+	gemmAVX512MR = 20
+	gemmAVX512NR = 16
+	gemmAVX512KC = 256
+)
+
+// gemm20x16AVX512 computes one 20×16 tile of C from packed panels, with one
+// FMA per product (so it may differ from gemmGeneric in the last bits):
+//
+//	for i := 0; i < 20; i++ {
+//		for j := 0; j < 16; j++ {
+//			var s float32
+//			for p := 0; p < kc; p++ {
+//				s = fma(a[p*20+i], b[p*16+j], s)
+//			}
+//			if beta == 0 {
+//				c[i*ldc+j] = s // C is not read
+//			} else {
+//				c[i*ldc+j] = s + beta*c[i*ldc+j]
+//			}
+//		}
+//	}
+//
+// Preconditions (checked by the Go driver): kc >= 0, len(a) >= 20*kc,
+// len(b) >= 16*kc, ldc >= 16, len(c) >= 19*ldc+16. No alignment is assumed.
+//
+//go:noescape
+func gemm20x16AVX512(kc int, a, b, c []float32, ldc int, beta float32)
+
+// gemm20x16IdxAVX512 is gemm20x16AVX512 over the k steps p = idx[0],
+// idx[1], ... only, in that order, of the full packed panels a (20 floats
+// per step) and b (16 per step): the table's gemmIdx.
+//
+// Preconditions (checked by the Go driver): every idx[t] is in [0, kc) for
+// panels of kc steps, len(a) >= 20*kc, len(b) >= 16*kc, ldc >= 16,
+// len(c) >= 19*ldc+16.
+//
+//go:noescape
+func gemm20x16IdxAVX512(idx []int32, a, b, c []float32, ldc int, beta float32)
+
+// gemm20x16PackAVX512 is gemm20x16AVX512 (the same FMAs in the same order)
+// with the B panel read from the stored rows of B, b[p*ldb : p*ldb+16] for
+// p < kc, and written to pb as the packed panel, pb[p*16 : p*16+16]: the
+// first row panel of a column panel packs B in the FMA loop's spare load
+// and store slots, where packing it first was a separate pass over memory.
+//
+// Preconditions (checked by the Go driver): as gemm20x16AVX512, plus
+// ldb >= 16, len(pb) >= 16*kc and, when kc > 0, len(b) >= (kc-1)*ldb+16.
+//
+//go:noescape
+func gemm20x16PackAVX512(kc int, a, b []float32, ldb int, pb, c []float32, ldc int, beta float32)
+
+// gemm20x16PackTAVX512 is gemm20x16AVX512 (the same FMAs in the same
+// order) with B transposed and read from its stored rows: the panel's
+// element (p, j) is b[j*ldb+p]. It loads 4 floats of each of the 16 rows at
+// a time, transposes them in registers and writes them to pb as the packed
+// panel, pb[p*16+j].
+//
+// Preconditions (checked by the Go driver): as gemm20x16AVX512, plus
+// kc%4 == 0, ldb >= kc, len(pb) >= 16*kc and, when kc > 0,
+// len(b) >= 15*ldb+kc.
+//
+//go:noescape
+func gemm20x16PackTAVX512(kc int, a, b []float32, ldb int, pb, c []float32, ldc int, beta float32)

@@ -1,4 +1,4 @@
-// Shared by the GEMM kernels of avx512_amd64.s and kernels_amd64.s: the
+// Shared by the AVX2 and AVX-512 GEMM kernels of gemm_amd64.s: the
 // argument loads of the packing kernels (func(kc int, a, b []float32, ldb
 // int, pb, c []float32, ldc int, beta float32), B not transposed) and of
 // the step-list kernels (func(idx []int32, a, b, c []float32, ldc int,

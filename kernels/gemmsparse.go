@@ -112,18 +112,16 @@ func listSteps(im *impl, bits []uint32, steps, stepsLen []int32, pk []float32, n
 // written, ⌈len(x)/32⌉.
 func nonzeroBits(im *impl, bits []uint32, x []float32) int {
 	n := len(x) &^ 31
-	if im.nonzero == nil {
-		n = 0
-	}
 	if n > 0 {
 		im.nonzero(x[:n], bits[:n/32])
 	}
-	return n/32 + nonzeroBitsGeneric(bits[n/32:], x[n:])
+	nonzeroBitsGeneric(x[n:], bits[n/32:])
+	return (len(x) + 31) / 32
 }
 
-// nonzeroBitsGeneric is the Go twin of impl.nonzero, for any len(x); it
-// returns the number of words written.
-func nonzeroBitsGeneric(bits []uint32, x []float32) int {
+// nonzeroBitsGeneric is the Go twin of impl.nonzero (the generic table's
+// nonzero), for any len(x): it writes the first ⌈len(x)/32⌉ words of bits.
+func nonzeroBitsGeneric(x []float32, bits []uint32) {
 	nw := (len(x) + 31) / 32
 	for w := range nw {
 		var word uint32
@@ -133,5 +131,4 @@ func nonzeroBitsGeneric(bits []uint32, x []float32) int {
 		}
 		bits[w] = word
 	}
-	return nw
 }

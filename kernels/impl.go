@@ -5,10 +5,17 @@ import (
 	"sync/atomic"
 )
 
-// impl is one implementation of the inner loops. The Go twins form
-// genericImpl; each architecture file registers its assembly table in init.
-// Fields are owned by the code that uses them: gemm* by gemm.go, softmax by
-// softmax.go, sample by sample.go, negLog by rng.go.
+// impl is one implementation of the inner loops: a table of kernels with
+// one signature per field. Every table is one composite literal that names
+// every kernel it runs: genericImpl (generic.go) holds the Go twins, the
+// assembly tables are in impl_amd64.go and impl_arm64.go, and the init
+// below registers them. Every field is set in every table (TestTables),
+// so the drivers call them without nil checks, except gemmPack, gemmPackT
+// and gemmPF: a table has those only where its ISA makes them pay, and
+// which of them it has is what the GEMM driver chooses its B packing by.
+// Fields are owned by the code that uses them: gemm* and transpose8 by
+// gemm.go and pack.go, softmax by softmax.go, sample by sample.go, negLog
+// by rng.go, and so on as noted below.
 type impl struct {
 	name string
 	w    int // vector width in float32 lanes (1 for generic)
@@ -32,16 +39,19 @@ type impl struct {
 	// prefetches kc floats of each of the nr rows of pf, ldpf apart (the
 	// next transposed B panel, so that packB reads it from cache).
 	gemmPF func(kc int, a, b, c []float32, ldc int, beta float32, pf []float32, ldpf int)
-	// gemmIdx (optional, nil: SgemmSparse runs as Sgemm): gemm over the
-	// k steps p = idx[0], idx[1], ... only, in that order, of full packed
-	// panels (a[p*mr:], b[p*nr:]). The driver lists the steps where the
-	// sparse operand's panel holds a nonzero, so the result has gemm's
-	// bits over all steps whenever the other panel is finite (but for the
-	// sign of a zero, see SgemmSparse).
+	// gemmIdx: gemm over the k steps p = idx[0], idx[1], ... only, in that
+	// order, of full packed panels (a[p*mr:], b[p*nr:]). The driver lists
+	// the steps where the sparse operand's panel holds a nonzero, so the
+	// result has gemm's bits over all steps whenever the other panel is
+	// finite (but for the sign of a zero, see SgemmSparse).
 	gemmIdx func(idx []int32, a, b, c []float32, ldc int, beta float32)
-	// nonzero (optional, nil: nonzeroBitsGeneric; gemmsparse.go): bit
-	// i%32 of bits[i/32] = x[i] is not ±0, len(x) == 32*len(bits).
+	// nonzero (gemmsparse.go): bit i%32 of bits[i/32] = x[i] is not ±0,
+	// len(x) == 32*len(bits).
 	nonzero func(x []float32, bits []uint32)
+	// transpose8 (pack.go): dst[p*ldd+r] = alpha*src[r*lds+p] for r < 8
+	// and p < cols, cols%8 == 0, cols >= 8: the transposes that pack A
+	// and a transposed B.
+	transpose8 func(dst []float32, ldd int, src []float32, lds, cols int, alpha float32)
 
 	// Row kernels (softmax.go, sample.go, rng.go; the Go twins are
 	// softmaxRowsGeneric, sampleRowsGeneric, softmaxSampleGeneric and
@@ -71,41 +81,41 @@ type impl struct {
 	// len(dst)%w == 0.
 	negLog func(dst []float32, n int)
 
-	// xoshiro (optional, nil: the Go twin xoshiro8Generic; xoshiro.go):
-	// len(dst)/8 steps of the eight xoshiro128++ lanes of s, writing
-	// output>>8 of lane l at step t into dst[8t+l] as float32 bits.
-	// len(dst)%8 == 0.
+	// xoshiro (xoshiro.go; twin xoshiro8Generic): len(dst)/8 steps of the
+	// eight xoshiro128++ lanes of s, writing output>>8 of lane l at step t
+	// into dst[8t+l] as float32 bits. len(dst)%8 == 0.
 	xoshiro func(s *[32]uint32, dst []float32)
 
-	// negLogF (optional, nil: the Go twin negLogFloatsGeneric; neglog.go):
-	// x[i] = negLogf32(x[i]) (−Inf for +Inf) from the start, up to the
-	// first vector with a value outside [2^-126, MaxFloat32] ∪ {+Inf} (NaN
-	// included), which stays untouched; it returns the number of elements
-	// done. len(x)%w == 0.
+	// negLogF (neglog.go; twin negLogNormalsGeneric): x[i] =
+	// negLogf32(x[i]) (−Inf for +Inf) from the start, up to the first
+	// vector (the twin: element) with a value outside [2^-126, MaxFloat32]
+	// ∪ {+Inf} (NaN included), which stays untouched; it returns the
+	// number of elements done. len(x)%w == 0.
 	negLogF func(x []float32) int
 
-	// cgAvgJ (optional, nil: the Go twin cgAvgJGeneric; condgumbel.go):
-	// avg = Σ_k J(p_k) g over the K noise rows of e, C = len(avg), with
-	// w_i = 0 set by the caller; tail masks the lanes of a row's last
-	// vector (all on when C%8 == 0).
+	// The conditional-Gumbel and Jacobian-average kernels; the Go twins
+	// ignore tail and masks (the lane masks of the vector kernels).
+	//
+	// cgAvgJ (condgumbel.go; twin cgAvgJGeneric): avg = Σ_k J(p_k) g over
+	// the K noise rows of e, C = len(avg), with w_i = 0 set by the caller;
+	// tail masks the lanes of a row's last vector (all on when C%8 == 0).
 	cgAvgJ func(avg, e, w, g []float32, i, K int, z float32, tail *[8]int32)
-	// cgLogits (optional, nil: cgLogitsGeneric; condgumbel.go):
-	// cgNegLog(a_kj) over the K rows of e, C = len(w), w_i = 0 set by the
-	// caller, tail as for cgAvgJ.
+	// cgLogits (condgumbel.go; twin cgLogitsGeneric): cgNegLog(a_kj) over
+	// the K rows of e, C = len(w), w_i = 0 set by the caller, tail as for
+	// cgAvgJ.
 	cgLogits func(e, w []float32, i, K int, z float32, tail *[8]int32)
-	// cgLanes (optional, nil: cgLanesGeneric; cglanes.go): the lane
-	// accumulators of CondGumbelAvgJTau for C <= CondGumbelLanesMaxC, w_i
-	// = 0 set by the caller, masks = &cgTailMasks.
+	// cgLanes (cglanes.go; twin cgLanesGeneric): the lane accumulators of
+	// CondGumbelAvgJTau for C <= CondGumbelLanesMaxC, w_i = 0 set by the
+	// caller, masks = &cgTailMasks.
 	cgLanes func(acc, x, e, w, g []float32, i, K int, z, invTau float32, masks *[8][8]int32, tau1 bool)
-	// avgJac (optional, nil: avgJacGeneric; avgjacobian.go): avg =
-	// Σ_k J(p_k) g over the K rows of p, C = len(avg), tail as for cgAvgJ.
+	// avgJac (avgjacobian.go; twin avgJacGeneric): avg = Σ_k J(p_k) g over
+	// the K rows of p, C = len(avg), tail as for cgAvgJ.
 	avgJac func(avg, p, g []float32, K int, tail *[8]int32)
 
 	// Elementwise kernels of the loss and the optimisers (sigmoidbce.go,
-	// adam.go, finite.go). These fields are optional: nil means the table
-	// uses the Go twin (bceGeneric, adamGeneric, radamGeneric,
-	// finiteGeneric), so a table need not implement them. The assembly sees
-	// whole vectors only: len(z), len(p) and len(x) are multiples of 8.
+	// adam.go, finite.go; twins bceGeneric, adamGeneric, radamGeneric,
+	// finiteGeneric). The assembly sees whole vectors only: len(z), len(p)
+	// and len(x) are multiples of 8.
 	//
 	// bce: for each i, the loss term e_i and gradient g_i of bceElem;
 	// acc[i%8] += float64(e_i) in index order and, if len(dz) > 0,
@@ -117,32 +127,44 @@ type impl struct {
 	// finite reports whether x holds no NaN and no ±Inf.
 	finite func(x []float32) bool
 
-	// Layer helpers (elementwise.go), also optional (nil: the Go twin).
-	// addBias: m[r*cols+j] += bias[j] for r < rows, j < len(bias)
-	// (len(bias)%8 == 0, len(bias) <= cols). sumRows: dst[j] +=
-	// m[r*cols+j] for r = 0, 1, ... in order, j < len(dst) (len(dst)%8 ==
-	// 0, <= cols). relu: y = max(x, 0) (Go's max: NaN stays, -0 -> +0);
-	// reluBackward: dx = y > 0 ? dy : 0; lengths multiples of 8.
+	// Layer helpers (elementwise.go; twins addBiasGeneric, sumRowsGeneric,
+	// reluGeneric, reluBackwardGeneric). addBias: m[r*cols+j] += bias[j]
+	// for r < rows, j < len(bias) (len(bias)%8 == 0, len(bias) <= cols).
+	// sumRows: dst[j] += m[r*cols+j] for r = 0, 1, ... in order, j <
+	// len(dst) (len(dst)%8 == 0, <= cols). relu: y = max(x, 0) (Go's max:
+	// NaN stays, -0 -> +0); reluBackward: dx = y > 0 ? dy : 0; lengths
+	// multiples of 8.
 	addBias      func(m []float32, rows, cols int, bias []float32)
 	sumRows      func(dst, m []float32, rows, cols int)
 	relu         func(y, x []float32)
 	reluBackward func(dx, dy, y []float32)
 }
 
-// impls lists the registered implementations, best first; generic is last.
-var impls = []*impl{genericImpl}
+// archTable is one assembly table of this architecture and whether this
+// CPU runs it (archTables, in impl_amd64.go, impl_arm64.go and
+// impl_other.go).
+type archTable struct {
+	im  *impl
+	run bool
+}
 
-var active atomic.Pointer[impl]
+var (
+	// impls lists the tables this CPU runs, best first; generic is last.
+	impls []*impl
+	// active is the table in use (Use changes it).
+	active atomic.Pointer[impl]
+)
 
-func init() { active.Store(impls[0]) }
-
-// register puts an assembly implementation ahead of the generic one.
-// Called from the architecture files' init, before the package init above
-// picks the active one (file order: impl.go's init runs after kernels_*.go's
-// var initialisation because register is called from a var initialiser).
-func register(im *impl) bool {
-	impls = append([]*impl{im}, impls...)
-	return true
+// init is the one place where tables are registered: those of archTables
+// that this CPU runs, in its order, then generic; the first is active.
+func init() {
+	for _, t := range archTables() {
+		if t.run {
+			impls = append(impls, t.im)
+		}
+	}
+	impls = append(impls, genericImpl)
+	active.Store(impls[0])
 }
 
 func current() *impl { return active.Load() }
@@ -157,7 +179,8 @@ func lookup(name string) (*impl, error) {
 		name, Available(), ErrArgument)
 }
 
-// Active reports the active implementation ("avx2", "neon" or "generic").
+// Active reports the active implementation ("avx512", "avx2", "neon" or
+// "generic").
 func Active() string { return current().name }
 
 // Available lists the implementations this CPU supports, best first,

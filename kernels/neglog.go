@@ -13,10 +13,6 @@ func NegLog(x []float32) {
 }
 
 func negLogFloats(im *impl, x []float32) {
-	if im.negLogF == nil {
-		negLogFloatsGeneric(x)
-		return
-	}
 	for len(x) >= im.w {
 		done := im.negLogF(x[:len(x)/im.w*im.w])
 		x = x[done:]
@@ -29,7 +25,27 @@ func negLogFloats(im *impl, x []float32) {
 	negLogFloatsGeneric(x)
 }
 
-// negLogFloatsGeneric is the Go twin of the negLogF kernels.
+// negLogNormalsGeneric is the Go twin of the negLogF kernels (the generic
+// table's negLogF): negLogf32 of the positive normal values and -Inf for
+// +Inf, from the start up to the first other value, which it leaves
+// untouched; it returns the number of elements done.
+func negLogNormalsGeneric(x []float32) int {
+	for i, v := range x {
+		switch {
+		case v >= 0x1p-126 && v <= math.MaxFloat32:
+			x[i] = negLogf32(v)
+		case v > math.MaxFloat32:
+			x[i] = float32(math.Inf(-1))
+		default:
+			return i
+		}
+	}
+	return len(x)
+}
+
+// negLogFloatsGeneric is NegLog's scalar path, for every value: the twin
+// of negLogNormalsGeneric where that applies, math.Log's results for the
+// rest.
 func negLogFloatsGeneric(x []float32) {
 	for i, v := range x {
 		if v >= 0x1p-126 && v <= math.MaxFloat32 {

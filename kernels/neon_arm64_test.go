@@ -31,23 +31,6 @@ func TestNEONActive(t *testing.T) {
 	require.Equal(t, [3]int{8, 8, 256}, [3]int{mr, nr, kc})
 }
 
-// TestNEONTableComplete lists the kernels the NEON table runs in assembly,
-// so that one dropped from the table (the Go twin would silently take its
-// place and every bit test would still pass) fails here.
-func TestNEONTableComplete(t *testing.T) {
-	for name, set := range map[string]bool{
-		"gemm": neonImpl.gemm != nil, "softmax": neonImpl.softmax != nil, "sample": neonImpl.sample != nil,
-		"softmaxSample": neonImpl.softmaxSample != nil, "negLog": neonImpl.negLog != nil,
-		"xoshiro": neonImpl.xoshiro != nil, "cgLogits": neonImpl.cgLogits != nil, "cgLanes": neonImpl.cgLanes != nil,
-		"bce": neonImpl.bce != nil, "adam": neonImpl.adam != nil, "radam": neonImpl.radam != nil,
-		"finite": neonImpl.finite != nil, "addBias": neonImpl.addBias != nil, "sumRows": neonImpl.sumRows != nil,
-		"relu": neonImpl.relu != nil, "reluBackward": neonImpl.reluBackward != nil,
-		"cgAvgJ": neonImpl.cgAvgJ != nil, "avgJac": neonImpl.avgJac != nil,
-	} {
-		require.True(t, set, "neon table: %s is nil", name)
-	}
-}
-
 // neonRow fills a row of n floats with one of several patterns: random
 // logits, equal values, one dominant value, ±88, huge differences, -Inf
 // entries, all -Inf but one, and (bad rows) NaN, +Inf or only -Inf.

@@ -13,28 +13,24 @@ package kernels
 //     to consecutive panels, dst[q*step+i] = alpha*src[q*w+i] (op(A)
 //     transposed, op(B) not transposed).
 
-// transpose8Asm is the vectorised transpose8 of this architecture
-// (pack_amd64.go sets it when the CPU has AVX2), nil where there is none.
-// Only the assembly tables use it, so Use("generic") runs Go only.
-var transpose8Asm func(dst []float32, ldd int, src []float32, lds, cols int, alpha float32)
-
 // transpose8 writes dst[p*ldd+r] = alpha*src[r*lds+p] for r < 8 and
-// p < cols: the whole 8-column blocks with the assembly when asm is set and
-// there is one, the rest with the Go twin. Slicing src and dst to what the
-// assembly touches makes a short buffer panic in Go, not fault in assembly.
-func transpose8(asm bool, dst []float32, ldd int, src []float32, lds, cols int, alpha float32) {
-	c8 := 0
-	if asm && transpose8Asm != nil && cols >= 8 {
-		c8 = cols &^ 7
-		transpose8Asm(dst[:(c8-1)*ldd+8], ldd, src[:7*lds+c8], lds, c8, alpha)
+// p < cols: the whole 8-column blocks with im's transpose8 (the vectorised
+// one of the assembly tables on amd64, the Go twin elsewhere), the rest
+// with the Go twin. Slicing src and dst to what the assembly touches makes
+// a short buffer panic in Go, not fault in assembly.
+func transpose8(im *impl, dst []float32, ldd int, src []float32, lds, cols int, alpha float32) {
+	c8 := cols &^ 7
+	if c8 > 0 {
+		im.transpose8(dst[:(c8-1)*ldd+8], ldd, src[:7*lds+c8], lds, c8, alpha)
 	}
 	if c8 < cols {
 		transpose8Generic(dst[c8*ldd:], ldd, src[c8:], lds, cols-c8, alpha)
 	}
 }
 
-// transpose8Generic is the Go twin of transpose8AVX2: each step reads one
-// float of every row and writes 8 contiguous floats of dst.
+// transpose8Generic is the Go twin of transpose8AVX2 (the generic table's
+// transpose8), for any cols: each step reads one float of every row and
+// writes 8 contiguous floats of dst.
 func transpose8Generic(dst []float32, ldd int, src []float32, lds, cols int, alpha float32) {
 	if cols <= 0 {
 		return
@@ -59,10 +55,10 @@ func transpose8Generic(dst []float32, ldd int, src []float32, lds, cols int, alp
 // transpose8 over row groups 0-7, 8-15, ...; when w is not a multiple of 8
 // the last group is rows w-8..w-1, overlapping the one before it and
 // rewriting its shared elements with the same values.
-func transposePanel(asm bool, dst []float32, w int, src []float32, lds, cols int, alpha float32) {
+func transposePanel(im *impl, dst []float32, w int, src []float32, lds, cols int, alpha float32) {
 	for i0 := 0; ; i0 += 8 {
 		g := min(i0, w-8)
-		transpose8(asm, dst[g:], w, src[g*lds:], lds, cols, alpha)
+		transpose8(im, dst[g:], w, src[g*lds:], lds, cols, alpha)
 		if g == w-8 {
 			return
 		}

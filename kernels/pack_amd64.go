@@ -2,16 +2,6 @@
 
 package kernels
 
-import "golang.org/x/sys/cpu"
-
-// The assembly tables of this architecture (avx2, avx512) all require
-// AVX2, so their packing may use it; the generic table never calls it.
-func init() {
-	if cpu.X86.HasAVX2 {
-		transpose8Asm = transpose8AVX2
-	}
-}
-
 // transpose8AVX2 writes the transpose of 8 rows of cols floats, scaled by
 // alpha, exactly as transpose8Generic:
 //

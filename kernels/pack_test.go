@@ -42,15 +42,13 @@ func requireSameBits(t *testing.T, got, want []float32, what string) {
 	}
 }
 
-// TestTranspose8 checks transpose8 with and without assembly, and the Go
-// twin alone, against the definition: every column count up to 3 blocks
-// and a bit, strides with junk between rows (sentinels that must not be
-// read: they would show up in dst), unaligned starts, alpha 1 and -0.5,
-// and guard bands around and between dst's rows that must keep their bits.
+// TestTranspose8 checks transpose8 with every table's transpose8, and the
+// Go twin alone, against the definition: every column count up to 3
+// blocks and a bit, strides with junk between rows (sentinels that must
+// not be read: they would show up in dst), unaligned starts, alpha 1 and
+// -0.5, and guard bands around and between dst's rows that must keep
+// their bits.
 func TestTranspose8(t *testing.T) {
-	if transpose8Asm == nil {
-		t.Logf("no vectorised transpose8 on this CPU/build: testing the Go twin only")
-	}
 	rng := rand.New(rand.NewPCG(3, 4))
 	for cols := 0; cols <= 27; cols++ {
 		for _, alpha := range []float32{1, -0.5} {
@@ -66,10 +64,10 @@ func TestTranspose8(t *testing.T) {
 				want := append([]float32(nil), fresh...)
 				packNaiveTranspose8(want[off:], ldd, src[off:], lds, cols, alpha)
 				name := fmt.Sprintf("cols=%d alpha=%v off=%d lds=%d ldd=%d", cols, alpha, off, lds, ldd)
-				for _, asm := range []bool{false, true} {
+				for _, im := range impls {
 					got := append([]float32(nil), fresh...)
-					transpose8(asm, got[off:], ldd, src[off:], lds, cols, alpha)
-					requireSameBits(t, got, want, fmt.Sprintf("%s asm=%v", name, asm))
+					transpose8(im, got[off:], ldd, src[off:], lds, cols, alpha)
+					requireSameBits(t, got, want, fmt.Sprintf("%s %s", name, im.name))
 				}
 				got := append([]float32(nil), fresh...)
 				transpose8Generic(got[off:], ldd, src[off:], lds, cols, alpha)
@@ -93,10 +91,10 @@ func TestTransposePanel(t *testing.T) {
 					want[p*w+i] = -0.5 * src[i*lds+p]
 				}
 			}
-			for _, asm := range []bool{false, true} {
+			for _, im := range impls {
 				got := packGuarded(rng, w*cols, func(int) bool { return false })
-				transposePanel(asm, got, w, src, lds, cols, -0.5)
-				requireSameBits(t, got, want, fmt.Sprintf("w=%d cols=%d asm=%v", w, cols, asm))
+				transposePanel(im, got, w, src, lds, cols, -0.5)
+				requireSameBits(t, got, want, fmt.Sprintf("w=%d cols=%d %s", w, cols, im.name))
 			}
 		}
 	}
@@ -149,7 +147,7 @@ func packTestKernel(mr, nr int) func(kc int, a, b, c []float32, ldc int, beta fl
 }
 
 // TestSgemmPanelShapes runs the whole driver with micro-tiles of several
-// shapes (through packTestKernel, with the vectorised packing on) over all
+// shapes (through packTestKernel, with the best table's transpose8) over all
 // four transpose forms, ragged and VAE-sized shapes, padded leading
 // dimensions and 1 and 2 threads, against the float64 oracle with guards
 // around C.
@@ -163,7 +161,7 @@ func TestSgemmPanelShapes(t *testing.T) {
 	}
 	for _, tile := range [][2]int{{20, 16}, {8, 8}, {6, 16}, {12, 24}, {4, 4}, {9, 11}} {
 		im := &impl{name: fmt.Sprintf("test%dx%d", tile[0], tile[1]), mr: tile[0], nr: tile[1],
-			kc: 256, gemm: packTestKernel(tile[0], tile[1])}
+			kc: 256, gemm: packTestKernel(tile[0], tile[1]), transpose8: impls[0].transpose8}
 		for i, s := range shapes {
 			for form := 0; form < 4; form++ {
 				g := newGemmCase(rng, form&1 != 0, form&2 != 0, s[0], s[1], s[2], gemmAlphas[(i+form)%3], gemmBetas[form], form%2*5, (i+form)%8)

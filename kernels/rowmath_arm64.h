@@ -1,7 +1,7 @@
 // Shared by the NEON assembly files of this package: the exp and -log of
 // expf.go (expf32 and negLogf32) on the four lanes of a vector, operation for
 // operation, as single dependency chains. The operand order of the WORD
-// instructions is in the comments of kernels_arm64.s, where the two-chain
+// instructions is in the comments of rows_arm64.s, where the two-chain
 // forms (negLogRowsNEON, softmaxRowsNEON) spell every instruction out.
 
 // LOGCONSTS loads neonLogConsts (NEGLOG4's constants) into V15-V31 through

@@ -4,11 +4,9 @@ package kernels
 
 import "math"
 
-// Table entries of the AVX2+FMA row kernels (rows_amd64.s).
-var (
-	sampleAVX2 = sampleRowsAVX2
-	negLogAVX2 = negLogRowsAVX2
-)
+// The row kernels (rows_amd64.s): softmax rows, categorical sampling and
+// the -log of uniforms, AVX2+FMA, and the softmax and -log in AVX-512, with
+// the table entries that wrap them and their constants.
 
 // softmaxAVX2 is the table's softmax: whole groups of 8 rows with one row
 // per lane (softmaxColsAVX2 for cols >= 16; softmaxRowsAVX2 does it itself
@@ -129,3 +127,65 @@ var rowConsts = func() (t [30][8]uint32) {
 	}
 	return t
 }()
+
+// softmaxAVX512MinCols is the shortest row that softmaxRowsAVX512 takes.
+// Shorter rows of 16 and 24 floats go to the AVX2 kernel that puts eight
+// rows in the lanes of a vector: with one row at a time, the chain max ->
+// exp -> sum -> divide of a row that short is what limits the speed (on
+// Zen 4, where a ZMM operation costs two YMM ones, the AVX2 kernel was
+// 5-10% faster at 16 and 24 columns, even at 32 and 10% slower at 64).
+const softmaxAVX512MinCols = 32
+
+// softmaxAVX512 is the table's softmax (the impl.softmax contract: cols%8
+// == 0, pads -Inf). Rows of 8 floats go two per vector (softmax8AVX512; an
+// odd last row takes the AVX2 routine), rows of at least
+// softmaxAVX512MinCols floats one at a time (softmaxRowsAVX512), the others
+// to softmaxAVX2. Every path computes the twin's operations in the twin's
+// order, so the split changes no bit.
+func softmaxAVX512(dst, src, stats, scratch []float32, cols int, invTau float32) {
+	rows := len(stats) / 2
+	switch {
+	case cols >= softmaxAVX512MinCols:
+		softmaxRowsAVX512(dst, src, stats, cols, invTau)
+	case cols == 8:
+		g := rows &^ 1
+		softmax8AVX512(dst[:8*g], src[:8*g], stats[:2*g], invTau)
+		if g < rows {
+			softmaxRowsAVX2(dst[8*g:], src[8*g:], stats[2*g:], 8, invTau)
+		}
+	default:
+		softmaxAVX2(dst, src, stats, scratch, cols, invTau)
+	}
+}
+
+// softmaxRowsAVX512 computes, for each of the rows = len(stats)/2 rows of
+// cols floats (cols%8 == 0, cols >= 16; pads are -Inf), exactly what
+// softmaxRowsGeneric computes (see softmaxRowsAVX2), 16 columns per
+// vector.
+//
+// Preconditions (checked by the Go driver): len(src), len(dst) >=
+// rows*cols; dst is src or does not overlap it. No alignment is assumed.
+//
+//go:noescape
+func softmaxRowsAVX512(dst, src, stats []float32, cols int, invTau float32)
+
+// softmax8AVX512 computes softmaxRowsAVX512(dst, src, stats, 8, invTau) for
+// an even number of rows (len(stats)/2), two rows per vector.
+//
+// Preconditions: len(src), len(dst) >= 4*len(stats); dst is src or does not
+// overlap it.
+//
+//go:noescape
+func softmax8AVX512(dst, src, stats []float32, invTau float32)
+
+// negLogRowsAVX512 is negLogRowsAVX2 (the impl.negLog contract) in 16
+// lanes. Preconditions: len(dst)%8 == 0, n >= 0.
+//
+//go:noescape
+func negLogRowsAVX512(dst []float32, n int)
+
+// negLogFloatsAVX512 is negLogFloatsAVX2 (the impl.negLogF contract) in 16
+// lanes; it returns a multiple of 8. Precondition: len(x)%8 == 0.
+//
+//go:noescape
+func negLogFloatsAVX512(x []float32) int

@@ -2,9 +2,11 @@
 
 #include "textflag.h"
 
-// AVX2+FMA row kernels: softmax rows, categorical sampling, -log of uniforms.
-// Each mirrors its Go twin operation for operation (softmax.go, sample.go,
-// rng.go, expf.go); the stubs and their Go loops are in rows_amd64.go.
+// AVX2+FMA row kernels: softmax rows, categorical sampling, -log of uniforms;
+// at the end, the AVX-512 softmax and -log of the "avx512" table. Each
+// mirrors its Go twin operation for operation (softmax.go, sample.go,
+// rng.go, neglog.go, expf.go); the stubs and their Go loops are in
+// rows_amd64.go.
 // Constants are 8-lane splats in ·rowConsts (rows_amd64.go), used as memory
 // operands; their names and the EXP and NEGLOG macros are in rowmath_amd64.h.
 
@@ -731,6 +733,292 @@ nf_loop:
 	JNZ       nf_loop
 
 nf_done:
+	MOVQ AX, ret+24(FP)
+	VZEROUPPER
+	RET
+
+// ---------------------------------------------------------------------------
+// Row softmax, AVX-512, 16 lanes: EXP16 (rowmath_amd64.h) on the rows.
+
+// ---------------------------------------------------------------------------
+// func softmaxRowsAVX512(dst, src, stats []float32, cols int, invTau float32)
+//
+// One row at a time, 16 columns per vector (cols%8 == 0, cols >= 16; a last
+// half vector of 8 columns is done in YMM). The exponentials of a vector go
+// into the twin's 8-lane accumulator in column order: first its low eight
+// (columns j..j+7), then its high eight (j+8..j+15), so acc[l] sums the
+// columns l mod 8 in order exactly like the twin.
+//
+// Registers: SI src row, DI dst row, DX stats, CX rows left, BX row bytes,
+// R9 bytes in whole 16-column vectors, AX byte offset in the row; Z0 row
+// max, Y2 lane sums then 1/sum, Z3 the current vector, Z4-Z6 and K1 EXP16
+// scratch, Z16 = invTau.
+TEXT ·softmaxRowsAVX512(SB), NOSPLIT, $0-84
+	MOVQ         dst_base+0(FP), DI
+	MOVQ         src_base+24(FP), SI
+	MOVQ         stats_base+48(FP), DX
+	MOVQ         stats_len+56(FP), CX
+	SHRQ         $1, CX                // rows
+	JZ           sx_done
+	MOVQ         cols+72(FP), BX
+	SHLQ         $2, BX                // row bytes
+	MOVQ         BX, R9
+	ANDQ         $-64, R9              // >= 64: cols >= 16
+	VBROADCASTSS invTau+80(FP), Z16
+
+sx_row:
+	// Pass 1: the row max in every lane of Z0.
+	VMOVUPS (SI), Z0
+	MOVQ    $64, AX
+
+sx_maxloop:
+	CMPQ   AX, R9
+	JAE    sx_maxtail
+	VMAXPS (SI)(AX*1), Z0, Z0
+	ADDQ   $64, AX
+	JMP    sx_maxloop
+
+sx_maxtail:
+	VEXTRACTF64X4 $1, Z0, Y1
+	VMAXPS        Y1, Y0, Y0
+	CMPQ          R9, BX
+	JEQ           sx_maxred
+	VMAXPS        (SI)(R9*1), Y0, Y0
+
+sx_maxred:
+	VPERM2F128   $0x01, Y0, Y0, Y1
+	VMAXPS       Y1, Y0, Y0
+	VPERMILPS    $0x4e, Y0, Y1
+	VMAXPS       Y1, Y0, Y0
+	VPERMILPS    $0xb1, Y0, Y1
+	VMAXPS       Y1, Y0, Y0
+	VMOVSS       X0, (DX)              // stats[2r] = m
+	VBROADCASTSS X0, Z0
+
+	// Pass 2: dst = exp((src - m)*invTau); Y2 = acc[0..7].
+	VXORPS Y2, Y2, Y2
+	XORQ   AX, AX
+
+sx_exploop:
+	VMOVUPS       (SI)(AX*1), Z3
+	VSUBPS        Z0, Z3, Z3
+	VMULPS        Z16, Z3, Z3
+	EXP16(Z3, Z4, Z5, Z6, K1)
+	VMOVUPS       Z3, (DI)(AX*1)
+	VEXTRACTF64X4 $1, Z3, Y4
+	VADDPS        Y3, Y2, Y2           // columns j..j+7
+	VADDPS        Y4, Y2, Y2           // then j+8..j+15
+	ADDQ          $64, AX
+	CMPQ          AX, R9
+	JB            sx_exploop
+	CMPQ          R9, BX
+	JEQ           sx_sumred
+	VMOVUPS       (SI)(R9*1), Y3       // the last 8 columns (lanes 8-15 zero, unused)
+	VSUBPS        Z0, Z3, Z3
+	VMULPS        Z16, Z3, Z3
+	EXP16(Z3, Z4, Z5, Z6, K1)
+	VMOVUPS       Y3, (DI)(R9*1)
+	VADDPS        Y3, Y2, Y2
+
+sx_sumred:
+	// The twin's tree: (l, l+4), (l, l+2), (0, 1); every lane ends equal.
+	VPERM2F128   $0x01, Y2, Y2, Y1
+	VADDPS       Y1, Y2, Y2
+	VPERMILPS    $0x4e, Y2, Y1
+	VADDPS       Y1, Y2, Y2
+	VPERMILPS    $0xb1, Y2, Y1
+	VADDPS       Y1, Y2, Y2
+	VMOVSS       X2, 4(DX)             // stats[2r+1] = s
+	VBROADCASTSS K_ONE, Y1
+	VDIVPS       Y2, Y1, Y2            // 1/s
+	VBROADCASTSS X2, Z2
+
+	// Pass 3: dst *= 1/s.
+	XORQ AX, AX
+
+sx_scale:
+	VMULPS  (DI)(AX*1), Z2, Z3
+	VMOVUPS Z3, (DI)(AX*1)
+	ADDQ    $64, AX
+	CMPQ    AX, R9
+	JB      sx_scale
+	CMPQ    R9, BX
+	JEQ     sx_next
+	VMULPS  (DI)(R9*1), Y2, Y3
+	VMOVUPS Y3, (DI)(R9*1)
+
+sx_next:
+	ADDQ BX, SI
+	ADDQ BX, DI
+	ADDQ $8, DX
+	DECQ CX
+	JNZ  sx_row
+
+sx_done:
+	VZEROUPPER
+	RET
+
+// ---------------------------------------------------------------------------
+// func softmax8AVX512(dst, src, stats []float32, invTau float32)
+//
+// Rows of 8 floats, two per vector (rows = len(stats)/2, even): row 2q in
+// lanes 0-7, row 2q+1 in lanes 8-15. Every reduction stays inside a 256-bit
+// half and follows the twin's tree, so each row gets the twin's bits.
+//
+// Registers: SI src, DI dst, DX stats, CX pairs of rows left; Z0 the max,
+// Z1 scratch, Z2 the sums then 1/sum, Z3 the rows, Z4-Z6 and K1 EXP16
+// scratch, Z16 = invTau, Z17 = 1.
+TEXT ·softmax8AVX512(SB), NOSPLIT, $0-76
+	MOVQ         dst_base+0(FP), DI
+	MOVQ         src_base+24(FP), SI
+	MOVQ         stats_base+48(FP), DX
+	MOVQ         stats_len+56(FP), CX
+	SHRQ         $2, CX                // pairs of rows
+	JZ           s8_done
+	VBROADCASTSS invTau+72(FP), Z16
+	VBROADCASTSS K_ONE, Z17
+
+s8_loop:
+	VMOVUPS       (SI), Z3
+	VSHUFF32X4    $0xb1, Z3, Z3, Z1    // swap the 128-bit halves of each row
+	VMAXPS        Z1, Z3, Z0
+	VPERMILPS     $0x4e, Z0, Z1
+	VMAXPS        Z1, Z0, Z0
+	VPERMILPS     $0xb1, Z0, Z1
+	VMAXPS        Z1, Z0, Z0
+	VSUBPS        Z0, Z3, Z3
+	VMULPS        Z16, Z3, Z3
+	EXP16(Z3, Z4, Z5, Z6, K1)
+	VSHUFF32X4    $0xb1, Z3, Z3, Z1    // (l, l+4)
+	VADDPS        Z1, Z3, Z2
+	VPERMILPS     $0x4e, Z2, Z1        // (l, l+2)
+	VADDPS        Z1, Z2, Z2
+	VPERMILPS     $0xb1, Z2, Z1        // (0, 1)
+	VADDPS        Z1, Z2, Z2
+	VUNPCKLPS     Z2, Z0, Z1           // (m, s, m, s) in each 128-bit lane
+	VMOVSD        X1, (DX)             // row 2q: lane 0
+	VEXTRACTF32X4 $2, Z1, X1
+	VMOVSD        X1, 8(DX)            // row 2q+1: lane 8
+	VDIVPS        Z2, Z17, Z2
+	VMULPS        Z2, Z3, Z3
+	VMOVUPS       Z3, (DI)
+	ADDQ          $64, SI
+	ADDQ          $64, DI
+	ADDQ          $16, DX
+	DECQ          CX
+	JNZ           s8_loop
+
+s8_done:
+	VZEROUPPER
+	RET
+
+// ---------------------------------------------------------------------------
+// -log, AVX-512: NEGLOG16 (rowmath_amd64.h) on 16 floats at a time, and on
+// the last 8 (lengths are multiples of 8) under the mask K5 = 0xff. On Zen 4
+// a ZMM operation costs two YMM ones, yet these run about 1.4× faster than
+// the AVX2 routines: the -log is one long dependent chain per vector, and
+// with 16 lanes per instruction the out-of-order window holds twice the
+// elements.
+//
+// func negLogRowsAVX512(dst []float32, n int)
+//
+// Registers: DI dst, CX floats left, BX n, AX repeats left, DX the lane
+// mask bits; Z0 the value, Z1-Z5 and K1 NEGLOG16 scratch, K5 the lanes.
+TEXT ·negLogRowsAVX512(SB), NOSPLIT, $0-32
+	MOVQ dst_base+0(FP), DI
+	MOVQ dst_len+8(FP), CX
+	MOVQ n+24(FP), BX
+	MOVL $0xffff, DX
+	KMOVW DX, K5
+
+zl_loop:
+	CMPQ CX, $16
+	JAE  zl_vec
+	TESTQ CX, CX
+	JZ   zl_done
+	MOVL $0xff, DX
+	KMOVW DX, K5
+	MOVQ $16, CX                 // the last 8 floats end the loop
+
+zl_vec:
+	VCVTDQ2PS.Z (DI), K5, Z0     // k < 2^24: exact
+	VMAXPS.BCST K_HALF, Z0, Z0   // U = max(k, 1/2) * 2^-24
+	VMULPS.BCST K_2M24, Z0, Z0
+	MOVQ        BX, AX
+
+zl_rep:
+	TESTQ AX, AX
+	JLE   zl_store
+	NEGLOG16(Z0, Z1, Z2, Z3, Z4, Z5, K1)
+	DECQ  AX
+	JMP   zl_rep
+
+zl_store:
+	VMOVUPS Z0, K5, (DI)
+	ADDQ    $64, DI
+	SUBQ    $16, CX
+	JMP     zl_loop
+
+zl_done:
+	VZEROUPPER
+	RET
+
+// func negLogFloatsAVX512(x []float32) int
+//
+// negLogFloatsAVX2 in 16 lanes: it stops at the first 8-float half vector
+// that holds a special value (the low half of a vector can still go when
+// only its high half holds one), so it returns a multiple of 8 as the
+// table's w = 8 contract asks.
+//
+// Registers: DI x, CX floats left, AX floats done, BX the lanes of this
+// vector (0xffff or 0xff), DX the valid lanes; Z0 the value, Z1-Z5 and K1
+// NEGLOG16 scratch, K2 and K3 the domain tests, K4 the +Inf lanes, K5 the
+// lanes to store.
+TEXT ·negLogFloatsAVX512(SB), NOSPLIT, $0-32
+	MOVQ x_base+0(FP), DI
+	MOVQ x_len+8(FP), CX
+	XORQ AX, AX
+
+zf_loop:
+	MOVL $0xffff, BX
+	CMPQ CX, $16
+	JAE  zf_vec
+	TESTQ CX, CX
+	JZ   zf_done
+	MOVL $0xff, BX
+
+zf_vec:
+	KMOVW       BX, K5
+	VMOVUPS.Z   (DI), K5, Z0
+	VCMPPS.BCST $0x1d, K_MINNORM, Z0, K2 // x >= 2^-126 (GE_OQ: false for NaN)
+	VCMPPS.BCST $0x12, K_MAXF, Z0, K3    // x <= MaxFloat32 (LE_OQ)
+	KANDW       K3, K2, K2
+	VCMPPS.BCST $0x00, K_INF, Z0, K4     // x == +Inf (EQ_OQ)
+	KORW        K4, K2, K2
+	KMOVW       K2, DX
+	ANDL        BX, DX
+	CMPL        DX, BX
+	JEQ         zf_go
+	CMPL        BX, $0xff                // a half vector with a special value:
+	JEQ         zf_done                  // the Go twin takes it
+	ANDL        $0xff, DX
+	CMPL        DX, $0xff
+	JNE         zf_done
+	MOVL        $0xff, BX                // only the high half has one: do the low
+	KMOVW       BX, K5
+
+zf_go:
+	NEGLOG16(Z0, Z1, Z2, Z3, Z4, Z5, K1)
+	VBROADCASTSS K_NEGINF, K4, Z0
+	VMOVUPS      Z0, K5, (DI)
+	POPCNTL      BX, BX
+	ADDQ         BX, AX
+	SUBQ         BX, CX
+	LEAQ         (DI)(BX*4), DI
+	CMPL         BX, $16
+	JEQ          zf_loop
+
+zf_done:
 	MOVQ AX, ret+24(FP)
 	VZEROUPPER
 	RET

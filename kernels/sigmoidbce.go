@@ -61,10 +61,6 @@ func SigmoidBCE(dz, z, x []float32, scale float32) float64 {
 // sigmoidBCE is SigmoidBCE on implementation im; len(x) == len(z) and dz
 // is nil or long enough.
 func sigmoidBCE(im *impl, dz, z, x []float32, scale float32) float64 {
-	fn := im.bce
-	if fn == nil {
-		fn = bceGeneric
-	}
 	var acc [8]float64
 	n8 := len(z) &^ 7
 	for lo := 0; lo < n8; lo += bceBlock {
@@ -73,7 +69,7 @@ func sigmoidBCE(im *impl, dz, z, x []float32, scale float32) float64 {
 		if dz != nil {
 			d = dz[lo:hi]
 		}
-		acc = fn(d, z[lo:hi], x[lo:hi], scale, acc)
+		acc = im.bce(d, z[lo:hi], x[lo:hi], scale, acc)
 	}
 	if n8 < len(z) {
 		var d []float32

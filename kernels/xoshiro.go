@@ -87,11 +87,7 @@ func (x *Xoshiro8) negLog(im *impl, dst []float32, n int) {
 func (x *Xoshiro8) bits(im *impl, dst []float32) {
 	whole := len(dst) &^ (xoshiroLanes - 1)
 	if whole > 0 {
-		if im.xoshiro != nil {
-			im.xoshiro(&x.s, dst[:whole])
-		} else {
-			xoshiro8Generic(&x.s, dst[:whole])
-		}
+		im.xoshiro(&x.s, dst[:whole])
 	}
 	if whole < len(dst) {
 		var last [xoshiroLanes]float32
