@@ -201,7 +201,7 @@ func (t *Trainer) Load(path string) error {
 	bad := func(format string, a ...any) error {
 		return fmt.Errorf("%s: %s: "+format+": %w", append(append([]any{fn, path}, a...), ErrCheckpoint)...)
 	}
-	if !ck.cfg.sameRun(t.cfg) {
+	if !ck.cfg.sameExceptThreads(t.cfg) {
 		a, _ := json.Marshal(ck.cfg)
 		b, _ := json.Marshal(t.cfg)
 		return bad("checkpoint config %s differs from the trainer's %s", a, b)

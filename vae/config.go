@@ -14,7 +14,7 @@ import (
 // all C^L codes (the research code requires C^L < 16384).
 const MaxExactCodes = 16384
 
-// DefaultBatch is the protocol's batch size (spec §4.4).
+// DefaultBatch is the protocol's batch size.
 const DefaultBatch = 100
 
 // Config is one VAE training configuration. The JSON form is what
@@ -146,9 +146,11 @@ func (c Config) Activation() nn.Activation {
 	return nn.ReLU
 }
 
-// sameRun reports whether two configurations produce the same numbers:
-// every field but Threads (results do not depend on it).
-func (c Config) sameRun(o Config) bool {
+// sameExceptThreads reports whether two configurations are equal in every
+// field but Threads (results do not depend on it): what Load requires of a
+// checkpoint. experiment.SameRun is the looser "trains identically", which
+// also ignores the parameters a method does not read.
+func (c Config) sameExceptThreads(o Config) bool {
 	c, o = c.WithDefaults(), o.WithDefaults()
 	c.Threads, o.Threads = 0, 0
 	return c == o

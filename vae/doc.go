@@ -1,5 +1,6 @@
 // Package vae trains the categorical VAE of the ReinMax comparison on MNIST
-// (spec §4): an MLP encoder 784→512→256→L·C whose logits go through a
+// (docs/estimators.md, "The categorical VAE", states its model, loss and
+// protocol): an MLP encoder 784→512→256→L·C whose logits go through a
 // gradient estimator (package estimators) to a one-hot code of L latents
 // with C categories, an MLP decoder L·C→256→512→784 with sigmoid outputs,
 // and the loss BCE (summed over pixels, averaged over the batch) + KL to the
@@ -19,13 +20,13 @@
 //     checkpoints; resuming is bitwise identical to not stopping).
 //   - GradProbe: repeated draws of an estimator's gradient at the encoder
 //     logits on one fixed batch, and the exact gradient by enumeration, for
-//     the gradient-quality metrics of spec §5.
+//     the gradient-quality metrics of package diag.
 //
-// Estimator paths (spec §4.2–4.3): the estimator's one-hot sample D feeds
-// the decoder and π = softmax(logits) feeds the KL term, whose gradient
-// g_p = ∂KLD/∂π reaches the logits through the estimator's Backward. For
-// reinforce each row gets f_b/n (the example's summed BCE over the batch
-// size) through SetRowLoss; for exact the decoder is run without gradient on
+// Estimator paths: the estimator's one-hot sample D feeds the decoder and
+// π = softmax(logits) feeds the KL term, whose gradient g_p = ∂KLD/∂π
+// reaches the logits through the estimator's Backward. For reinforce each
+// row gets f_b/n (the example's summed BCE over the batch size) through
+// SetRowLoss; for exact the decoder is run without gradient on
 // all C^L codes (C^L <= MaxExactCodes) and SetCodeLoss receives
 // BCE_b(code)/n; in both the reported BCE is the sampled one and the
 // decoder's gradient comes from the sampled D.

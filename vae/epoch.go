@@ -9,7 +9,7 @@ import (
 	"github.com/discretegrad/reinmax/kernels"
 )
 
-// EpochStats is the per-epoch record of spec §4.5.
+// EpochStats is the per-epoch record of a training run.
 type EpochStats struct {
 	// Epoch is the 1-based number of the epoch just completed; Step the
 	// global step count after it.
@@ -90,7 +90,7 @@ func (t *Trainer) TrainEpoch(ctx context.Context, progress func(step int, loss f
 }
 
 // Evaluate returns the test set's BCE + KLD averaged over its examples, with
-// one sample per example from the estimator's forward (spec §4.5), in
+// one sample per example from the estimator's forward, in
 // batches of Config.Batch. Batch b draws from the stream
 // (seed, 0x3<<60 | GlobalStep<<20 | b), so the result is a function of the
 // training state. Allocates nothing.

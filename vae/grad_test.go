@@ -213,7 +213,7 @@ func TestDecoderAndKLGradients(t *testing.T) {
 }
 
 // TestExactEncoderGradient: with the exact estimator the encoder gradient is
-// the true gradient of Σ_b Σ_z Π_l q_bl(z_l)·BCE_b(z)/n + KLD (spec §4.3),
+// the true gradient of Σ_b Σ_z Π_l q_bl(z_l)·BCE_b(z)/n + KLD (exact path),
 // which the float64 oracle computes by enumeration.
 func TestExactEncoderGradient(t *testing.T) {
 	const n = 4
@@ -268,7 +268,7 @@ func TestExactEncoderGradient(t *testing.T) {
 }
 
 // TestReinforceSurrogate: the encoder-logit gradient of the reinforce path is
-// f_b/n·(D − π) + J(π)g_p per row (spec §3.9, §4.3), with f_b the example's
+// f_b/n·(D − π) + J(π)g_p per row (REINFORCE path), with f_b the example's
 // summed BCE.
 func TestReinforceSurrogate(t *testing.T) {
 	const n = 6

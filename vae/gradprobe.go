@@ -9,7 +9,7 @@ import (
 )
 
 // GradProbe measures a gradient estimator on one fixed batch, for the
-// gradient-quality metrics of spec §5. It encodes the batch once; each
+// gradient-quality metrics of package diag. It encodes the batch once; each
 // Sample then draws the estimator's gradient of the decoder loss
 // Σ_b Σ_pixels BCE / n with respect to the encoder logits θ (the KL term
 // excluded), and Exact computes the true gradient of its expectation
@@ -80,7 +80,7 @@ func (p *GradProbe) Sample(seed, stream uint64, grad []float32) (float64, error)
 }
 
 // Exact writes the exact gradient ∂/∂θ of Σ_b Σ_z Π_l q_bl(z_l)·BCE_b(z)/n
-// (spec §3.10, §4.3; decoder losses held constant) into grad (len n·L·C).
+// (the exact path; decoder losses held constant) into grad (len n·L·C).
 // It decodes all C^L codes, so it needs C^L <= MaxExactCodes. Allocates
 // only on its first call.
 func (p *GradProbe) Exact(grad []float32) error {

@@ -6,7 +6,8 @@ import (
 	"github.com/discretegrad/reinmax/kernels"
 )
 
-// klEps is the guard inside the KL term's logarithm, log(q + 1e-10) (spec §4.3).
+// klEps is the guard inside the KL term's logarithm, log(q + 1e-10), as in
+// fidelity/reference.py.
 const klEps = 1e-10
 
 // klPieceElems is about how many probabilities one parallel piece of the

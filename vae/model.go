@@ -10,13 +10,13 @@ import (
 )
 
 // Hidden layer widths of the encoder (784→Hidden1→Hidden2→L·C) and the
-// decoder (L·C→Hidden2→Hidden1→784), spec §4.1.
+// decoder (L·C→Hidden2→Hidden1→784).
 const (
 	Hidden1 = 512
 	Hidden2 = 256
 )
 
-// Model is the categorical VAE of spec §4.1: encoder 784→512→256→L·C
+// Model is the categorical VAE of the comparison: encoder 784→512→256→L·C
 // (activation after the two hidden layers, none on the logits) and decoder
 // L·C→256→512→784 (activation after the hidden layers, sigmoid on the
 // output). All parameters live in Params; the tensor names are PyTorch's

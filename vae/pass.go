@@ -103,7 +103,7 @@ func (p *pass) backward(x []float32, n int, stream uint64, gp []float32) error {
 	}
 	switch p.cfg.Estimator.Method {
 	case "reinforce":
-		// Surrogate of spec §4.3: S = Σ_b sg(f_b)·Σ_l log q_bl(z_l) / n, so
+		// Surrogate S = Σ_b sg(f_b)·Σ_l log q_bl(z_l) / n, so
 		// every row of example b gets f_b/n; the decoder keeps its ordinary
 		// gradient from Σ_b f_b / n (already in the decoder grads).
 		l := p.cfg.L

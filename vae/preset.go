@@ -7,9 +7,9 @@ import (
 	"github.com/discretegrad/reinmax/kernels"
 )
 
-// Preset is one row of the hyper-parameter table of spec §7: the learning
-// rate, temperature and optimiser the comparison uses for a method at a
-// C×L configuration.
+// Preset is one entry of the hyper-parameter table (docs/estimators.md,
+// "Hyper-parameter presets"): the learning rate, temperature and optimiser
+// the comparison uses for a method at a C×L configuration.
 type Preset struct {
 	LR        float64 `json:"lr"`
 	Tau       float64 `json:"tau"`
@@ -21,11 +21,13 @@ type presetKey struct {
 	c, l   int
 }
 
-// presets is spec §7's table. The baseline columns are ReinMax's Table 8;
-// reinmax-rao and reinmax-rao-d use the settings selected by the authors'
-// rule (note 3) instead of the placeholder column; reinmax-cv and
-// reinmax-alpha use the reinmax column (notes 4 and 5). 32×32 is absent
-// for the rao columns because the table gives no optimiser there.
+// presets holds the table of docs/estimators.md. The baseline columns are
+// ReinMax's Table 8; reinmax-rao and reinmax-rao-d use the settings
+// selected by the authors' rule (the lowest mean final training loss over
+// their sweep) instead of the placeholder column of their hyper-parameter
+// file; reinmax-cv and reinmax-alpha use the reinmax column, as the
+// authors' η sweep and α study did. 32×32 is absent for the rao columns
+// because the authors' settings there name no optimiser.
 var presets = func() map[presetKey]Preset {
 	type row struct {
 		c, l int
@@ -62,7 +64,7 @@ var presets = func() map[presetKey]Preset {
 	return m
 }()
 
-// PresetFor returns spec §7's hyper-parameters for method at C×L. Methods
+// PresetFor returns the preset hyper-parameters for method at C×L. Methods
 // or configurations outside the table (reinforce, exact, other sizes) give
 // an error wrapping kernels.ErrArgument that lists the configurations the
 // table covers.

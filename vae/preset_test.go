@@ -19,10 +19,10 @@ func TestPresetForMatchesSpecTable(t *testing.T) {
 		{"st", 8, 4, Preset{1e-3, 1.3, "adam"}},
 		{"reinmax", 8, 4, Preset{5e-4, 1.3, "adam"}},
 		{"gs", 8, 4, Preset{3e-4, 0.5, "adam"}},
-		{"reinmax-rao", 8, 4, Preset{5e-4, 1.0, "adam"}},   // note 3, not the placeholder column
-		{"reinmax-rao-d", 8, 4, Preset{5e-4, 0.7, "adam"}}, // note 3
+		{"reinmax-rao", 8, 4, Preset{5e-4, 1.0, "adam"}},   // selected setting, not the placeholder
+		{"reinmax-rao-d", 8, 4, Preset{5e-4, 0.7, "adam"}}, // selected setting
 		{"reinmax-rao", 4, 24, Preset{5e-4, 0.7, "radam"}},
-		{"reinmax-cv", 16, 12, Preset{7e-4, 1.5, "radam"}}, // note 4: the reinmax column
+		{"reinmax-cv", 16, 12, Preset{7e-4, 1.5, "radam"}}, // the reinmax column
 		{"gr", 64, 8, Preset{7e-4, 2.0, "adam"}},
 		{"st", 10, 30, Preset{7e-3, 1.4, "radam"}},
 		{"reinmax-alpha", 32, 32, Preset{5e-4, 1.3, "radam"}},

@@ -18,9 +18,9 @@ import (
 var ErrNonFinite = fmt.Errorf("vae: non-finite loss or gradient: %w", kernels.ErrNonFinite)
 
 // Trainer trains one Model on one data set with one estimator and optimiser,
-// following the protocol of spec §4.5. All buffers are allocated by
-// NewTrainer; Step allocates nothing. A Trainer serves one goroutine at a
-// time; call Close when done.
+// following the training protocol of docs/estimators.md ("The categorical
+// VAE"). All buffers are allocated by NewTrainer; Step allocates nothing. A
+// Trainer serves one goroutine at a time; call Close when done.
 //
 // State: the global step (number of optimiser steps taken) fixes the epoch
 // (step / StepsPerEpoch) and the batch within it, so the parameters, the
@@ -53,7 +53,7 @@ type Trainer struct {
 
 // StepStats are the batch-mean losses of one training step.
 type StepStats struct {
-	Loss, BCE, KLD float64 // BCE + KLD, Σ BCE / n, KLD (spec §4.3)
+	Loss, BCE, KLD float64 // BCE + KLD, Σ BCE / n, KLD to the uniform prior
 	N              int     // examples in the batch
 }
 
