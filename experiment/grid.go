@@ -251,11 +251,8 @@ func (g *Grid) Expand() ([]Run, error) {
 			cfg := vae.Config{C: c, L: l, Batch: g.Batch, Estimator: estimators.DefaultConfig(m), Optimizer: "adam", LR: 5e-4,
 				LeakyReLU: g.Leaky}
 			if g.Preset == nil || *g.Preset {
-				ps, err := vae.PresetFor(m, c, l)
-				switch {
-				case err == nil:
-					cfg.LR, cfg.Estimator.Tau, cfg.Optimizer = ps.LR, ps.Tau, ps.Optimizer
-				case g.Preset != nil:
+				// The lists below override the preset.
+				if err := cfg.ApplyPreset(g.Preset != nil); err != nil {
 					return nil, fmt.Errorf("preset: %v", err)
 				}
 			}

@@ -76,3 +76,18 @@ func PresetFor(method estimators.Method, c, l int) (Preset, error) {
 		"gs, gr, gst, st, reinmax, reinmax-alpha, reinmax-cv at 8×4, 4×24, 8×16, 16×12, 64×8, 10×30, 32×32 and "+
 		"reinmax-rao, reinmax-rao-d at all but 32×32): %w", method, c, l, kernels.ErrArgument)
 }
+
+// ApplyPreset sets c's LR, Tau and Optimizer from the table for its method
+// and C×L (PresetFor). Without an entry it leaves c as it is, unless the
+// preset was required, which is then an error. Callers apply their
+// explicitly given values afterwards, so that those win over the preset.
+func (c *Config) ApplyPreset(required bool) error {
+	ps, err := PresetFor(c.Estimator.Method, c.C, c.L)
+	switch {
+	case err == nil:
+		c.LR, c.Estimator.Tau, c.Optimizer = ps.LR, ps.Tau, ps.Optimizer
+	case required:
+		return err
+	}
+	return nil
+}

@@ -115,21 +115,10 @@ func (f *trainFlags) config(fs *flag.FlagSet, set map[string]bool) (vae.Config, 
 	f.applyFlags(&cfg, all)
 	cfg.Threads = f.threads
 	if f.preset {
-		ps, err := vae.PresetFor(estimators.Method(f.method), f.c, f.l)
-		switch {
-		case err == nil:
-			if !set["lr"] {
-				cfg.LR = ps.LR
-			}
-			if !set["tau"] {
-				cfg.Estimator.Tau = ps.Tau
-			}
-			if !set["optimizer"] {
-				cfg.Optimizer = ps.Optimizer
-			}
-		case set["preset"]:
+		if err := cfg.ApplyPreset(set["preset"]); err != nil {
 			return cfg, usageErr(fs, "--preset: %v", err)
 		}
+		f.applyFlags(&cfg, map[string]bool{"lr": set["lr"], "tau": set["tau"], "optimizer": set["optimizer"]})
 	}
 	if err := f.check(fs); err != nil {
 		return cfg, err
