@@ -7,11 +7,12 @@ import (
 	"github.com/discretegrad/reinmax/kernels"
 )
 
-// Metrics are the gradient-quality statistics of spec §5 for S draws of an
-// estimator's gradient (mean m, population std s, elementwise) against the
-// exact gradient e, over a tensor of B examples (blocks of equal size, e.g.
-// the L×C logits of one image). Norms are Frobenius norms. The JSON names
-// are those of the reference implementation's check_grad, plus mean_var.
+// Metrics are the gradient-quality statistics (docs/estimators.md,
+// "Gradient-quality metrics") for S draws of an estimator's gradient (mean
+// m, population std s, elementwise) against the exact gradient e, over a
+// tensor of B examples (blocks of equal size, e.g. the L×C logits of one
+// image). Norms are Frobenius norms. The JSON names are those of check_grad
+// in fidelity/reference.py, plus mean_var.
 type Metrics struct {
 	// Samples is the number of draws S; Examples the number of blocks B.
 	Samples  int `json:"samples"`
@@ -20,8 +21,14 @@ type Metrics struct {
 	RelBiasExact float64 `json:"rel_bias_exact"`
 	// RelBiasEstimate is ‖e − m‖ / ‖m‖ (relative bias w.r.t. the estimate).
 	RelBiasEstimate float64 `json:"rel_bias_approx"`
-	// RelStd is mean_b ‖s_b‖ / ‖m_b‖ (per-example relative standard deviation).
+	// RelStd is mean_b ‖s_b‖ / ‖m_b‖ (per-example relative standard
+	// deviation), over the examples whose mean gradient is not zero.
 	RelStd float64 `json:"rel_std"`
+	// ZeroMeanExamples counts the examples left out of RelStd because their
+	// mean gradient is exactly zero (for example an estimator whose
+	// gradient vanishes where the posterior is one-hot in float32); the
+	// other metrics include them.
+	ZeroMeanExamples int `json:"zero_mean_examples,omitempty"`
 	// Cosine is ⟨e, m⟩ / (‖e‖ ‖m‖) over the whole tensor.
 	Cosine float64 `json:"cos"`
 	// MeanNorm is mean_b ‖m_b‖; ExactNorm is mean_b ‖e_b‖.
@@ -36,9 +43,9 @@ type Metrics struct {
 // exact (len Len()), which holds examples equal blocks (Len() divisible by
 // examples). It allocates nothing.
 //
-// Errors: no draw yet or a zero exact or mean gradient, for which the
-// relative quantities are undefined (kernels.ErrArgument, naming the
-// example); a bad length or block count (kernels.ErrShape); NaN or ±Inf in
+// Errors: no draw yet, or a zero exact or mean gradient over the whole
+// tensor, for which the relative quantities are undefined
+// (kernels.ErrArgument); a bad length or block count (kernels.ErrShape); NaN or ±Inf in
 // exact (kernels.ErrNonFinite).
 func (m *Moments) Metrics(exact []float32, examples int) (Metrics, error) {
 	const fn = "diag.Moments.Metrics"
@@ -55,6 +62,7 @@ func (m *Moments) Metrics(exact []float32, examples int) (Metrics, error) {
 	inv := 1 / float64(m.n)
 	var diff2, ex2, mean2, dot, var2 float64
 	var relStd, meanNorm, exactNorm float64
+	zeroMean := 0
 	for b := range examples {
 		var mb, sb, eb float64 // squared norms of m_b, s_b, e_b
 		for i := b * block; i < (b+1)*block; i++ {
@@ -72,28 +80,33 @@ func (m *Moments) Metrics(exact []float32, examples int) (Metrics, error) {
 			eb += e * e
 		}
 		if mb == 0 {
-			return Metrics{}, fmt.Errorf("%s: the mean gradient of example %d is zero, relative std undefined: %w", fn, b, kernels.ErrArgument)
+			zeroMean++
+		} else {
+			relStd += math.Sqrt(sb / mb)
 		}
-		relStd += math.Sqrt(sb / mb)
 		meanNorm += math.Sqrt(mb)
 		exactNorm += math.Sqrt(eb)
 		ex2 += eb
 		mean2 += mb
 		var2 += sb
 	}
-	if ex2 == 0 {
+	switch {
+	case ex2 == 0:
 		return Metrics{}, fmt.Errorf("%s: the exact gradient is zero, relative bias undefined: %w", fn, kernels.ErrArgument)
+	case mean2 == 0:
+		return Metrics{}, fmt.Errorf("%s: the mean gradient is zero, relative quantities undefined: %w", fn, kernels.ErrArgument)
 	}
 	nb := float64(examples)
 	return Metrics{
-		Samples:         m.n,
-		Examples:        examples,
-		RelBiasExact:    math.Sqrt(diff2 / ex2),
-		RelBiasEstimate: math.Sqrt(diff2 / mean2),
-		RelStd:          relStd / nb,
-		Cosine:          dot / math.Sqrt(ex2*mean2),
-		MeanNorm:        meanNorm / nb,
-		ExactNorm:       exactNorm / nb,
-		MeanVar:         var2 / float64(size),
+		Samples:          m.n,
+		Examples:         examples,
+		RelBiasExact:     math.Sqrt(diff2 / ex2),
+		RelBiasEstimate:  math.Sqrt(diff2 / mean2),
+		RelStd:           relStd / float64(examples-zeroMean),
+		ZeroMeanExamples: zeroMean,
+		Cosine:           dot / math.Sqrt(ex2*mean2),
+		MeanNorm:         meanNorm / nb,
+		ExactNorm:        exactNorm / nb,
+		MeanVar:          var2 / float64(size),
 	}, nil
 }

@@ -118,8 +118,24 @@ func TestMetricsErrors(t *testing.T) {
 	require.Contains(t, err.Error(), "exact gradient is zero")
 
 	m.Reset()
-	require.NoError(t, m.Add([]float32{1, 1, 0, 0}))
+	require.NoError(t, m.Add([]float32{0, 0, 0, 0}))
 	_, err = m.Metrics(exact, 2)
 	require.ErrorIs(t, err, kernels.ErrArgument)
-	require.Contains(t, err.Error(), "example 1")
+	require.Contains(t, err.Error(), "mean gradient is zero")
+}
+
+// TestMetricsZeroMeanExample: an example whose mean gradient is exactly
+// zero is left out of RelStd (undefined there) and counted; every other
+// metric still covers it.
+func TestMetricsZeroMeanExample(t *testing.T) {
+	m, err := NewMoments(4)
+	require.NoError(t, err)
+	require.NoError(t, m.Add([]float32{1, 3, 0, 0}))
+	require.NoError(t, m.Add([]float32{3, 1, 0, 0}))
+	got, err := m.Metrics([]float32{2, 2, 1, 1}, 2)
+	require.NoError(t, err)
+	require.Equal(t, 1, got.ZeroMeanExamples)
+	require.InDelta(t, math.Sqrt(2)/math.Sqrt(8), got.RelStd, 1e-15) // example 0: ‖s‖ = √2, ‖m‖ = √8
+	require.InDelta(t, math.Sqrt(2.0/10), got.RelBiasExact, 1e-15)  // ‖e − m‖² = 2, ‖e‖² = 10
+	require.InDelta(t, 8/math.Sqrt(80), got.Cosine, 1e-15)
 }
