@@ -25,8 +25,8 @@ type Shape struct{ C, L int }
 // String is "CxL", e.g. "8x4", as in case names.
 func (s Shape) String() string { return fmt.Sprintf("%dx%d", s.C, s.L) }
 
-// Shapes returns the five configurations of the comparison (spec §7), as
-// C×L: 8×4, 4×24, 16×12, 64×8 and 10×30 (a fresh slice).
+// Shapes returns the five configurations of the comparison that the
+// benchmarks use, as C×L: 8×4, 4×24, 16×12, 64×8 and 10×30 (a fresh slice).
 func Shapes() []Shape {
 	return []Shape{{8, 4}, {4, 24}, {16, 12}, {64, 8}, {10, 30}}
 }

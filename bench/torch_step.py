@@ -6,7 +6,7 @@ Optional: nothing in the Go tests or CI runs it. It needs PyTorch (Debian's
 python3-torch 1.13 is enough: /usr/bin/python3 bench/torch_step.py).
 
 The network, loss and estimators are those of the project's PyTorch reference
-(spec/reference.py), copied here so that this script stands alone: encoder
+(fidelity/reference.py), copied here so that this script stands alone: encoder
 784-512-256-L*C with ReLU, one-hot code through an estimator's custom
 backward, decoder L*C-256-512-784 with sigmoid, loss = summed BCE / batch +
 KL(q || uniform), Adam. One step is what the Go trainer's Step does: take the
@@ -47,7 +47,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-# (lr, tau) of spec section 7 at 8x4, as the Go bench's TrainConfig uses them (Adam).
+# (lr, tau) of the preset table at 8x4, as the Go bench's TrainConfig uses them (Adam).
 PRESET_8X4 = {"st": (1e-3, 1.3), "reinmax": (5e-4, 1.3), "reinmax-rao": (5e-4, 1.0)}
 GR_EPS = 1e-20   # inside the log of the conditional-Gumbel construction
 KL_EPS = 1e-10   # log(q + 1e-10) in the KL term
@@ -217,8 +217,8 @@ def main():
     ap.add_argument("--threads", default="1,2", help="comma-separated torch.set_num_threads values")
     ap.add_argument("--C", type=int, default=8)
     ap.add_argument("--L", type=int, default=4)
-    ap.add_argument("--tau", type=float, default=None, help="temperature (default: spec 7's 8x4 preset, else 1)")
-    ap.add_argument("--lr", type=float, default=None, help="Adam learning rate (default: spec 7's 8x4 preset, else 5e-4)")
+    ap.add_argument("--tau", type=float, default=None, help="temperature (default: the 8x4 preset, else 1)")
+    ap.add_argument("--lr", type=float, default=None, help="Adam learning rate (default: the 8x4 preset, else 5e-4)")
     ap.add_argument("--batch", type=int, default=100)
     ap.add_argument("--warmup", type=int, default=30)
     ap.add_argument("--steps", type=int, default=200)

@@ -20,7 +20,7 @@ func TrainMethods(quick bool) []estimators.Method {
 // TrainConfig is the trainer configuration of a training-step case: the
 // protocol's defaults (vae.DefaultConfig: batch 100, Adam, seed 0) at C×L
 // with method's defaults, its learning rate, temperature and optimiser from
-// spec §7's table where the table has the pair (vae.PresetFor; the
+// the preset table where it has the pair (vae.PresetFor; the
 // temperature decides whether the repeat estimators take an extra softmax),
 // and threads workers.
 func TrainConfig(method estimators.Method, sh Shape, threads int) vae.Config {

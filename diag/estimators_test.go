@@ -11,7 +11,7 @@ import (
 )
 
 // linearTask is f(D) = Σ_rows w_rowᵀ D_row: g = w, and the exact gradient of
-// E[f] is J(π_row) w_row per row (spec §3.10 with L = 1).
+// E[f] is J(π_row) w_row per row (the exact gradient with L = 1).
 type linearTask struct {
 	rows, cols int
 	logits, w  []float32
@@ -93,8 +93,9 @@ func measure(t *testing.T, task *linearTask, cfg estimators.Config, samples int)
 	return got, 4*math.Sqrt(got.MeanVar*float64(n)/float64(samples)/e2) + 1e-6
 }
 
-// TestReinMaxAlphaBiasFactor checks spec §3.6 item 4 through the metrics:
-// at τ = 1 and for linear f, E[ReinMax(α)] = (2 − 1/α)·exact, so the
+// TestReinMaxAlphaBiasFactor checks ReinMax(α)'s expected gradient
+// (docs/estimators.md, "reinmax-alpha") through the metrics: at τ = 1 and
+// for linear f, E[ReinMax(α)] = (2 − 1/α)·exact, so the
 // relative bias w.r.t. the exact gradient is |1 − (2 − 1/α)| and the cosine
 // is the sign of 2 − 1/α.
 func TestReinMaxAlphaBiasFactor(t *testing.T) {
@@ -123,8 +124,8 @@ func TestReinMaxAlphaBiasFactor(t *testing.T) {
 
 // TestUnbiasedAndBiased checks two unbiased estimators of a linear f at
 // τ = 1 (ST, REINFORCE: relative bias within Monte Carlo error) and one
-// biased one (ST at τ = 0.5, spec §8 property 4), so the measurement can
-// tell them apart.
+// biased one (ST at τ = 0.5, property 4 of docs/estimators.md), so the
+// measurement can tell them apart.
 func TestUnbiasedAndBiased(t *testing.T) {
 	task := newLinearTask(24, 5, 4)
 	samples := 1 << 13

@@ -84,7 +84,7 @@ func (s GradStatSource) String() string {
 	return fmt.Sprintf("fresh %d×%d model (seed %d)", s.cfg.C, s.cfg.L, s.cfg.Seed)
 }
 
-// GradStatConfig is what GradStat measures on every model (spec §5): S draws
+// GradStatConfig is what GradStat measures on every model: S draws
 // of each estimator's gradient of the decoder loss with respect to the
 // encoder logits of one fixed batch, against the exact gradient.
 type GradStatConfig struct {

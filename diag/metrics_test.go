@@ -136,6 +136,6 @@ func TestMetricsZeroMeanExample(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, 1, got.ZeroMeanExamples)
 	require.InDelta(t, math.Sqrt(2)/math.Sqrt(8), got.RelStd, 1e-15) // example 0: ‖s‖ = √2, ‖m‖ = √8
-	require.InDelta(t, math.Sqrt(2.0/10), got.RelBiasExact, 1e-15)  // ‖e − m‖² = 2, ‖e‖² = 10
+	require.InDelta(t, math.Sqrt(2.0/10), got.RelBiasExact, 1e-15)   // ‖e − m‖² = 2, ‖e‖² = 10
 	require.InDelta(t, 8/math.Sqrt(80), got.Cosine, 1e-15)
 }

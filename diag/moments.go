@@ -11,7 +11,7 @@ import (
 
 // Moments accumulates draws of a gradient vector of fixed length: their
 // count and, per coordinate, their sum and sum of squares in float64, so
-// that the mean and the (population) standard deviation of spec §5 come out
+// that the mean and the (population) standard deviation of Metrics come out
 // of one streaming pass whatever the number of draws. The float64 sums keep
 // the mean exact to float32 rounding even for millions of draws.
 //

@@ -9,26 +9,27 @@ import (
 	"github.com/discretegrad/reinmax/kernels"
 )
 
-// PolyConfig is one run of the polynomial-programming toy task (spec §6):
-// θ ∈ R^{Latents×2}, initialised U(−0.01, 0.01), shared by Batch
-// independent samples; z_l is the indicator of category 0 of latent l and
+// PolyConfig is one run of the polynomial-programming toy task
+// (docs/estimators.md, "The polynomial toy task"): θ ∈ R^{Latents×2},
+// initialised U(−0.01, 0.01), shared by Batch independent samples; z_l is
+// the indicator of category 0 of latent l and
 //
 //	loss = mean_b Σ_l |z_l − Target|^P / Latents,
 //
 // minimised with Adam (PyTorch defaults apart from LR) for
 // Epochs·StepsPerEpoch steps.
 type PolyConfig struct {
-	P             float64 `json:"p"`               // exponent, finite and > 0 (spec: 1.5, 2, 3)
-	Target        float64 `json:"target"`          // strictly between 0 and 1 (spec: 0.45)
-	Latents       int     `json:"latents"`         // L >= 1 (spec: 128)
-	Batch         int     `json:"batch"`           // samples per step >= 1 (spec: 64)
-	LR            float64 `json:"lr"`              // Adam learning rate, finite and > 0 (spec: 1e-3)
-	StepsPerEpoch int     `json:"steps_per_epoch"` // >= 1, Epochs·StepsPerEpoch <= MaxPolySteps (spec: 200)
-	Epochs        int     `json:"epochs"`          // 0..MaxPolyEpochs (spec: 40)
-	Seed          uint64  `json:"seed"`            // seed of θ's initialisation and every estimator draw (spec: 1)
+	P             float64 `json:"p"`               // exponent, finite and > 0 (default 2; also studied: 1.5, 3)
+	Target        float64 `json:"target"`          // strictly between 0 and 1 (default 0.45)
+	Latents       int     `json:"latents"`         // L >= 1 (default 128)
+	Batch         int     `json:"batch"`           // samples per step >= 1 (default 64)
+	LR            float64 `json:"lr"`              // Adam learning rate, finite and > 0 (default 1e-3)
+	StepsPerEpoch int     `json:"steps_per_epoch"` // >= 1, Epochs·StepsPerEpoch <= MaxPolySteps (default 200)
+	Epochs        int     `json:"epochs"`          // 0..MaxPolyEpochs (default 40)
+	Seed          uint64  `json:"seed"`            // seed of θ's initialisation and every estimator draw (default 1)
 }
 
-// DefaultPolyConfig returns the specification's setting: p = 2, target 0.45,
+// DefaultPolyConfig returns the task's full setting: p = 2, target 0.45,
 // 128 latents, batch 64, Adam lr 1e-3, 200 steps per epoch, 40 epochs, seed 1.
 func DefaultPolyConfig() PolyConfig {
 	return PolyConfig{P: 2, Target: 0.45, Latents: 128, Batch: 64, LR: 1e-3, StepsPerEpoch: 200, Epochs: 40, Seed: 1}
@@ -90,9 +91,9 @@ const (
 // Poly is one optimisation of the toy task with one gradient method: an
 // estimator of package estimators applied to the Batch·Latents rows, or
 // "exact", the true gradient J(π)F per latent with F = (|1 − t|^p,
-// |t|^p)/Latents (spec §6, the reference's reinforce_exact). All buffers are
-// allocated by NewPoly; Step allocates nothing after its first call. A Poly
-// serves one goroutine at a time.
+// |t|^p)/Latents (reinforce_exact in fidelity/reference.py's terms). All
+// buffers are allocated by NewPoly; Step allocates nothing after its first
+// call. A Poly serves one goroutine at a time.
 type Poly struct {
 	cfg   PolyConfig
 	ecfg  estimators.Config

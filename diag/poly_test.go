@@ -58,7 +58,7 @@ func TestPolyConfigValidate(t *testing.T) {
 	require.ErrorIs(t, err, kernels.ErrArgument)
 }
 
-// TestPolyExactReachesMinimum runs the specification's setting (p = 2, 40
+// TestPolyExactReachesMinimum runs the task's full setting (p = 2, 40
 // epochs of 200 steps) with the exact gradient: the expected loss must go
 // from its start near (0.55² + 0.45²)/2 to within 1e-3 of 0.45².
 func TestPolyExactReachesMinimum(t *testing.T) {
@@ -117,9 +117,10 @@ func (s polySampler) Sample(_, stream uint64, grad []float32) (float64, error) {
 	return loss, err
 }
 
-// TestPolyReinMaxExactForQuadratic checks spec §8 property 5 on the toy
-// task: for p = 2 (quadratic in D) ReinMax at τ = 1 is unbiased, while ST is
-// not (property 4); for p = 3 ReinMax is biased too (property 6).
+// TestPolyReinMaxExactForQuadratic checks property 5 of docs/estimators.md
+// on the toy task: for p = 2 (quadratic in D) ReinMax at τ = 1 is
+// unbiased, while ST is not (property 4); for p = 3 ReinMax is biased too
+// (property 6).
 func TestPolyReinMaxExactForQuadratic(t *testing.T) {
 	draws := 8000.0
 	if testing.Short() {

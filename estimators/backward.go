@@ -9,12 +9,12 @@ import (
 
 // Backward turns g = ∂Loss/∂D and gp = ∂Loss/∂π (each len rows·cols; nil
 // means 0) into grad = ∂Loss/∂logits (len rows·cols) for the sample of the
-// last Forward, by the method's formula (spec §3). Fresh backward noise (the
-// E of the conditional Gumbel sampler: gr, reinmax-rao, reinmax-rao-d,
-// reinmax-cv) for row block b comes from a kernels.Xoshiro8 seeded with
-// (seed, stream, b|1<<63), drawn row by row, one Exponentials call of
-// K·cols values in [K][cols] order per row, so it is independent of the
-// forward's streams and of ws.Threads().
+// last Forward, by the method's formula (docs/estimators.md). Fresh
+// backward noise (the E of the conditional Gumbel sampler: gr, reinmax-rao,
+// reinmax-rao-d, reinmax-cv) for row block b comes from a kernels.Xoshiro8
+// seeded with (seed, stream, b|1<<63), drawn row by row, one Exponentials
+// call of K·cols values in [K][cols] order per row, so it is independent of
+// the forward's streams and of ws.Threads().
 // g is ignored by reinforce and exact. grad may be the same slice as g or gp;
 // other overlaps are not allowed.
 //
@@ -203,7 +203,7 @@ func (e *Estimator) ptau() []float32 {
 	return e.soft
 }
 
-// gappedBlock writes the GST gapped logits of block b into soft (spec §3.4):
+// gappedBlock writes the GST gapped logits of block b into soft:
 // θ̂_i = max θ, θ̂_j = min(θ_j, max θ − gap) for j ≠ i.
 func (e *Estimator) gappedBlock(b int) {
 	lo, hi := blockRange(b, e.rows)
@@ -223,7 +223,7 @@ func (e *Estimator) gappedBlock(b int) {
 	}
 }
 
-// perturbRow builds row r's K conditional-Gumbel samples in pk (spec §2)
+// perturbRow builds row r's K conditional-Gumbel samples in pk (condGumbelRow)
 // and writes into avg their average Jacobian-vector product with g, avgJ
 // (for reinmax-rao-d, of ½(π + p_k)): Exp(1) noise (drawn from noise unless
 // given), the conditional-Gumbel logits of φ = θ (gr, reinmax-rao-d) or
@@ -361,7 +361,8 @@ func (e *Estimator) gradBlock(b int) {
 	}
 }
 
-// gradRow sets o to ∂Loss/∂θ of row r (spec §3.1–3.9); t and q are scratch.
+// gradRow sets o to ∂Loss/∂θ of row r by its method's formula; t and q are
+// scratch.
 // For the repeat methods avgK holds avgJ of the row's K conditional samples
 // with g, from perturbRow.
 func (e *Estimator) gradRow(r int, g, gp, o, t, q, avgK []float32) {
@@ -429,7 +430,7 @@ func (e *Estimator) gradRow(r int, g, gp, o, t, q, avgK []float32) {
 }
 
 // reinmaxSum sets o = 2 J(s) g + J(π)(g_p − g/2) with s = (p + e_i)/2, the
-// uncentred ReinMax sum (spec §3.5; also ReinMax-CV's R with p = π). s is
+// uncentred ReinMax sum (also ReinMax-CV's R with p = π). s is
 // cols of scratch.
 func reinmaxSum(o, p []float32, i int, g, gp, pi, s []float32) {
 	for j, v := range p {
@@ -443,7 +444,7 @@ func reinmaxSum(o, p []float32, i int, g, gp, pi, s []float32) {
 	addJHalf(o, pi, g, gp, 0.5)
 }
 
-// reinmaxAlphaRow sets o = t0 + t1 of ReinMax(α) (spec §3.6), uncentred:
+// reinmaxAlphaRow sets o = t0 + t1 of ReinMax(α), uncentred:
 // t1 = 2 g⊙s − 2 s (p_αᵀ g), t0 = J(π)(g_p − w g), with w = 1/(2α),
 // s = (p_τ + D)/2 and p_α = (1 − w) p_τ + w D.
 func reinmaxAlphaRow(o, p []float32, i int, g, gp, pi []float32, w float32) {
@@ -467,7 +468,7 @@ func dOne(j, i int) float32 {
 	return 0
 }
 
-// reinmaxCVRow sets o = R − η·GS + η·GR of ReinMax-CV (spec §3.8), uncentred:
+// reinmaxCVRow sets o = R − η·GS + η·GR of ReinMax-CV, uncentred:
 // R = 2 J(s) g + J(π)(g_p − g/2) with s = (π + D)/2 (τ fixed to 1),
 // GR = avgJ(CG(log s, D, E), g, τ2)/τ2 and GS = J(softmax(log s + A)) g/τ2.
 // With η = 0 it is R alone (the other terms are finite, so 0·GS = 0·GR = 0).

@@ -6,20 +6,21 @@ import (
 	"github.com/discretegrad/reinmax/kernels"
 )
 
-// cgEps is the guard added inside the conditional-Gumbel logarithm (spec §2,
-// constant 1e-20, in float32 as in the reference's float32 path).
+// cgEps is the guard added inside the conditional-Gumbel logarithm (1e-20,
+// in float32 as in the float32 path of fidelity/reference.py).
 const cgEps float32 = 1e-20
 
 // condGumbelRow overwrites buf, K rows of C holding iid Exp(1) draws E[k][c]
 // on entry, with K conditional samples of φ + G given argmax(φ + G) = i
-// (spec §2, CG(φ, D, E)), shifted by −max φ:
+// (CG(φ, D, E) of docs/estimators.md), shifted by −max φ:
 //
 //	out[k][i] = −log(a_i),  a_i = E_i[k]/Z + 1e-20
 //	out[k][j] = −log(a_j),  a_j = E_j[k]/w_j + E_i[k]/Z + 1e-20   (j ≠ i)
 //
 // with w_j = exp(φ_j − max φ) and Z = Σ_j w_j computed (not assumed). The
-// shift (allowed by spec §2.3) keeps exp from overflowing; the consumers take
-// a softmax, which the shift does not change. A category with w_j = 0 (φ_j =
+// shift keeps exp from overflowing; the consumers take a softmax, which the
+// shift does not change (it moves every perturbed logit by the same amount,
+// up to the 1e-20 guard). A category with w_j = 0 (φ_j =
 // -Inf, a masked category, or exp underflow far below the maximum) gets
 // E_j/w_j = +Inf and so the perturbed logit -Inf: probability 0, never NaN
 // (E_j > 0 is required). w is cols of scratch. φ_i must be finite.

@@ -9,9 +9,10 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// TestCondGumbelArgmax checks spec §8 property 11: every conditional sample
-// has its argmax at the sampled index, for ordinary, extreme and masked
-// logits; masked or underflowing categories get -Inf, nothing is NaN.
+// TestCondGumbelArgmax checks property 11 of docs/estimators.md: every
+// conditional sample has its argmax at the sampled index, for ordinary,
+// extreme and masked logits; masked or underflowing categories get -Inf,
+// nothing is NaN.
 func TestCondGumbelArgmax(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	const K = 200
@@ -53,8 +54,8 @@ func TestCondGumbelArgmax(t *testing.T) {
 	}
 }
 
-// TestCondGumbelMixture checks spec §8 property 12 by Monte Carlo:
-// Σ_i π_i E[softmax(CG(θ, e_i)/τ)] = E_G[softmax((θ + G)/τ)], to within
+// TestCondGumbelMixture checks property 12 of docs/estimators.md by Monte
+// Carlo: Σ_i π_i E[softmax(CG(θ, e_i)/τ)] = E_G[softmax((θ + G)/τ)], to within
 // 6 standard errors (seeded, so deterministic).
 func TestCondGumbelMixture(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 8))

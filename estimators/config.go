@@ -27,7 +27,8 @@ type Config struct {
 	Gap    float64 `json:"gap"`    // gst; 0 => 1.0; must be finite and > 0
 }
 
-// Defaults of the optional fields (spec §3, §7 note 6).
+// Defaults of the optional fields (docs/estimators.md, "Parameters and
+// defaults").
 const (
 	DefaultK     = 100
 	DefaultAlpha = 1.0
@@ -36,9 +37,10 @@ const (
 	DefaultNoise = NoiseSoftmax
 )
 
-// ReinMax-CV noise modes (spec §3.8): the vector added to log s in the GS
-// term is the soft Gumbel-softmax sample (NoiseSoftmax, what the authors'
-// code computes) or the raw forward Gumbel noise (NoiseGumbel).
+// ReinMax-CV noise modes (docs/estimators.md, "reinmax-cv"): the vector
+// added to log s in the GS term is the soft Gumbel-softmax sample
+// (NoiseSoftmax, what the authors' code computes) or the raw forward Gumbel
+// noise (NoiseGumbel).
 const (
 	NoiseSoftmax = "softmax"
 	NoiseGumbel  = "gumbel"
@@ -171,7 +173,7 @@ func (m method) gumbelForward() bool { return m == mGS || m == mReinMaxCV }
 
 // DefaultConfig returns the configuration of method with every default
 // filled: Tau = 1, K = 100, Alpha = 1, Eta = 0.7, Noise = "softmax",
-// Gap = 1. Tau2 stays 0, which means "equal to Tau" (spec §3.8: τ2 = τ), so
+// Gap = 1. Tau2 stays 0, which means "equal to Tau" (ReinMax-CV's default), so
 // that changing Tau afterwards moves Tau2 with it; WithDefaults resolves it.
 // An unknown method is kept as given; Validate reports it.
 func DefaultConfig(method Method) Config {

@@ -26,7 +26,7 @@ type exactState struct {
 // SetRowLoss gives reinforce its per-row f(D), len rows of the last
 // Forward: the loss of the example the row belongs to, already scaled (for
 // example divided by the batch size). Backward then returns
-// f(D)(D − π) + J(π)g_p (spec §3.9). f is copied. Call it after Forward and
+// f(D)(D − π) + J(π)g_p. f is copied. Call it after Forward and
 // before Backward; Forward invalidates it. Errors: another method, len(f) >
 // maxRows (kernels.ErrShape), NaN/Inf values (kernels.ErrNonFinite).
 func (e *Estimator) SetRowLoss(f []float32) error {
@@ -49,7 +49,7 @@ func (e *Estimator) SetRowLoss(f []float32) error {
 // for examples of L latents, so that rows = B·L with B = len(f)/C^L must
 // match the last Forward at Backward time. Backward then returns the exact
 // gradient of Σ_b Σ_z Π_l q_bl(z_l) f_b(z) with respect to the logits
-// (spec §3.10, computed in float64) plus J(π)g_p; g is ignored. f is copied
+// (computed in float64) plus J(π)g_p; g is ignored. f is copied
 // (the buffer grows on first use, then is reused). Call it after Forward and
 // before Backward; Forward invalidates it. Errors: another method, L < 1,
 // C^L > MaxCodes, len(f) not a positive multiple of C^L, B·L > maxRows

@@ -13,7 +13,7 @@ import (
 )
 
 // TestExactGolden checks SetCodeLoss + Backward against the golden
-// enumeration cases (spec §3.10; first latent most significant).
+// enumeration cases (first latent most significant).
 func TestExactGolden(t *testing.T) {
 	gf := loadGolden(t)
 	for _, id := range []string{"enum/L2C3", "enum/L3C2"} {

@@ -11,8 +11,8 @@ import (
 // FuzzBackward: random method, shape, logits (scaled up to ±1e4, with -Inf
 // masks), temperature and upstream gradients. An invalid temperature must
 // be rejected by New; otherwise Forward and Backward succeed, the gradient
-// is finite, zero at masked categories, and every row sums to ~0 (spec §8
-// property 1) up to float32 rounding of the terms that cancel.
+// is finite, zero at masked categories, and every row sums to ~0 (property 1
+// of docs/estimators.md) up to float32 rounding of the terms that cancel.
 func FuzzBackward(f *testing.F) {
 	f.Add(uint8(0), uint8(5), uint8(3), uint64(1), 1.0, 1.0, 1.0, uint16(0))
 	f.Add(uint8(6), uint8(2), uint8(7), uint64(2), 0.5, 1e4, 3.0, uint16(0x0102))

@@ -12,8 +12,9 @@ import (
 	"github.com/discretegrad/reinmax/kernels"
 )
 
-// The golden vectors of the specification (testdata/estimators.json, a copy
-// of spec/golden/estimators.json; see testdata/README.md for the format).
+// The golden test vectors (testdata/estimators.json, made with the bwd_*
+// functions of fidelity/reference.py; see testdata/README.md for the
+// format).
 
 type goldenParams struct {
 	Tau   float64 `json:"tau"`

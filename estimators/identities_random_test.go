@@ -55,7 +55,8 @@ func (p *poly3) grad(j int) []float32 {
 	return g
 }
 
-// TestIdentitiesRandom asserts spec §8 properties 3–6, 8 and 19 on random
+// TestIdentitiesRandom asserts properties 3–6, 8 and 19 (the table in
+// docs/estimators.md, "Properties checked by the tests") on random
 // logits and random polynomial losses by enumerating D.
 func TestIdentitiesRandom(t *testing.T) {
 	r := rand.New(rand.NewPCG(11, 12))

@@ -11,7 +11,8 @@ import (
 	"github.com/discretegrad/reinmax/estimators"
 )
 
-// Exact identities of spec §8, checked by enumerating D with its
+// Exact identities (docs/estimators.md, "Properties checked by the tests"),
+// checked by enumerating D with its
 // probabilities: E_D[X] = Σ_j π_j · X(D = e_j, g = ∇f(e_j)), g_p = 0, using
 // the production (float32) backward through BackwardWithNoise.
 
@@ -131,8 +132,9 @@ func gradFOf(ex *goldenExpect, C int) func(n, j int) []float32 {
 }
 
 // TestExpectationsGolden compares every enumerated expectation of the golden
-// file with the production estimators, then asserts the identities of spec
-// §8 (properties 3, 5, 8, 9) and the non-identities (4, 6, 9) on our values.
+// file with the production estimators, then asserts the identities
+// (properties 3, 5, 8, 9 of docs/estimators.md) and the non-identities
+// (4, 6, 9) on our values.
 func TestExpectationsGolden(t *testing.T) {
 	gf := loadGolden(t)
 	type check struct {
@@ -150,7 +152,7 @@ func TestExpectationsGolden(t *testing.T) {
 		{"expect/linear", "E_reinmax_alpha1_tau1.0", true, 1},
 		{"expect/linear", "E_reinmax_alpha2_tau1.0", true, 1.5},
 		{"expect/quadratic", "E_reinmax_alpha1_tau1.0", true, 1},
-		// Not identities (spec §8 properties 4, 6, 9).
+		// Not identities (properties 4, 6, 9).
 		{"expect/quadratic", "E_st_tau1.0", false, 1},
 		{"expect/linear", "E_st_tau0.5", false, 1},
 		{"expect/linear", "E_st_tau1.3", false, 1},

@@ -2,9 +2,10 @@ package estimators
 
 import "math"
 
-// Per-row building blocks. Every formula of the spec is a sum of J(p)v
-// products and a final center; these helpers spell them in the reference's
-// order of operations (spec §3.11: J(p)v = p⊙v − p·Σ(p⊙v)), in float32.
+// Per-row building blocks. Every estimator formula (docs/estimators.md) is a
+// sum of J(p)v products and a final center; these helpers spell them in the
+// order of operations of fidelity/reference.py (J(p)v = p⊙v − p·Σ(p⊙v)), in
+// float32.
 
 var negInf = float32(math.Inf(-1))
 
@@ -63,7 +64,7 @@ func addJHalf(o, pi, g, gp []float32, c float32) {
 
 // centerActive subtracts from o its mean over the active categories of the
 // row (theta_j > -Inf) and sets masked categories (theta_j = -Inf) to 0.
-// Without masks this is the spec's center (mean over all C categories); a
+// Without masks this is the plain center (mean over all C categories); a
 // masked category does not exist for the estimator, so it neither enters
 // the mean nor receives a gradient.
 func centerActive(o, theta []float32) {

@@ -87,9 +87,10 @@ func mcExact() []float64 {
 	return jv64(softmax64(mcTheta), F)
 }
 
-// TestMonteCarloGumbelRao checks spec §8 property 13: E[GR] = E[ST-GS]
-// (within 5 standard errors per category) and Var(GR) <= Var(ST-GS) per
-// category, at two temperatures; and logs the variance of every estimator.
+// TestMonteCarloGumbelRao checks property 13 of docs/estimators.md:
+// E[GR] = E[ST-GS] (within 5 standard errors per category) and
+// Var(GR) <= Var(ST-GS) per category, at two temperatures; and logs the
+// variance of every estimator.
 func TestMonteCarloGumbelRao(t *testing.T) {
 	rows, rounds := 2048, 8
 	if testing.Short() {
@@ -111,7 +112,7 @@ func TestMonteCarloGumbelRao(t *testing.T) {
 // TestMonteCarloVariance logs the per-category variance and bias of every
 // sampling estimator at τ = 1 on the fixed problem, and asserts what holds
 // there: REINFORCE and ReinMax unbiased (within 5 standard errors; ReinMax is
-// exact for quadratic f at τ = 1), ReinMax-CV biased (spec §8 property 16),
+// exact for quadratic f at τ = 1), ReinMax-CV biased (property 16),
 // and ReinMax-Rao's total variance below ReinMax's (it holds with a wide
 // margin on this problem; it is not a theorem, and it does not hold on every
 // category).
@@ -151,7 +152,7 @@ func TestMonteCarloVariance(t *testing.T) {
 			far++
 		}
 	}
-	require.Positive(t, far, "reinmax-cv should be visibly biased (spec §8 property 16)")
+	require.Positive(t, far, "reinmax-cv should be visibly biased (property 16 of docs/estimators.md)")
 	// Per category ReinMax-Rao is not always below ReinMax (category 1 is
 	// not, here); the total variance is, by about 40%.
 	var rao, rm float64

@@ -125,7 +125,7 @@ func methodOrder(a, b estimators.Method) int {
 }
 
 // configOrder sorts C×L configurations by code length L·log2(C), then C:
-// the order of the spec's table (8×4, 4×24, 8×16, 16×12, 64×8, 10×30, 32×32).
+// the order of the preset table (8×4, 4×24, 8×16, 16×12, 64×8, 10×30, 32×32).
 func configOrder(a, b [2]int) int {
 	bits := func(c [2]int) float64 { return float64(c[1]) * math.Log2(float64(c[0])) }
 	return cmp.Or(cmp.Compare(math.Round(bits(a)*1e6), math.Round(bits(b)*1e6)), cmp.Compare(a[0], b[0]), cmp.Compare(a[1], b[1]))

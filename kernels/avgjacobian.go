@@ -4,7 +4,7 @@ import "fmt"
 
 // AvgJacobian sets avg = (1/K) Σ_k J(p_k) g, J(p) g = p⊙g − p (p·g), for
 // the K rows p_k of C = len(avg) values in p: the average Jacobian-vector
-// product of softmax outputs (spec §2, avgJ) that the Rao-Blackwellised
+// product of softmax outputs (docs/estimators.md, "The conditional Gumbel sampler") that the Rao-Blackwellised
 // estimators take over their K conditional samples. The sums over j run in
 // eight lanes reduced in a fixed order (as in CondGumbelAvgJ), so every
 // implementation gives the same bits. Allocates nothing.

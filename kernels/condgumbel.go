@@ -2,12 +2,13 @@ package kernels
 
 import "fmt"
 
-// cgEps is the guard inside the conditional-Gumbel logarithm (spec §2,
-// constant 1e-20).
+// cgEps is the guard inside the conditional-Gumbel logarithm (constant
+// 1e-20; docs/estimators.md, "The conditional Gumbel sampler").
 const cgEps float32 = 1e-20
 
 // CondGumbelAvgJ computes the core of the Rao-Blackwellised estimators at
-// temperature 1 (gr, reinmax-rao, reinmax-cv; spec §2, CG and avgJ):
+// temperature 1 (gr, reinmax-rao, reinmax-cv; docs/estimators.md, "The
+// conditional Gumbel sampler"):
 //
 //	avg = (1/K) Σ_k J(p_k) g,   J(p) g = p⊙g − p (p·g),
 //	p_kj ∝ 1/a_kj,  a_kj = e_kj·w_j + e_ki/z + 1e-20 (j ≠ i),  a_ki = e_ki/z + 1e-20,
@@ -122,7 +123,7 @@ func lanes8(v *[8]float32) float32 {
 }
 
 // CondGumbelLogits builds the K conditional Gumbel samples of φ given
-// argmax = i for temperatures other than 1 (spec §2, CG), in place: each
+// argmax = i for temperatures other than 1 (docs/estimators.md, "The conditional Gumbel sampler"), in place: each
 // e_kj (the K rows of C = len(w) Exp(1) draws, finite and > 0) becomes
 //
 //	−log a_kj,  a_kj = e_kj·w_j + e_ki/z + 1e-20 (j ≠ i),  a_ki = e_ki/z + 1e-20,

@@ -13,8 +13,9 @@ const exactChunk = 1024
 const exactLogRows = 8
 
 // exactPath computes, for the exact estimator, the loss of every code of
-// every example, f[b·C^L + code] = BCE_b(code)/n (spec §4.3, exact path),
-// with the decoder run without gradient on all C^L codes in chunks.
+// every example, f[b·C^L + code] = BCE_b(code)/n (the exact path of
+// docs/estimators.md), with the decoder run without gradient on all C^L
+// codes in chunks.
 type exactPath struct {
 	codes, chunk int
 	onehot       []float32 // chunk × L·C one-hot codes

@@ -25,8 +25,8 @@ type presetKey struct {
 // ReinMax's Table 8; reinmax-rao and reinmax-rao-d use the settings
 // selected by the authors' rule (the lowest mean final training loss over
 // their sweep) instead of the placeholder column of their hyper-parameter
-// file; reinmax-cv and reinmax-alpha use the reinmax column, as the
-// authors' η sweep and α study did. 32×32 is absent for the rao columns
+// file; reinmax-cv and reinmax-alpha use the reinmax column (the authors'
+// η sweep for ReinMax-CV used it too). 32×32 is absent for the rao columns
 // because the authors' settings there name no optimiser.
 var presets = func() map[presetKey]Preset {
 	type row struct {
@@ -72,7 +72,7 @@ func PresetFor(method estimators.Method, c, l int) (Preset, error) {
 	if ps, ok := presets[presetKey{method, c, l}]; ok {
 		return ps, nil
 	}
-	return Preset{}, fmt.Errorf("vae.PresetFor: no preset for method %q at C×L = %d×%d (the table of spec §7 covers "+
+	return Preset{}, fmt.Errorf("vae.PresetFor: no preset for method %q at C×L = %d×%d (the preset table covers "+
 		"gs, gr, gst, st, reinmax, reinmax-alpha, reinmax-cv at 8×4, 4×24, 8×16, 16×12, 64×8, 10×30, 32×32 and "+
 		"reinmax-rao, reinmax-rao-d at all but 32×32): %w", method, c, l, kernels.ErrArgument)
 }

@@ -27,18 +27,18 @@ type polyResult struct {
 	Seconds float64 `json:"seconds"`
 }
 
-// The quick check that poly runs by default: an eighth of the
-// specification's 40 × 200 steps, well under a minute on 2 cores for every
-// method.
+// The quick check that poly runs by default: an eighth of the full
+// protocol's 40 × 200 steps (diag.DefaultPolyConfig), well under a minute on
+// 2 cores for every method.
 const polyQuickEpochs, polyQuickSteps = 10, 100
 
 func runPoly(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("poly", "[flags]", stderr)
 	def := diag.DefaultPolyConfig()
 	cfg := def
-	fs.Float64Var(&cfg.P, "p", def.P, "exponent p of the loss |z - target|^p (> 0; the spec uses 1.5, 2, 3)")
+	fs.Float64Var(&cfg.P, "p", def.P, "exponent p of the loss |z - target|^p (> 0; the paper uses 1.5, 2, 3)")
 	fs.Float64Var(&cfg.Target, "target", def.Target, "target in (0, 1)")
-	full := fs.Bool("full", false, fmt.Sprintf("the specification's protocol, %d epochs of %d steps (default: the quick check, %d of %d)",
+	full := fs.Bool("full", false, fmt.Sprintf("the paper's protocol, %d epochs of %d steps (default: the quick check, %d of %d)",
 		def.Epochs, def.StepsPerEpoch, polyQuickEpochs, polyQuickSteps))
 	fs.IntVar(&cfg.Epochs, "epochs", polyQuickEpochs, fmt.Sprintf("epochs (0..%d; %d with --full)", diag.MaxPolyEpochs, def.Epochs))
 	fs.IntVar(&cfg.StepsPerEpoch, "steps", polyQuickSteps, fmt.Sprintf("Adam steps per epoch (>= 1; epochs·steps <= %d; %d with --full)",

@@ -100,7 +100,7 @@ func TestPolyCommand(t *testing.T) {
 }
 
 // TestPolyQuickAndFull: the default is the quick check; -full is the
-// specification's 40 × 200 steps, and explicit -epochs/-steps still win.
+// full protocol's 40 × 200 steps, and explicit -epochs/-steps still win.
 func TestPolyQuickAndFull(t *testing.T) {
 	tiny := []string{"poly", "-methods", "st", "-latents", "2", "-batch", "2", "-quiet"}
 	code, stdout, stderr := run(tiny...)

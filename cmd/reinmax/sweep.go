@@ -45,7 +45,7 @@ func (f *sweepFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&f.epochs, "epochs", 160, "epochs of every run (>= 0); raising it later extends finished runs")
 	fs.IntVar(&f.batch, "batch", vae.DefaultBatch, "examples per step (1..training set size)")
 	fs.BoolVar(&f.leaky, "leaky", false, "leaky ReLU (slope 0.01) instead of ReLU")
-	fs.BoolVar(&f.preset, "preset", true, "take lr, tau and optimizer from the spec's table for (method, C, L) unless listed")
+	fs.BoolVar(&f.preset, "preset", true, "take lr, tau and optimizer from the preset table (docs/estimators.md) for (method, C, L) unless listed")
 	fs.StringVar(&f.data, "data", "", "directory with the four MNIST idx .gz files (default: the GoMNIST module's copy)")
 	fs.StringVar(&f.out, "out", "sweep", "sweep directory: one run directory per run, and "+experiment.ManifestFile)
 	fs.IntVar(&f.parallel, "parallel", 0, "runs at once (0: one per core)")

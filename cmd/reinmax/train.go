@@ -45,7 +45,7 @@ func (f *trainFlags) register(fs *flag.FlagSet) {
 	fs.Float64Var(&f.tau, "tau", 1, "temperature (> 0); set by --preset unless given")
 	fs.Float64Var(&f.lr, "lr", 5e-4, "learning rate (> 0); set by --preset unless given")
 	fs.StringVar(&f.optimizer, "optimizer", "adam", "adam or radam; set by --preset unless given")
-	fs.BoolVar(&f.preset, "preset", true, "take lr, tau and optimizer from the spec's table for (method, C, L); explicit flags win")
+	fs.BoolVar(&f.preset, "preset", true, "take lr, tau and optimizer from the preset table (docs/estimators.md) for (method, C, L); explicit flags win")
 	fs.IntVar(&f.epochs, "epochs", 160, "epochs to train (>= 0); with --resume, the total to reach")
 	fs.IntVar(&f.batch, "batch", vae.DefaultBatch, "examples per step (1..training set size)")
 	fs.Uint64Var(&f.seed, "seed", 0, "seed of every random draw (weights, shuffling, estimator noise)")
