@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"flag"
 	"fmt"
 	"image/color"
@@ -115,11 +114,17 @@ func runGradstat(args []string, stdout, stderr io.Writer) error {
 	jsonOut := fs.String("json", "", "write the full results as JSON to this file")
 	out := fs.String("out", "", "directory of the PNGs drawn for a series of checkpoints (default: beside --json, else the first checkpoint's)")
 	quiet := fs.Bool("quiet", false, "no progress lines on stderr")
+	var merge gradstatListFlag
+	fs.Var(&merge, "merge", "instead of measuring, read these --json reports (one per training run, each over its checkpoints) "+
+		"and print each method's mean cosine per epoch beside the published one")
 	ef := diagEstimatorFlags{defaultMethods: "st,gs,gr,gst,reinmax,reinmax-rao,reinmax-rao-d,reinmax-cv,reinforce",
 		allowedHelp: joinMethods(diag.GradStatMethods())}
 	ef.register(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if len(merge) > 0 {
+		return mergeGradstat(merge, stdout)
 	}
 	set := map[string]bool{}
 	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
@@ -246,16 +251,20 @@ func gradstatLabel(gm *diag.GradStatModel) string {
 }
 
 // gradstatPlotMetrics are the metrics drawn over a checkpoint series.
+// logSpan > 0 puts a strictly positive spread on a log scale when its
+// values span at least that ratio: REINFORCE's variance is orders of
+// magnitude above the rest, which a linear axis flattens onto zero.
 var gradstatPlotMetrics = []struct {
 	file, label string
 	value       func(*diag.Metrics) float64
+	logSpan     float64
 }{
-	{"rel_bias_exact", "relative bias (w.r.t. exact)", func(m *diag.Metrics) float64 { return m.RelBiasExact }},
-	{"rel_bias_approx", "relative bias (w.r.t. estimate)", func(m *diag.Metrics) float64 { return m.RelBiasEstimate }},
-	{"rel_std", "relative standard deviation", func(m *diag.Metrics) float64 { return m.RelStd }},
-	{"cos", "cosine similarity with exact", func(m *diag.Metrics) float64 { return m.Cosine }},
-	{"mean_grad_norm", "mean gradient norm per example", func(m *diag.Metrics) float64 { return m.MeanNorm }},
-	{"mean_var", "mean variance per coordinate", func(m *diag.Metrics) float64 { return m.MeanVar }},
+	{"rel_bias_exact", "relative bias (w.r.t. exact)", func(m *diag.Metrics) float64 { return m.RelBiasExact }, 0},
+	{"rel_bias_approx", "relative bias (w.r.t. estimate)", func(m *diag.Metrics) float64 { return m.RelBiasEstimate }, 0},
+	{"rel_std", "relative standard deviation", func(m *diag.Metrics) float64 { return m.RelStd }, 10},
+	{"cos", "cosine similarity with exact", func(m *diag.Metrics) float64 { return m.Cosine }, 0},
+	{"mean_grad_norm", "mean gradient norm per example", func(m *diag.Metrics) float64 { return m.MeanNorm }, 10},
+	{"mean_var", "mean variance per coordinate", func(m *diag.Metrics) float64 { return m.MeanVar }, 1},
 }
 
 // gradstatSeriesX returns the x value of each model of a series and its label: the
@@ -301,21 +310,32 @@ func writeGradstatPlots(dir string, rep *diag.GradStatReport) ([]string, error) 
 	}
 	var files []string
 	for _, pm := range gradstatPlotMetrics {
-		p := plot.New()
-		p.Title.Text = fmt.Sprintf("%s, S=%d, %d examples", pm.label, rep.Samples, rep.Examples)
+		p := newPlot(fmt.Sprintf("%s, S=%d, %d examples", pm.label, rep.Samples, rep.Examples))
 		p.X.Label.Text = xlabel
 		p.Y.Label.Text = pm.file
+		series := make([]plotter.XYs, len(methods))
+		lo, hi := math.Inf(1), math.Inf(-1)
 		for mi, method := range methods {
-			var xy plotter.XYs
 			for i, gm := range rep.Models {
 				for _, r := range gm.Results {
 					if r.Method == method && r.Metrics != nil {
-						if v := pm.value(r.Metrics); !math.IsNaN(v) && !math.IsInf(v, 0) {
-							xy = append(xy, plotter.XY{X: xs[i], Y: v})
+						if v := pm.value(r.Metrics); finite(v) {
+							series[mi] = append(series[mi], plotter.XY{X: xs[i], Y: v})
+							lo, hi = min(lo, v), max(hi, v)
 						}
 					}
 				}
 			}
+		}
+		// A log axis only when every value is positive: LogScale panics
+		// on the others, and dropping them would hide a finding.
+		// hi > lo too: gonum widens a single value v to v ± 1.
+		if pm.logSpan > 0 && lo > 0 && hi > lo && hi/lo >= pm.logSpan {
+			p.Y.Scale = plot.LogScale{}
+			p.Y.Tick.Marker = logTicks{}
+			p.Y.Label.Text += " (log scale)"
+		}
+		for mi, xy := range series {
 			if len(xy) == 0 {
 				continue
 			}
@@ -326,21 +346,17 @@ func writeGradstatPlots(dir string, rep *diag.GradStatReport) ([]string, error) 
 			col := gradstatColor(mi)
 			line.Color, points.Color = col, col
 			line.Width = vg.Points(1.5)
+			points.Radius = vg.Points(3)
 			p.Add(line, points)
-			p.Legend.Add(string(method), line, points)
+			p.Legend.Add(string(methods[mi]), line, points)
 		}
-		p.Legend.Top = true
-		p.Add(plotter.NewGrid())
-		wt, err := p.WriterTo(7*vg.Inch, 4.5*vg.Inch, "png")
+		seriesXAxis(&p.X, xs)
+		b, err := plotPNG(p, 8*vg.Inch, 4.5*vg.Inch)
 		if err != nil {
 			return files, fmt.Errorf("gradstat plot %s: %w", pm.file, err)
 		}
-		var buf bytes.Buffer
-		if _, err := wt.WriteTo(&buf); err != nil {
-			return files, fmt.Errorf("gradstat plot %s: %w", pm.file, err)
-		}
 		path := filepath.Join(dir, "gradstat-"+pm.file+".png")
-		if err := atomicfile.Write(path, buf.Bytes()); err != nil {
+		if err := atomicfile.Write(path, b); err != nil {
 			return files, err
 		}
 		files = append(files, path)

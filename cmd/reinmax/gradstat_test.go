@@ -229,3 +229,21 @@ func TestGradstatCheckpointTooLarge(t *testing.T) {
 	require.Contains(t, stderr, "too many for the exact gradient")
 	require.Empty(t, stdout)
 }
+
+// TestGradstatMerge: two reports of a series give per-epoch means with the
+// published cosine beside them.
+func TestGradstatMerge(t *testing.T) {
+	dir := t.TempDir()
+	e1 := 1
+	for i, c := range []float64{0.5, 0.7} {
+		rep := diag.GradStatReport{Models: []diag.GradStatModel{{Epoch: &e1,
+			Results: []diag.GradStatResult{{Method: estimators.ReinMax, Metrics: &diag.Metrics{Cosine: c}}}}}}
+		require.NoError(t, experiment.WriteJSON(filepath.Join(dir, fmt.Sprintf("r%d.json", i)), rep))
+	}
+	code, stdout, stderr := run("gradstat", "-merge", filepath.Join(dir, "r0.json")+","+filepath.Join(dir, "r1.json"))
+	require.Equal(t, 0, code, stderr)
+	require.Contains(t, stdout, "| 1 | 0.600 ± 0.100 (0.772) |")
+	code, _, stderr = run("gradstat", "-merge", filepath.Join(dir, "missing.json"))
+	require.Equal(t, 1, code)
+	require.Contains(t, stderr, "missing.json")
+}

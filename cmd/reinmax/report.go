@@ -3,9 +3,9 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"image/color"
 	"io"
 	"maps"
-	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -29,7 +29,7 @@ const (
 	reportFinalPlot    = "final.png"
 )
 
-// plotFiles returns the report's PNGs by file name: curves-CxL.png per
+// reportPlots returns the report's PNGs by file name: curves-CxL.png per
 // configuration (mean over seeds of the train loss, solid, and the test
 // loss, dashed, per epoch, for each method's selected setting) and
 // final.png (final train and test loss, mean ± standard error, per method,
@@ -38,16 +38,17 @@ func reportPlots(d *experiment.Report) (map[string][]byte, error) {
 	out := map[string][]byte{}
 	const perRow = 4
 	var panels [][]*plot.Plot
+	// One legend for all final-loss panels, beside them: inside a panel it
+	// can cover a point.
+	finalLegend := plot.NewLegend()
+	var inLegend [2]bool
 	for ci, c := range d.Configs {
-		curves := plot.New()
-		curves.Title.Text = fmt.Sprintf("%d×%d: mean over seeds (solid train, dashed test)", c[0], c[1])
+		curves := newPlot(fmt.Sprintf("%d×%d: mean over seeds", c[0], c[1]))
 		curves.X.Label.Text = "epoch"
 		curves.Y.Label.Text = "negative ELBO (nats)"
-		final := plot.New()
-		final.Title.Text = fmt.Sprintf("%d×%d", c[0], c[1])
+		final := newPlot(fmt.Sprintf("%d×%d", c[0], c[1]))
 		final.Y.Label.Text = "final negative ELBO (nats)"
 		var names []string
-		var inLegend [2]bool
 		for _, g := range d.Groups {
 			if !g.Selected || g.Config.C != c[0] || g.Config.L != c[1] {
 				continue
@@ -63,21 +64,32 @@ func reportPlots(d *experiment.Report) (map[string][]byte, error) {
 					return nil, err
 				}
 				if sc != nil && !inLegend[k] {
-					final.Legend.Add([]string{"train", "test"}[k], sc)
+					finalLegend.Add([]string{"train", "test"}[k], sc)
 					inLegend[k] = true
 				}
 			}
 		}
-		curves.Legend.Top = true
-		curves.Add(plotter.NewGrid())
-		png, err := plotPNG(curves, 7*vg.Inch, 4.5*vg.Inch)
+		// A key to the line styles, after a blank row: the colours name the
+		// methods.
+		curves.Legend.Add("")
+		for k, name := range []string{"train", "test"} {
+			l, pts, err := lineWithMarkers(plotter.XYs{{}}, color.Gray{Y: 96}, []draw.GlyphDrawer{trainGlyph, testGlyph}[k], k == 1)
+			if err != nil {
+				return nil, err
+			}
+			curves.Legend.Add(name, l, pts)
+		}
+		integerAxis(&curves.X)
+		png, err := plotPNG(curves, 7.5*vg.Inch, 4.5*vg.Inch)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("curves plot: %w", err)
 		}
 		out[fmt.Sprintf("curves-%dx%d.png", c[0], c[1])] = png
-		final.NominalX(names...)
+		if len(names) > 0 {
+			final.NominalX(names...)
+		}
 		final.X.Min, final.X.Max = -0.6, float64(len(names))-0.4
-		final.Add(plotter.NewGrid())
+		padAxis(&final.Y, 0.08)
 		if ci%perRow == 0 {
 			panels = append(panels, make([]*plot.Plot, min(perRow, len(d.Configs))))
 		}
@@ -85,11 +97,12 @@ func reportPlots(d *experiment.Report) (map[string][]byte, error) {
 	}
 	if len(panels) > 0 {
 		cols := len(panels[0])
-		img := vgimg.New(vg.Length(cols)*4*vg.Inch, vg.Length(len(panels))*3.5*vg.Inch)
+		legendW := finalLegend.Rectangle(draw.Canvas{}).Size().X
+		img := vgimg.New(vg.Length(cols)*4*vg.Inch+legendW+legendGap, vg.Length(len(panels))*3.5*vg.Inch)
 		dc := draw.New(img)
-		tiles := draw.Tiles{Rows: len(panels), Cols: cols, PadX: vg.Millimeter, PadY: vg.Millimeter,
-			PadTop: 2 * vg.Millimeter, PadBottom: 2 * vg.Millimeter, PadLeft: 2 * vg.Millimeter, PadRight: 2 * vg.Millimeter}
-		canvases := plot.Align(panels, tiles, dc)
+		plotsC, legendC, hasLegend := splitLegend(draw.Crop(dc, plotMargin, -plotMargin, plotMargin, -plotMargin), &finalLegend)
+		tiles := draw.Tiles{Rows: len(panels), Cols: cols, PadX: 4 * vg.Millimeter, PadY: 4 * vg.Millimeter}
+		canvases := plot.Align(panels, tiles, plotsC)
 		for j, row := range panels {
 			for i, p := range row {
 				if p != nil {
@@ -97,11 +110,16 @@ func reportPlots(d *experiment.Report) (map[string][]byte, error) {
 				}
 			}
 		}
-		var buf bytes.Buffer
-		if _, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(&buf); err != nil {
+		if hasLegend {
+			data := panels[0][0].DataCanvas(canvases[0][0])
+			legendC.Min.Y, legendC.Max.Y = data.Min.Y, data.Max.Y
+			finalLegend.Draw(legendC)
+		}
+		b, err := encodeCanvas(img)
+		if err != nil {
 			return nil, fmt.Errorf("final-loss plot: %w", err)
 		}
-		out[reportFinalPlot] = buf.Bytes()
+		out[reportFinalPlot] = b
 	}
 	return out, nil
 }
@@ -127,25 +145,24 @@ func addCurves(p *plot.Plot, g *experiment.Group, i int, withCollapsed bool) err
 		}
 	}
 	for k := range 2 {
-		xy := make(plotter.XYs, len(counts))
+		var xy plotter.XYs
 		for e := range counts {
-			xy[e] = plotter.XY{X: float64(e + 1), Y: sums[k][e] / float64(counts[e])}
+			// A diverged seed's NaN would make gonum refuse the plot.
+			if y := sums[k][e] / float64(counts[e]); finite(y) {
+				xy = append(xy, plotter.XY{X: float64(e + 1), Y: y})
+			}
 		}
 		if len(xy) == 0 {
 			continue
 		}
-		l, err := plotter.NewLine(xy)
+		l, pts, err := lineWithMarkers(xy, plotutil.Color(i), []draw.GlyphDrawer{trainGlyph, testGlyph}[k], k == 1)
 		if err != nil {
 			return fmt.Errorf("curves: %w", err)
 		}
-		l.Color = plotutil.Color(i)
-		l.Width = vg.Points(1.5)
-		if k == 1 {
-			l.Dashes = []vg.Length{vg.Points(4), vg.Points(2)}
-		} else {
-			p.Legend.Add(string(g.Config.Estimator.Method), l)
+		p.Add(l, pts)
+		if k == 0 {
+			p.Legend.Add(string(g.Config.Estimator.Method), l, pts)
 		}
-		p.Add(l)
 	}
 	return nil
 }
@@ -157,41 +174,31 @@ type errPoint struct {
 }
 
 // addErrPoint adds mean ± se at x, train (k = 0) or test (k = 1), and
-// returns the point for the legend.
+// returns the point for the legend; a single seed has no error bar.
 func addErrPoint(p *plot.Plot, x float64, s experiment.MeanSE, k int) (*plotter.Scatter, error) {
-	if math.IsNaN(s.Mean) {
+	if !finite(s.Mean) {
 		return nil, nil // every run collapsed and left out: nothing to draw
 	}
-	se := s.SE
-	if math.IsNaN(se) {
-		se = 0
-	}
-	pt := errPoint{plotter.XYs{{X: x, Y: s.Mean}}, plotter.YErrors{{Low: se, High: se}}}
+	pt := errPoint{plotter.XYs{{X: x, Y: s.Mean}}, plotter.YErrors{{Low: s.SE, High: s.SE}}}
 	sc, err := plotter.NewScatter(pt)
 	if err != nil {
 		return nil, fmt.Errorf("final-loss plot: %w", err)
 	}
-	bars, err := plotter.NewYErrorBars(pt)
-	if err != nil {
-		return nil, fmt.Errorf("final-loss plot: %w", err)
-	}
 	c := plotutil.DarkColors[k]
-	sc.Color, bars.Color = c, c
-	p.Add(sc, bars)
+	sc.Color = c
+	sc.Shape = []draw.GlyphDrawer{trainGlyph, testGlyph}[k]
+	sc.Radius = vg.Points(3)
+	p.Add(sc)
+	if finite(s.SE) {
+		bars, err := plotter.NewYErrorBars(pt)
+		if err != nil {
+			return nil, fmt.Errorf("final-loss plot: %w", err)
+		}
+		bars.Color = c
+		bars.Width = vg.Points(1.2)
+		p.Add(bars)
+	}
 	return sc, nil
-}
-
-// plotPNG renders p at w × h.
-func plotPNG(p *plot.Plot, w, h vg.Length) ([]byte, error) {
-	wt, err := p.WriterTo(w, h, "png")
-	if err != nil {
-		return nil, err
-	}
-	var buf bytes.Buffer
-	if _, err := wt.WriteTo(&buf); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
 }
 
 func runReport(args []string, stdout, stderr io.Writer) error {
