@@ -399,10 +399,10 @@ func (d *Report) Markdown(w io.Writer) {
 // result of its method and C×L.
 func (d *Report) againstPublished(w io.Writer) {
 	fmt.Fprintf(w, "## Against the published results\n\n")
-	fmt.Fprintf(w, "z: (ours − published) / √(se_ours² + se_published²); **bold** where |z| > 3. "+
+	fmt.Fprintf(w, "Δ: ours − published; z: Δ / √(se_ours² + se_published²), – with one seed of ours; **bold** where |z| > 3. "+
 		"n: our seeds (collapsed runs beside it), the published seeds after the slash.\n\n")
-	fmt.Fprintf(w, "| method | C×L | n | train (ours) | train (published) | z | test (ours) | test (published) | z |\n")
-	fmt.Fprintf(w, "|---|---|---|---|---|---|---|---|---|\n")
+	fmt.Fprintf(w, "| method | C×L | n | train (ours) | train (published) | Δ | z | test (ours) | test (published) | Δ | z |\n")
+	fmt.Fprintf(w, "|---|---|---|---|---|---|---|---|---|---|---|\n")
 	z := func(v float64) string {
 		switch {
 		case math.IsNaN(v):
@@ -422,12 +422,13 @@ func (d *Report) againstPublished(w io.Writer) {
 			n += fmt.Sprintf(" (%d collapsed)", g.Collapsed)
 		}
 		if p == nil {
-			fmt.Fprintf(w, "| %s | %d×%d | %s | %s | none published | – | %s | none published | – |\n",
+			fmt.Fprintf(w, "| %s | %d×%d | %s | %s | none published | – | – | %s | none published | – | – |\n",
 				g.Config.Estimator.Method, g.Config.C, g.Config.L, n, g.Train, g.Test)
 			continue
 		}
-		fmt.Fprintf(w, "| %s | %d×%d | %s / %d | %s | %s | %s | %s | %s | %s |\n", g.Config.Estimator.Method, g.Config.C,
-			g.Config.L, n, p.Seeds, g.Train, p.Train, z(g.TrainZ), g.Test, p.Test, z(g.TestZ))
+		fmt.Fprintf(w, "| %s | %d×%d | %s / %d | %s | %s | %+.2f | %s | %s | %s | %+.2f | %s |\n", g.Config.Estimator.Method,
+			g.Config.C, g.Config.L, n, p.Seeds, g.Train, p.Train, g.Train.Mean-p.Train.Mean, z(g.TrainZ), g.Test, p.Test,
+			g.Test.Mean-p.Test.Mean, z(g.TestZ))
 	}
 	fmt.Fprintln(w)
 }
