@@ -10,13 +10,16 @@ import (
 
 	"github.com/discretegrad/reinmax/diag"
 	"github.com/discretegrad/reinmax/estimators"
+	"github.com/discretegrad/reinmax/internal/atomicfile"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
 )
 
 // mergeGradstat reads gradstat JSON reports, one per training run, and
 // prints, per epoch and method, the mean cosine to the exact gradient over
 // the runs (± standard error, n) beside the published cosine where there is
-// one, as a markdown table.
-func mergeGradstat(paths []string, stdout io.Writer) error {
+// one, as a markdown table; with png set it also draws the curves there.
+func mergeGradstat(paths []string, png string, stdout io.Writer) error {
 	var reps []diag.GradStatReport
 	for _, p := range paths {
 		raw, err := os.ReadFile(p)
@@ -76,5 +79,78 @@ func mergeGradstat(paths []string, stdout io.Writer) error {
 		}
 		fmt.Fprintln(stdout)
 	}
+	if png == "" {
+		return nil
+	}
+	img, err := cosineSeriesPNG(len(reps), methods, pts, pub)
+	if err != nil {
+		return err
+	}
+	if err := atomicfile.Write(png, img); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "\nwrote %s\n", png)
 	return nil
+}
+
+// cosineSeriesPNG draws each method's mean cosine per epoch (solid, with
+// ± one standard error bars) and the published one (dashed, same colour).
+func cosineSeriesPNG(runs int, methods []estimators.Method, pts []diag.SeriesPoint,
+	pub map[int]map[estimators.Method]float64) ([]byte, error) {
+	p := newPlot(fmt.Sprintf("cosine to the exact gradient: mean of %d runs (solid), published (dashed)", runs))
+	p.X.Label.Text = "epoch"
+	p.Y.Label.Text = "cosine"
+	var xs []float64
+	for i, m := range methods {
+		col := gradstatColor(i)
+		var ours errPoints
+		var theirs plotter.XYs
+		for _, pt := range pts {
+			if pt.Method != m || pt.N == 0 {
+				continue
+			}
+			if !slices.Contains(xs, float64(pt.Epoch)) {
+				xs = append(xs, float64(pt.Epoch))
+			}
+			se := pt.SE
+			if math.IsNaN(se) {
+				se = 0
+			}
+			ours.XYs = append(ours.XYs, plotter.XY{X: float64(pt.Epoch), Y: pt.Mean})
+			ours.YErrors = append(ours.YErrors, struct{ Low, High float64 }{se, se})
+			if v, ok := pub[pt.Epoch][m]; ok {
+				theirs = append(theirs, plotter.XY{X: float64(pt.Epoch), Y: v})
+			}
+		}
+		if len(ours.XYs) == 0 {
+			continue
+		}
+		l, marks, err := lineWithMarkers(ours.XYs, col, trainGlyph, false)
+		if err != nil {
+			return nil, err
+		}
+		bars, err := plotter.NewYErrorBars(ours)
+		if err != nil {
+			return nil, err
+		}
+		bars.Color = col
+		p.Add(l, marks, bars)
+		p.Legend.Add(string(m), l, marks)
+		if len(theirs) > 0 {
+			dl, dm, err := lineWithMarkers(theirs, col, testGlyph, true)
+			if err != nil {
+				return nil, err
+			}
+			p.Add(dl, dm)
+		}
+	}
+	seriesXAxis(&p.X, xs)
+	padAxis(&p.Y, 0.05)
+	return plotPNG(p, 8*vg.Inch, 5*vg.Inch)
+}
+
+// errPoints are points with vertical error bars.
+type errPoints struct {
+	plotter.XYs
+	plotter.YErrors
 }

@@ -115,8 +115,8 @@ func runGradstat(args []string, stdout, stderr io.Writer) error {
 	out := fs.String("out", "", "directory of the PNGs drawn for a series of checkpoints (default: beside --json, else the first checkpoint's)")
 	quiet := fs.Bool("quiet", false, "no progress lines on stderr")
 	var merge gradstatListFlag
-	fs.Var(&merge, "merge", "instead of measuring, read these --json reports (one per training run, each over its checkpoints) "+
-		"and print each method's mean cosine per epoch beside the published one")
+	fs.Var(&merge, "merge", "instead of measuring, read these --json reports (one per training run, each over its checkpoints), "+
+		"print each method's mean cosine per epoch beside the published one, and with --out draw it in cosine-over-training.png")
 	ef := diagEstimatorFlags{defaultMethods: "st,gs,gr,gst,reinmax,reinmax-rao,reinmax-rao-d,reinmax-cv,reinforce",
 		allowedHelp: joinMethods(diag.GradStatMethods())}
 	ef.register(fs)
@@ -124,7 +124,11 @@ func runGradstat(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if len(merge) > 0 {
-		return mergeGradstat(merge, stdout)
+		png := ""
+		if *out != "" {
+			png = filepath.Join(*out, "cosine-over-training.png")
+		}
+		return mergeGradstat(merge, png, stdout)
 	}
 	set := map[string]bool{}
 	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"image/png"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -240,9 +241,14 @@ func TestGradstatMerge(t *testing.T) {
 			Results: []diag.GradStatResult{{Method: estimators.ReinMax, Metrics: &diag.Metrics{Cosine: c}}}}}}
 		require.NoError(t, experiment.WriteJSON(filepath.Join(dir, fmt.Sprintf("r%d.json", i)), rep))
 	}
-	code, stdout, stderr := run("gradstat", "-merge", filepath.Join(dir, "r0.json")+","+filepath.Join(dir, "r1.json"))
+	code, stdout, stderr := run("gradstat", "-merge", filepath.Join(dir, "r0.json")+","+filepath.Join(dir, "r1.json"), "-out", dir)
 	require.Equal(t, 0, code, stderr)
 	require.Contains(t, stdout, "| 1 | 0.600 ± 0.100 (0.772) |")
+	raw, err := os.ReadFile(filepath.Join(dir, "cosine-over-training.png"))
+	require.NoError(t, err)
+	img, err := png.Decode(bytes.NewReader(raw))
+	require.NoError(t, err)
+	require.Greater(t, img.Bounds().Dx(), 500)
 	code, _, stderr = run("gradstat", "-merge", filepath.Join(dir, "missing.json"))
 	require.Equal(t, 1, code)
 	require.Contains(t, stderr, "missing.json")
