@@ -33,10 +33,9 @@ type Lock struct {
 // server's lock manager runs; on file systems without lock support LockDir
 // fails rather than run unprotected.
 func LockDir(dir string) (*Lock, error) {
-	path := filepath.Join(dir, LockFile)
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	f, path, err := openLockFile(dir)
 	if err != nil {
-		return nil, fmt.Errorf("locking %s: %w", dir, err)
+		return nil, err
 	}
 	if err := lockFile(f); err != nil {
 		holder := ""
@@ -71,14 +70,23 @@ func (l *Lock) Unlock() error {
 // WaitLockDir is LockDir that waits for the holder to release the lock, for
 // short critical sections such as merging a sweep's manifest.
 func WaitLockDir(dir string) (*Lock, error) {
-	path := filepath.Join(dir, LockFile)
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	f, _, err := openLockFile(dir)
 	if err != nil {
-		return nil, fmt.Errorf("locking %s: %w", dir, err)
+		return nil, err
 	}
 	if err := waitLockFile(f); err != nil {
 		f.Close()
 		return nil, fmt.Errorf("locking %s: %w", dir, err)
 	}
 	return &Lock{f: f}, nil
+}
+
+// openLockFile opens (creating it if needed) dir's lock file.
+func openLockFile(dir string) (*os.File, string, error) {
+	path := filepath.Join(dir, LockFile)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, "", fmt.Errorf("locking %s: %w", dir, err)
+	}
+	return f, path, nil
 }
