@@ -208,7 +208,7 @@ func (r *runner) warnCollapse(rec EpochRecord) {
 	}
 	r.warned = true
 	fmt.Fprintf(r.o.Log, "warning: posterior collapse after epoch %d: every test image gets the same one-hot code "+
-		"(test KL %.3f of at most %.3f, test loss %.2f); such a run does not recover\n",
+		"(test KL %.3f of at most %.3f, test loss %.2f); some runs leave it after a few epochs, others never do\n",
 		rec.Epoch, rec.TestKLD, float64(cfg.L)*math.Log(float64(cfg.C)), rec.TestLoss)
 }
 
