@@ -112,7 +112,7 @@ func Train(ctx context.Context, o Options) (Summary, error) {
 	if _, err := atomicfile.RemoveStale(o.Dir); err != nil {
 		return Summary{}, fmt.Errorf("removing stale temporary files: %w", err)
 	}
-	cfg, resume, err := prepare(o)
+	cfg, resume, clear, err := prepare(o)
 	if err != nil {
 		return Summary{}, err
 	}
@@ -124,6 +124,12 @@ func Train(ctx context.Context, o Options) (Summary, error) {
 		return Summary{}, err
 	}
 	defer t.Close()
+	if clear {
+		// Only now that the new run is known to start is the old one removed.
+		if err := clearRun(o.Dir); err != nil {
+			return Summary{}, err
+		}
+	}
 	r := &runner{o: o, t: t, ckpt: filepath.Join(o.Dir, CheckpointFile)}
 	if resume {
 		err = r.resume()
@@ -137,11 +143,12 @@ func Train(ctx context.Context, o Options) (Summary, error) {
 }
 
 // prepare checks the directory's run against o.Mode (under the lock) and
-// returns the configuration to train and whether to resume.
-func prepare(o Options) (cfg vae.Config, resume bool, err error) {
+// returns the configuration to train, whether to resume, and whether the
+// directory's run files must be removed first.
+func prepare(o Options) (cfg vae.Config, resume, clear bool, err error) {
 	st, err := Inspect(o.Dir)
 	if err != nil {
-		return cfg, false, fmt.Errorf("%s: %w", o.Dir, err)
+		return cfg, false, false, fmt.Errorf("%s: %w", o.Dir, err)
 	}
 	refuse := func(why error, format string, a ...any) error {
 		return fmt.Errorf("%s %w"+format, append([]any{o.Dir, why}, a...)...)
@@ -151,9 +158,9 @@ func prepare(o Options) (cfg vae.Config, resume bool, err error) {
 		switch {
 		case st.Summary != nil && st.Summary.Epochs >= o.Epochs && st.Check() == nil:
 			if o.Config.Estimator.Method != "" && !SameRun(st.Summary.Config, o.Config) {
-				return cfg, false, refuse(ErrOtherRun, " (%s)", describe(st.Summary.Config))
+				return cfg, false, false, refuse(ErrOtherRun, " (%s)", describe(st.Summary.Config))
 			}
-			return cfg, false, refuse(ErrFinished, " (%d epochs)", st.Summary.Epochs)
+			return cfg, false, false, refuse(ErrFinished, " (%d epochs)", st.Summary.Epochs)
 		case st.Checkpoint != nil:
 			mode = Resume
 		default:
@@ -164,30 +171,27 @@ func prepare(o Options) (cfg vae.Config, resume bool, err error) {
 	switch mode {
 	case Start:
 		if !st.Empty() {
-			return cfg, false, refuse(ErrRunExists, " (%v)", st.Files)
+			return cfg, false, false, refuse(ErrRunExists, " (%v)", st.Files)
 		}
-		return o.Config, false, nil
+		return o.Config, false, false, nil
 	case Overwrite:
-		if err := clearRun(o.Dir); err != nil {
-			return cfg, false, err
-		}
-		return o.Config, false, nil
+		return o.Config, false, !st.Empty(), nil
 	case Resume:
 	default:
-		return cfg, false, fmt.Errorf("experiment.Train: unknown mode %d", o.Mode)
+		return cfg, false, false, fmt.Errorf("experiment.Train: unknown mode %d", o.Mode)
 	}
 	if st.Checkpoint == nil {
-		return cfg, false, refuse(ErrNoCheckpoint, "")
+		return cfg, false, false, refuse(ErrNoCheckpoint, "")
 	}
 	if err := st.Check(); err != nil {
-		return cfg, false, refuse(ErrInconsistent, ": %v", err)
+		return cfg, false, false, refuse(ErrInconsistent, ": %v", err)
 	}
 	cfg = st.Checkpoint.Config
 	if o.Config.Estimator.Method != "" && !SameRun(cfg, o.Config) {
-		return cfg, false, refuse(ErrOtherRun, " (%s)", describe(cfg))
+		return cfg, false, false, refuse(ErrOtherRun, " (%s)", describe(cfg))
 	}
 	cfg.Threads = o.Config.Threads
-	return cfg, true, nil
+	return cfg, true, false, nil
 }
 
 // runner is one run being trained.

@@ -81,13 +81,22 @@ func TestTrainModes(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, 3, sum.Epochs)
 
+	// An Overwrite that cannot start removes nothing.
+	bad := opts(dir, data, Overwrite, 1)
+	bad.Config.Batch = 31 // more than the 30 training images
+	_, err = Train(ctx, bad)
+	require.ErrorContains(t, err, "larger than the 30 training images")
+	st, err := Inspect(dir)
+	require.NoError(t, err)
+	require.NotNil(t, st.Summary, "the old run is intact")
+
 	// Overwrite replaces every file: a 1-epoch run of another seed.
 	other = opts(dir, data, Overwrite, 1)
 	other.Config.Seed = 4
 	sum, err = Train(ctx, other)
 	require.NoError(t, err)
 	require.Equal(t, 1, sum.Epochs)
-	st, err := Inspect(dir)
+	st, err = Inspect(dir)
 	require.NoError(t, err)
 	require.NoError(t, st.Check())
 	require.Len(t, st.Records, 1)
