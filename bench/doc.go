@@ -24,6 +24,12 @@
 // case names a baseline (gonum for SGEMM, the PCG stream for Xoshiro8, st for
 // estimators and training steps), the time relative to it.
 //
+// The summary at the top of BENCHMARKS.md comes from bench/summary.sh, which
+// writes `reinmax bench -json` reports and the PyTorch and numpy peers'
+// JSON lines (bench/torch_step.py, bench/blas_sgemm.py) into a directory;
+// ReadSummaryDir, WriteSummary and ReplaceSummary (`reinmax bench -summary
+// DIR -update BENCHMARKS.md`) turn it into markdown.
+//
 // Timings are as good as the machine is quiet: on a shared machine run few
 // cases (Options.Filter) and compare only numbers taken in one session.
 // CheckCores tells a busy machine from a quiet one (`reinmax bench` runs it

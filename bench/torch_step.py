@@ -25,13 +25,24 @@ it), so time one thread count per process:
 
 The JSON names the BLAS library the process mapped ("blas").
 
-For each thread count and method it runs --warmup steps, then times --steps
-steps one by one with time.perf_counter and prints the median (and the 10th
-and 90th percentiles) in ms, one JSON object per line, then a table.
+The JSON also names OpenBLAS's kernel set ("blas_core", e.g. Haswell or
+Cooperlake): OPENBLAS_CORETYPE, where the environment sets it, overrides
+OpenBLAS's own choice (bench/summary.sh unsets it for the peers).
+
+For each configuration, thread count and method it runs --warmup steps, then
+times --steps steps one by one with time.perf_counter and prints the median
+(and the 10th and 90th percentiles) in ms, and the time of one pass over the
+test set (forward only, no gradients: what an epoch adds to its steps), one
+JSON object per line, then a table. Each (configuration, method) takes the
+learning rate, temperature and optimiser of the preset table
+(docs/estimators.md, vae/preset.go; PRESETS below) unless --lr, --tau or
+--optimizer say otherwise.
 
   /usr/bin/python3 bench/torch_step.py --methods st,reinmax,reinmax-rao --threads 1
+  /usr/bin/python3 bench/torch_step.py --configs 8x4,4x24 --methods st,reinmax,reinmax-rao,gr --threads 1
 """
 import argparse
+import ctypes
 import glob
 import gzip
 import json
@@ -47,8 +58,32 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-# (lr, tau) of the preset table at 8x4, as the Go bench's TrainConfig uses them (Adam).
-PRESET_8X4 = {"st": (1e-3, 1.3), "reinmax": (5e-4, 1.3), "reinmax-rao": (5e-4, 1.0)}
+# (lr, tau, optimizer) of the preset table (vae/preset.go), as the Go bench's
+# TrainConfig uses them, for the methods this script implements;
+# bench/summary_test.go checks every entry against vae.PresetFor.
+PRESETS = {
+    ("8x4", "st"): (1e-3, 1.3, "adam"),
+    ("8x4", "reinmax"): (5e-4, 1.3, "adam"),
+    ("8x4", "reinmax-rao"): (5e-4, 1.0, "adam"),
+    ("8x4", "gr"): (5e-4, 0.5, "adam"),
+    ("4x24", "st"): (1e-3, 1.5, "radam"),
+    ("4x24", "reinmax"): (5e-4, 1.5, "radam"),
+    ("4x24", "reinmax-rao"): (5e-4, 0.7, "radam"),
+    ("4x24", "gr"): (5e-4, 0.3, "radam"),
+    ("16x12", "st"): (5e-4, 1.5, "adam"),
+    ("16x12", "reinmax"): (7e-4, 1.5, "radam"),
+    ("16x12", "reinmax-rao"): (7e-4, 1.0, "radam"),
+    ("16x12", "gr"): (5e-4, 1.0, "adam"),
+    ("64x8", "st"): (5e-4, 1.5, "adam"),
+    ("64x8", "reinmax"): (5e-4, 1.5, "radam"),
+    ("64x8", "reinmax-rao"): (7e-4, 1.0, "radam"),
+    ("64x8", "gr"): (7e-4, 2.0, "adam"),
+    ("10x30", "st"): (7e-3, 1.4, "radam"),
+    ("10x30", "reinmax"): (5e-4, 1.3, "radam"),
+    ("10x30", "reinmax-rao"): (5e-4, 0.7, "radam"),
+    ("10x30", "gr"): (5e-4, 1.0, "radam"),
+}
+DEFAULT_PRESET = (5e-4, 1.0, "adam")  # pairs outside the table
 GR_EPS = 1e-20   # inside the log of the conditional-Gumbel construction
 KL_EPS = 1e-10   # log(q + 1e-10) in the KL term
 
@@ -89,6 +124,12 @@ def bwd_st(theta, D, g, gp, tau):
     return Jv((theta / tau).softmax(-1), g) / tau + Jv(theta.softmax(-1), gp)
 
 
+def bwd_gr(theta, D, E, g, gp, tau):
+    """Gumbel-Rao with K = E.shape[-1] conditional samples."""
+    tl = conditional_perturbed_logits(theta, D, E)
+    return avg_softmax_jvp(tl, g, tau) / tau + Jv(theta.softmax(-1), gp)
+
+
 def bwd_reinmax(theta, D, g, gp, tau):
     pi = theta.softmax(-1)
     s = 0.5 * ((theta / tau).softmax(-1) + D)
@@ -125,6 +166,9 @@ class Cat(torch.autograd.Function):
         elif ctx.method == "reinmax-rao":
             E = torch.empty(th.shape + (ctx.repeats,)).exponential_()
             out = bwd_reinmax_rao(th, D, E, g, gp, ctx.tau)
+        elif ctx.method == "gr":
+            E = torch.empty(th.shape + (ctx.repeats,)).exponential_()
+            out = bwd_gr(th, D, E, g, gp, ctx.tau)
         else:
             raise ValueError(ctx.method)
         return out, None, None, None
@@ -176,20 +220,57 @@ def load_images(path):
 # ---------------------------------------------------------------- timing
 
 
-def blas_library():
-    """The BLAS shared object this process mapped (Linux), or "unknown"."""
+def blas_paths():
+    """The BLAS shared objects this process mapped (Linux)."""
     try:
         with open("/proc/self/maps") as f:
-            libs = {line.split()[-1] for line in f if "blas" in line.lower() and "/" in line}
+            return sorted({line.split()[-1] for line in f if "blas" in line.lower() and "/" in line})
     except OSError:
-        return "unknown"
+        return []
+
+
+def blas_library():
+    """The BLAS shared object this process mapped (Linux), or "unknown"."""
+    libs = blas_paths()
     return ", ".join(sorted(os.path.basename(l) if "openblas" not in l else l for l in libs)) or "unknown"
 
 
-def time_steps(train_x, method, C, L, tau, lr, batch, warmup, steps, seed):
+def openblas_info():
+    """(core name, openblas_get_config()) of the OpenBLAS this process mapped, or ("", "")."""
+    for p in blas_paths():
+        if "openblas" not in os.path.basename(p):
+            continue
+        try:
+            lib = ctypes.CDLL(p)
+            lib.openblas_get_corename.restype = ctypes.c_char_p
+            lib.openblas_get_config.restype = ctypes.c_char_p
+            return lib.openblas_get_corename().decode(), lib.openblas_get_config().decode()
+        except (OSError, AttributeError):
+            continue
+    return "", ""
+
+
+def make_optimizer(name, params, lr):
+    if name == "adam":
+        return torch.optim.Adam(params, lr=lr)
+    if name == "radam":
+        return torch.optim.RAdam(params, lr=lr)
+    sys.exit(f"unknown optimizer {name!r}: adam or radam")
+
+
+def time_test_pass(model, test_x, batch):
+    """Milliseconds of one forward pass over test_x in batches, without gradients."""
+    t0 = time.perf_counter()
+    with torch.no_grad():
+        for lo in range(0, test_x.shape[0], batch):
+            model(test_x[lo:lo + batch]).item()
+    return (time.perf_counter() - t0) * 1e3
+
+
+def time_steps(train_x, method, C, L, tau, lr, optimizer, batch, warmup, steps, seed, test_x=None):
     torch.manual_seed(seed)
     model = VAE(L, C, method, tau)
-    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    opt = make_optimizer(optimizer, model.parameters(), lr)
     perm = torch.randperm(train_x.shape[0])
     pos = 0
     times = []
@@ -208,47 +289,69 @@ def time_steps(train_x, method, C, L, tau, lr, batch, warmup, steps, seed):
             times.append((time.perf_counter() - t0) * 1e3)
     if not math.isfinite(loss.item()):
         sys.exit(f"{method}: non-finite loss")
-    return times
+    test_ms = time_test_pass(model, test_x, batch) if test_x is not None else 0.0
+    return times, test_ms
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--methods", default="st,reinmax", help="comma-separated: st, reinmax, reinmax-rao")
+    ap.add_argument("--methods", default="st,reinmax", help="comma-separated: st, reinmax, reinmax-rao, gr")
     ap.add_argument("--threads", default="1,2", help="comma-separated torch.set_num_threads values")
+    ap.add_argument("--configs", default="", help="comma-separated CxL configurations, e.g. 8x4,4x24 (default: --C x --L)")
     ap.add_argument("--C", type=int, default=8)
     ap.add_argument("--L", type=int, default=4)
-    ap.add_argument("--tau", type=float, default=None, help="temperature (default: the 8x4 preset, else 1)")
-    ap.add_argument("--lr", type=float, default=None, help="Adam learning rate (default: the 8x4 preset, else 5e-4)")
+    ap.add_argument("--tau", type=float, default=None, help="temperature (default: the preset, else 1)")
+    ap.add_argument("--lr", type=float, default=None, help="learning rate (default: the preset, else 5e-4)")
+    ap.add_argument("--optimizer", default=None, help="adam or radam (default: the preset, else adam)")
     ap.add_argument("--batch", type=int, default=100)
     ap.add_argument("--warmup", type=int, default=30)
     ap.add_argument("--steps", type=int, default=200)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--no-test-pass", action="store_true", help="do not time a pass over the test set")
     ap.add_argument("--data", default="", help="directory with train-images-idx3-ubyte.gz (default: GoMNIST in the Go module cache)")
     args = ap.parse_args()
 
-    train_x = load_images(os.path.join(find_mnist(args.data), "train-images-idx3-ubyte.gz"))
+    configs = []
+    for c in (args.configs.split(",") if args.configs else [f"{args.C}x{args.L}"]):
+        try:
+            C, L = (int(v) for v in c.lower().split("x"))
+        except ValueError:
+            sys.exit(f"--configs: {c!r} is not CxL")
+        configs.append((C, L))
+    data = find_mnist(args.data)
+    train_x = load_images(os.path.join(data, "train-images-idx3-ubyte.gz"))
+    test_x = None
+    test_path = os.path.join(data, "t10k-images-idx3-ubyte.gz")
+    if not args.no_test_pass and os.path.exists(test_path):
+        test_x = load_images(test_path)
     torch.set_num_interop_threads(1)
     blas = blas_library()
+    core, config = openblas_info()
     if "openblas" not in blas and "mkl" not in blas:
         print(f"warning: BLAS is {blas}, probably the reference BLAS: PyTorch will be slow (see --help)", file=sys.stderr)
     rows = []
-    for th in [int(t) for t in args.threads.split(",")]:
-        torch.set_num_threads(th)
-        for m in args.methods.split(","):
-            lr, tau = PRESET_8X4.get(m, (5e-4, 1.0)) if (args.C, args.L) == (8, 4) else (5e-4, 1.0)
-            lr = lr if args.lr is None else args.lr
-            tau = tau if args.tau is None else args.tau
-            ts = time_steps(train_x, m, args.C, args.L, tau, lr, args.batch, args.warmup, args.steps, args.seed)
-            q = statistics.quantiles(ts, n=10)
-            rec = {"method": m, "C": args.C, "L": args.L, "tau": tau, "lr": lr, "threads": torch.get_num_threads(), "steps": len(ts),
-                   "median_ms": statistics.median(ts), "p10_ms": q[0], "p90_ms": q[-1], "torch": torch.__version__,
-                   "blas": blas, "openblas_threads": os.environ.get("OPENBLAS_NUM_THREADS", "")}
-            rows.append(rec)
-            print(json.dumps(rec), flush=True)
-    print(f"{'method':<12} {'CxL':>5} {'threads':>7} {'median ms/step':>15} {'p10':>7} {'p90':>7}")
+    for C, L in configs:
+        for th in [int(t) for t in args.threads.split(",")]:
+            torch.set_num_threads(th)
+            for m in args.methods.split(","):
+                lr, tau, optimizer = PRESETS.get((f"{C}x{L}", m), DEFAULT_PRESET)
+                lr = lr if args.lr is None else args.lr
+                tau = tau if args.tau is None else args.tau
+                optimizer = optimizer if args.optimizer is None else args.optimizer
+                ts, test_ms = time_steps(train_x, m, C, L, tau, lr, optimizer, args.batch, args.warmup, args.steps, args.seed, test_x)
+                q = statistics.quantiles(ts, n=10)
+                rec = {"method": m, "C": C, "L": L, "tau": tau, "lr": lr, "optimizer": optimizer,
+                       "threads": torch.get_num_threads(), "warmup": args.warmup, "steps": len(ts),
+                       "median_ms": statistics.median(ts), "p10_ms": q[0], "p90_ms": q[-1],
+                       "test_pass_ms": test_ms, "steps_per_epoch": train_x.shape[0] // args.batch,
+                       "torch": torch.__version__, "blas": blas, "blas_core": core, "blas_config": config,
+                       "openblas_threads": os.environ.get("OPENBLAS_NUM_THREADS", "")}
+                rows.append(rec)
+                print(json.dumps(rec), flush=True)
+    print(f"{'method':<12} {'CxL':>5} {'threads':>7} {'median ms/step':>15} {'p10':>7} {'p90':>7} {'test pass ms':>12}")
     for r in rows:
         print(f"{r['method']:<12} {str(r['C']) + 'x' + str(r['L']):>5} {r['threads']:>7} {r['median_ms']:>15.3f} "
-              f"{r['p10_ms']:>7.3f} {r['p90_ms']:>7.3f}")
+              f"{r['p10_ms']:>7.3f} {r['p90_ms']:>7.3f} {r['test_pass_ms']:>12.1f}")
 
 
 if __name__ == "__main__":

@@ -1,9 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"regexp"
 	"runtime"
 	"strconv"
@@ -17,33 +19,13 @@ import (
 	"github.com/discretegrad/reinmax/kernels"
 )
 
-// benchEnv is the machine and build a benchmark ran on (the JSON's
-// "environment").
-type benchEnv struct {
-	Module     string   `json:"module_version"`
-	Revision   string   `json:"revision"`
-	GoVersion  string   `json:"go_version"`
-	GOOS       string   `json:"goos"`
-	GOARCH     string   `json:"goarch"`
-	CPU        string   `json:"cpu"`
-	X64Level   int      `json:"x86_64_level,omitempty"`
-	NumCPU     int      `json:"num_cpu"`
-	GOMAXPROCS int      `json:"gomaxprocs"`
-	Features   string   `json:"simd"`
-	Kernels    string   `json:"kernels"`
-	Available  []string `json:"kernels_available"`
-	GemmBlock  [5]int   `json:"gemm_blocking"` // mr, nr, kc, mc, nc
-	Started    string   `json:"started"`
-}
-
-// benchReport is the JSON file -json writes.
-type benchReport struct {
-	Environment benchEnv        `json:"environment"`
-	Options     benchOptions    `json:"options"`
-	CoresBefore bench.CoreCheck `json:"cores_before"`
-	CoresAfter  bench.CoreCheck `json:"cores_after"`
-	Results     []bench.Result  `json:"results"`
-}
+// benchEnv, benchReport and benchOptions are the JSON that -json writes
+// (bench.Report, whose Environment and Options they are).
+type (
+	benchEnv     = bench.Environment
+	benchReport  = bench.Report
+	benchOptions = bench.ReportOptions
+)
 
 // coreCheckTime is how long each figure of the core checks before and
 // after the cases takes: about 4·coreCheckTime in all.
@@ -61,15 +43,6 @@ func printCoreCheck(w io.Writer, when string, c bench.CoreCheck) {
 		fmt.Fprintf(w, " (a core ran at %.0f%% of the solo speed: the machine is busy, so compare timings only within one run)", 100*c.Slowest())
 	}
 	fmt.Fprintln(w)
-}
-
-type benchOptions struct {
-	Quick     bool   `json:"quick"`
-	Threads   []int  `json:"threads"`
-	Filter    string `json:"filter,omitempty"`
-	MinTimeNs int64  `json:"min_time_ns"`
-	Samples   int    `json:"samples"`
-	DataDir   string `json:"data_dir,omitempty"`
 }
 
 func currentBenchEnv() benchEnv {
@@ -90,7 +63,7 @@ func currentBenchEnv() benchEnv {
 }
 
 func runBench(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("bench", "[-quick] [-json FILE] [-threads 1,2] [-filter REGEXP] [-data DIR]", stderr)
+	fs := newFlagSet("bench", "[-quick] [-json FILE] [-threads 1,2] [-filter REGEXP] [-data DIR] | -summary DIR [-update FILE]", stderr)
 	quick := fs.Bool("quick", false, "fewer cases (8x4, forward SGEMM shapes, main estimators) and shorter samples")
 	jsonPath := fs.String("json", "", "also write the environment and results as JSON to `FILE`")
 	threadList := fs.String("threads", "1,2", fmt.Sprintf("comma-separated thread counts to measure (each 1..%d)", kernels.MaxThreads))
@@ -100,8 +73,16 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	minTime := fs.Duration("mintime", 0, "least duration of one timing sample (0: 40ms, or 5ms with -quick)")
 	samples := fs.Int("samples", 0, fmt.Sprintf("timing samples per case, median reported (0..%d; 0: 5, or 3 with -quick)", benchMaxSamples))
 	list := fs.Bool("list", false, "print the selected case names and exit")
+	summary := fs.String("summary", "", "measure nothing: write the markdown summary of the measurements that bench/summary.sh left in `DIR` to stdout, or with -update into a file")
+	update := fs.String("update", "", "with -summary: replace the summary between the bench-summary markers of `FILE` (BENCHMARKS.md)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if *summary != "" {
+		return writeBenchSummary(*summary, *update, stdout)
+	}
+	if *update != "" {
+		return usageErr(fs, "-update needs -summary")
 	}
 	threads, err := parseThreads(*threadList)
 	if err != nil {
@@ -198,6 +179,37 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	return runErr
+}
+
+// writeBenchSummary renders the summary directory dir (bench.ReadSummaryDir)
+// as markdown, to stdout or, when update is not "", between the markers of
+// that file.
+func writeBenchSummary(dir, update string, stdout io.Writer) error {
+	in, err := bench.ReadSummaryDir(dir)
+	if err != nil {
+		return err
+	}
+	var md bytes.Buffer
+	if err := bench.WriteSummary(&md, in); err != nil {
+		return err
+	}
+	if update == "" {
+		_, err := stdout.Write(md.Bytes())
+		return err
+	}
+	doc, err := os.ReadFile(update)
+	if err != nil {
+		return err
+	}
+	out, err := bench.ReplaceSummary(doc, md.Bytes())
+	if err != nil {
+		return fmt.Errorf("%s: %w", update, err)
+	}
+	if err := os.WriteFile(update, out, 0o644); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "summary of %s written into %s\n", dir, update)
+	return nil
 }
 
 // benchMaxSamples bounds -samples: bench.Measure keeps one float64 per

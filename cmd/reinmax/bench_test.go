@@ -126,3 +126,32 @@ func TestBenchMissingDataLast(t *testing.T) {
 	require.Contains(t, stderr, "MNIST not found")
 	require.Contains(t, stdout, "softmax/8x4/")
 }
+
+// TestBenchSummary: -summary renders a summary directory (the fixture of
+// package bench) to stdout, and with -update between the markers of a file.
+func TestBenchSummary(t *testing.T) {
+	dir := filepath.Join("..", "..", "bench", "testdata", "summary")
+	code, stdout, stderr := run("bench", "-summary", dir)
+	require.Equal(t, 0, code, stderr)
+	require.True(t, strings.HasPrefix(stdout, "## Summary\n"), stdout)
+	require.Contains(t, stdout, "| 8×4 | st | 6.50 | 3.40 | 13.0 | 13.6 | 2.00× | 4.00× |\n")
+
+	doc := filepath.Join(t.TempDir(), "BENCHMARKS.md")
+	require.NoError(t, os.WriteFile(doc, []byte("# Benchmarks\n\n"+bench.SummaryBegin+"\nold\n"+bench.SummaryEnd+"\n\n## Development journal\n"), 0o644))
+	code, out, stderr := run("bench", "-summary", dir, "-update", doc)
+	require.Equal(t, 0, code, stderr)
+	require.Contains(t, out, "written into")
+	raw, err := os.ReadFile(doc)
+	require.NoError(t, err)
+	require.Equal(t, "# Benchmarks\n\n"+bench.SummaryBegin+"\n\n"+strings.TrimSpace(stdout)+"\n\n"+bench.SummaryEnd+"\n\n## Development journal\n", string(raw))
+
+	code, _, stderr = run("bench", "-summary", t.TempDir())
+	require.Equal(t, 1, code)
+	require.Contains(t, stderr, "no reinmax*.json")
+	code, _, stderr = run("bench", "-summary", dir, "-update", filepath.Join(t.TempDir(), "none.md"))
+	require.Equal(t, 1, code)
+	require.Contains(t, stderr, "none.md")
+	code, _, stderr = run("bench", "-update", doc)
+	require.Equal(t, 2, code)
+	require.Contains(t, stderr, "-update needs -summary")
+}
