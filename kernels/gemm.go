@@ -505,6 +505,24 @@ func (g *gemmScratch) packB(dst []float32, pc, kcb, q0, q1 int) {
 	}
 }
 
+// gemmPiece is what the parts of computePiece share: the piece's panels,
+// its worker, and the k-block it is at with that block's settings.
+type gemmPiece struct {
+	w        *gemmWorker
+	ip0, ip1 int // row panels of the chunk
+	jp0, jp1 int // column panels
+	np       int // ip1 - ip0
+
+	// The current k-block [pc, pc+kcb), the kb-th (setKBlock).
+	pc, kcb, kb int
+	beta        float32   // r.beta in the first k-block, 1 after it
+	pa          []float32 // its packed A: row panel ip at [(ip-ip0)*kcb*mr:]
+	listedA     bool      // SparseA: some row panel has a step list
+	fused       bool      // a B panel is packed by its first tile's kernel
+	prefetch    bool      // B panel by panel, the first tile prefetching the next
+	firstFull   bool      // the piece's first row panel has mr valid rows
+}
+
 // computePiece computes the tiles of piece i of the gr×gc grid over the
 // chunk on worker's scratch: pack the piece's rows of A unless the worker
 // already holds them (from its previous piece), then for each k-block and
@@ -516,153 +534,204 @@ func (g *gemmScratch) packB(dst []float32, pc, kcb, q0, q1 int) {
 // (gemmsparse.go).
 func (g *gemmScratch) computePiece(i, worker int) {
 	r := &g.run
-	im := r.im
-	mr, nr, kc := im.mr, im.nr, im.kc
 	gi, gj := i/g.gc, i%g.gc
-	ip0, ip1 := gi*g.rp/g.gr, (gi+1)*g.rp/g.gr
-	jp0, jp1 := gj*g.cp/g.gc, (gj+1)*g.cp/g.gc
-	w := &g.workers[worker]
-	np := ip1 - ip0
-	if w.paFor != g.round || w.paRow != ip0 {
-		w.pa = grow(w.pa, np*mr*r.k)
-		g.packAPanels(w.pa, ip0, ip1)
-		w.paFor, w.paRow = g.round, ip0
-		if r.sparse != Dense {
-			g.scanA(w, np)
-		}
+	pk := gemmPiece{
+		w:   &g.workers[worker],
+		ip0: gi * g.rp / g.gr, ip1: (gi + 1) * g.rp / g.gr,
+		jp0: gj * g.cp / g.gc, jp1: (gj + 1) * g.cp / g.gc,
 	}
+	pk.np = pk.ip1 - pk.ip0
+	g.holdA(&pk)
+	// SparseB: the step lists of a B block (reserve sized them for the
+	// round, so this only reslices).
 	if r.sparse == SparseB {
-		w.bits = grow(w.bits, kc*nr/32+2)
+		w, kc := pk.w, r.im.kc
+		w.bits = grow(w.bits, kc*r.im.nr/32+2)
 		w.steps = grow(w.steps, g.ncp*min(kc, r.k))
 		w.stepsLen = grow(w.stepsLen, g.ncp)
 	}
-	tile := w.tile[:mr*nr]
+	for pc := 0; pc < r.k; pc += r.im.kc {
+		g.setKBlock(&pk, pc)
+		g.computeKBlock(&pk)
+	}
+}
+
+// holdA packs the piece's rows of A (and scans them for SgemmSparse)
+// unless its worker already holds them from its previous piece, so the
+// pieces of one row group that a worker runs pack A once.
+func (g *gemmScratch) holdA(pk *gemmPiece) {
+	r := &g.run
+	w := pk.w
+	if w.paFor == g.round && w.paRow == pk.ip0 {
+		return
+	}
+	w.pa = grow(w.pa, pk.np*r.im.mr*r.k)
+	g.packAPanels(w.pa, pk.ip0, pk.ip1)
+	w.paFor, w.paRow = g.round, pk.ip0
+	if r.sparse != Dense {
+		g.scanA(w, pk.np)
+	}
+}
+
+// setKBlock moves pk to the k-block at pc and decides, once for all its
+// panels, how the block's panels of B are packed.
+func (g *gemmScratch) setKBlock(pk *gemmPiece, pc int) {
+	r := &g.run
+	im := r.im
+	mr, kc := im.mr, im.kc
+	kcb := min(kc, r.k-pc)
+	pk.pc, pk.kcb, pk.kb = pc, kcb, pc/kc
+	pk.beta = r.beta
+	if pc > 0 {
+		pk.beta = 1
+	}
+	pk.pa = pk.w.pa[pc*pk.np*mr:]
+	// SparseA: whether a row panel of this k-block has a step list;
+	// without one no B panel needs its finite check.
+	pk.listedA = r.sparse == SparseA &&
+		slices.ContainsFunc(pk.w.stepsLen[pk.kb*pk.np:][:pk.np], func(n int32) bool { return n >= 0 })
+	// With gemmPack (gemmPackT when B is transposed), a panel of B
+	// is packed by the kernel of its first tile, which reads B's
+	// stored rows in the FMA loop's spare load slots (when panel and
+	// tile are full; else packB packs the panel alone). A separate
+	// pass over B was memory-bound: dX = dY·W ran 6-17% faster on
+	// one thread and 10-39% on two without it (in-process A/B,
+	// AVX-512 and AVX2), the forward Y = X·Wᵀ 5-7% faster on one.
+	pk.fused = im.gemmPack != nil && !r.tB || im.gemmPackT != nil && r.tB && kcb%4 == 0
+	pk.firstFull = g.ic+(pk.ip0+1)*mr <= r.m
+	// With gemmPF instead (AVX2, whose 16 registers leave none for a
+	// transpose), a transposed B is packed panel by panel, and the
+	// first tile of each panel prefetches the next panel's stored rows
+	// into L2: the forward products ran 3-5% faster on one thread
+	// (in-process A/B in the training step; no change on two).
+	pk.prefetch = !pk.fused && r.tB && im.gemmPF != nil
+}
+
+// computeKBlock runs the piece's tiles over the current k-block a block of
+// ncp column panels at a time, so that the packed B block stays in L2
+// while the piece's row panels pass over it.
+func (g *gemmScratch) computeKBlock(pk *gemmPiece) {
+	r := &g.run
+	w := pk.w
+	for jb := pk.jp0; jb < pk.jp1; jb += g.ncp {
+		jb1 := min(jb+g.ncp, pk.jp1)
+		if !pk.fused && !pk.prefetch {
+			g.packB(w.pb, pk.pc, pk.kcb, jb, jb1)
+			if r.sparse == SparseB {
+				listSteps(r.im, w.bits, w.steps, w.stepsLen, w.pb, jb1-jb, pk.kcb, r.im.nr)
+			}
+		}
+		g.computePanels(pk, jb, jb1)
+	}
+}
+
+// computePanels runs every row panel of the piece over column panels
+// [jb, jb1) of B (the packed block, or each packed here) for the current
+// k-block: first a panel's packing tile where it has one (the piece's first
+// tile of the panel, whose kernel packs the panel, fused, or prefetches the
+// next panel's rows), then its other tiles, over a step list where
+// SgemmSparse gives them one; an edge tile, which sticks out of C, runs on
+// scratch. On the dense path it calls nothing per panel or tile but kernels
+// (and packB for a panel packed alone): a Go helper called per panel or per
+// edge tile cost the small products (10-20 µs) 0.4-1% in an in-process A/B.
+func (g *gemmScratch) computePanels(pk *gemmPiece, jb, jb1 int) {
+	r := &g.run
+	im, w := r.im, pk.w
+	mr, nr := im.mr, im.nr
+	pc, kcb, beta, pa := pk.pc, pk.kcb, pk.beta, pk.pa
+	ip0, np := pk.ip0, pk.np
 	c, ldc := r.c, r.ldc
-	for pc := 0; pc < r.k; pc += kc {
-		kcb := min(kc, r.k-pc)
-		beta := r.beta
-		if pc > 0 {
-			beta = 1
+	for jp := jb; jp < jb1; jp++ {
+		q := jp - jb
+		bp := w.pb[q*kcb*nr:][:kcb*nr]
+		j := jp * nr
+		nn := min(nr, r.n-j)
+		ip := ip0
+		switch {
+		case pk.prefetch:
+			g.packB(bp, pc, kcb, jp, jp+1)
+			if nxt := j + nr; jp+1 < pk.jp1 && nxt+nr <= r.n && pk.firstFull {
+				im.gemmPF(kcb, pa[:kcb*mr], bp, c[(g.ic+ip*mr)*ldc+j:][:(mr-1)*ldc+nr], ldc, beta,
+					r.b[nxt*r.ldb+pc:][:(nr-1)*r.ldb+kcb], r.ldb)
+				ip++
+			}
+		case pk.fused && (nn < nr || !pk.firstFull): // edge: packB packs it alone
+			g.packB(bp, pc, kcb, jp, jp+1)
+		case pk.fused:
+			ct := c[(g.ic+ip*mr)*ldc+j:][:(mr-1)*ldc+nr]
+			if r.tB {
+				im.gemmPackT(kcb, pa[:kcb*mr], r.b[j*r.ldb+pc:][:(nr-1)*r.ldb+kcb], r.ldb, bp, ct, ldc, beta)
+			} else {
+				im.gemmPack(kcb, pa[:kcb*mr], r.b[pc*r.ldb+j:][:(kcb-1)*r.ldb+nr], r.ldb, bp, ct, ldc, beta)
+			}
+			ip++
 		}
-		pa := w.pa[pc*np*mr:]
-		// SparseA: whether a row panel of this k-block has a step list;
-		// without one no B panel needs its finite check.
-		listedA := false
-		if r.sparse == SparseA {
-			listedA = slices.ContainsFunc(w.stepsLen[pc/kc*np:][:np], func(n int32) bool { return n >= 0 })
+		steps, bFinite := []int32(nil), true // B panel's step list (nil: all steps)
+		if r.sparse != Dense {
+			steps, bFinite = g.panelSteps(pk, bp, q)
 		}
-		// With gemmPack (gemmPackT when B is transposed), a panel of B
-		// is packed by the kernel of its first tile, which reads B's
-		// stored rows in the FMA loop's spare load slots (when panel and
-		// tile are full; else packB packs the panel alone). A separate
-		// pass over B was memory-bound: dX = dY·W ran 6-17% faster on
-		// one thread and 10-39% on two without it (in-process A/B,
-		// AVX-512 and AVX2), the forward Y = X·Wᵀ 5-7% faster on one.
-		fused := im.gemmPack != nil && !r.tB || im.gemmPackT != nil && r.tB && kcb%4 == 0
-		firstFull := g.ic+(ip0+1)*mr <= r.m
-		// With gemmPF instead (AVX2, whose 16 registers leave none for a
-		// transpose), a transposed B is packed panel by panel, and the
-		// first tile of each panel prefetches the next panel's stored rows
-		// into L2: the forward products ran 3-5% faster on one thread
-		// (in-process A/B in the training step; no change on two).
-		prefetch := !fused && r.tB && im.gemmPF != nil
-		for jb := jp0; jb < jp1; jb += g.ncp {
-			jb1 := min(jb+g.ncp, jp1)
-			if !fused && !prefetch {
-				g.packB(w.pb, pc, kcb, jb, jb1)
-				if r.sparse == SparseB {
-					listSteps(im, w.bits, w.steps, w.stepsLen, w.pb, jb1-jb, kcb, nr)
+		for ; ip < pk.ip1; ip++ {
+			ap := pa[(ip-ip0)*kcb*mr:][:kcb*mr]
+			ts := steps // this tile's step list, nil: all steps
+			switch r.sparse {
+			case SparseA:
+				if cnt := w.stepsLen[pk.kb*np+ip-ip0]; cnt >= 0 && bFinite {
+					ts = w.steps[pc*np+(ip-ip0)*kcb:][:cnt]
+				}
+			case SparseB:
+				if !w.paFinite[pk.kb*np+ip-ip0] {
+					ts = nil
 				}
 			}
-			for jp := jb; jp < jb1; jp++ {
-				bp := w.pb[(jp-jb)*kcb*nr:][:kcb*nr]
-				j := jp * nr
-				nn := min(nr, r.n-j)
-				ip := ip0
-				if prefetch {
-					g.packB(bp, pc, kcb, jp, jp+1)
-					if nxt := (jp + 1) * nr; jp+1 < jp1 && nxt+nr <= r.n && firstFull {
-						row := g.ic + ip0*mr
-						im.gemmPF(kcb, pa[:kcb*mr], bp, c[row*ldc+j:][:(mr-1)*ldc+nr], ldc, beta,
-							r.b[nxt*r.ldb+pc:][:(nr-1)*r.ldb+kcb], r.ldb)
-						ip++
-					}
+			row := g.ic + ip*mr
+			mm := min(mr, r.m-row)
+			if mm == mr && nn == nr {
+				ct := c[row*ldc+j:][:(mr-1)*ldc+nr]
+				if ts != nil {
+					im.gemmIdx(ts, ap, bp, ct, ldc, beta)
+				} else {
+					im.gemm(kcb, ap, bp, ct, ldc, beta)
 				}
-				if fused {
-					if nn == nr && firstFull {
-						row := g.ic + ip0*mr
-						ct := c[row*ldc+j:][:(mr-1)*ldc+nr]
-						if r.tB {
-							im.gemmPackT(kcb, pa[:kcb*mr], r.b[j*r.ldb+pc:][:(nr-1)*r.ldb+kcb], r.ldb, bp, ct, ldc, beta)
-						} else {
-							im.gemmPack(kcb, pa[:kcb*mr], r.b[pc*r.ldb+j:][:(kcb-1)*r.ldb+nr], r.ldb, bp, ct, ldc, beta)
-						}
-						ip++
-					} else {
-						g.packB(bp, pc, kcb, jp, jp+1)
-					}
+				continue
+			}
+			// Edge tile: C outside the matrix is never touched.
+			tile := w.tile[:mr*nr]
+			if beta != 0 {
+				for ii := 0; ii < mm; ii++ {
+					copy(tile[ii*nr:ii*nr+nn], c[(row+ii)*ldc+j:][:nn])
 				}
-				// The packing tiles above ran every step; the panel's other
-				// tiles run a step list where the sparse operand has one
-				// and the other panel is finite (0·Inf must stay NaN).
-				var steps []int32
-				bFinite := true
-				switch r.sparse {
-				case SparseA:
-					bFinite = listedA && allFinite(im, bp)
-				case SparseB:
-					q := jp - jb
-					if fused || prefetch {
-						listSteps(im, w.bits, w.steps[q*kcb:], w.stepsLen[q:], bp, 1, kcb, nr)
-					}
-					if cnt := w.stepsLen[q]; cnt >= 0 {
-						steps = w.steps[q*kcb:][:cnt]
-					}
-				}
-				for ; ip < ip1; ip++ {
-					ap := pa[(ip-ip0)*kcb*mr:][:kcb*mr]
-					ts := steps // this tile's step list, nil: all steps
-					switch r.sparse {
-					case SparseA:
-						if cnt := w.stepsLen[pc/kc*np+ip-ip0]; cnt >= 0 && bFinite {
-							ts = w.steps[pc*np+(ip-ip0)*kcb:][:cnt]
-						}
-					case SparseB:
-						if !w.paFinite[pc/kc*np+ip-ip0] {
-							ts = nil
-						}
-					}
-					row := g.ic + ip*mr
-					mm := min(mr, r.m-row)
-					if mm == mr && nn == nr {
-						ct := c[row*ldc+j:][:(mr-1)*ldc+nr]
-						if ts != nil {
-							im.gemmIdx(ts, ap, bp, ct, ldc, beta)
-						} else {
-							im.gemm(kcb, ap, bp, ct, ldc, beta)
-						}
-						continue
-					}
-					// Edge tile: run the whole tile on scratch, then
-					// copy the valid part; C outside the matrix is never
-					// touched.
-					if beta != 0 {
-						for ii := 0; ii < mm; ii++ {
-							copy(tile[ii*nr:ii*nr+nn], c[(row+ii)*ldc+j:][:nn])
-						}
-					}
-					if ts != nil {
-						im.gemmIdx(ts, ap, bp, tile, nr, beta)
-					} else {
-						im.gemm(kcb, ap, bp, tile, nr, beta)
-					}
-					for ii := 0; ii < mm; ii++ {
-						copy(c[(row+ii)*ldc+j:][:nn], tile[ii*nr:ii*nr+nn])
-					}
-				}
+			}
+			if ts != nil {
+				im.gemmIdx(ts, ap, bp, tile, nr, beta)
+			} else {
+				im.gemm(kcb, ap, bp, tile, nr, beta)
+			}
+			for ii := 0; ii < mm; ii++ {
+				copy(c[(row+ii)*ldc+j:][:nn], tile[ii*nr:ii*nr+nn])
 			}
 		}
 	}
+}
+
+// panelSteps returns, for SgemmSparse, what the panel's tiles other than its
+// packing one run over: SparseB the B panel's step list (nil: all steps),
+// SparseA whether the B panel is finite, without which the tiles ignore A's
+// step lists (0·Inf must stay NaN).
+func (g *gemmScratch) panelSteps(pk *gemmPiece, bp []float32, q int) (steps []int32, bFinite bool) {
+	r := &g.run
+	switch r.sparse {
+	case SparseA:
+		return nil, pk.listedA && allFinite(r.im, bp)
+	case SparseB:
+		w, kcb := pk.w, pk.kcb
+		if pk.fused || pk.prefetch {
+			listSteps(r.im, w.bits, w.steps[q*kcb:], w.stepsLen[q:], bp, 1, kcb, r.im.nr)
+		}
+		if cnt := w.stepsLen[q]; cnt >= 0 {
+			steps = w.steps[q*kcb:][:cnt]
+		}
+	}
+	return steps, true
 }
 
 // Shape of the Go twin micro-kernel: 4×4 keeps the 16 accumulators, 4 values

@@ -197,8 +197,28 @@ func (s *rowSlot) padded(n, cols, p int, val float32) []float32 {
 // latents, are copied with straight-line chunks of 4, 2 and 1 floats, which
 // compile to plain 16-, 8- and 4-byte moves: a runtime memmove call per row
 // (what copy and larger array assignments become) or a loop over chunks
-// would cost more than the kernel's work on the row.
+// would cost more than the kernel's work on the row. The short rows are
+// dispatched by their count of whole 4-float chunks, once per call.
 func copyRows(dst []float32, dstride int, src []float32, sstride, n, cols int) {
+	switch {
+	case cols < 1 || cols > 16:
+		for i := 0; i < n; i++ {
+			copy(dst[i*dstride:i*dstride+cols], src[i*sstride:i*sstride+cols])
+		}
+	case cols < 4:
+		copyRows1to3(dst, dstride, src, sstride, n, cols)
+	case cols < 8:
+		copyRows4to7(dst, dstride, src, sstride, n, cols)
+	case cols < 12:
+		copyRows8to11(dst, dstride, src, sstride, n, cols)
+	default:
+		copyRows12to16(dst, dstride, src, sstride, n, cols)
+	}
+}
+
+// copyRows1to3 is copyRows for rows of 1 to 3 floats: at most an 8- and a
+// 4-byte move.
+func copyRows1to3(dst []float32, dstride int, src []float32, sstride, n, cols int) {
 	switch cols {
 	case 1:
 		for i := 0; i < n; i++ {
@@ -216,6 +236,13 @@ func copyRows(dst []float32, dstride int, src []float32, sstride, n, cols int) {
 			*(*[2]float32)(d[0:2]) = [2]float32(s[0:2])
 			d[2] = s[2]
 		}
+	}
+}
+
+// copyRows4to7 is copyRows for rows of 4 to 7 floats: one 16-byte move,
+// then the rest in 8- and 4-byte ones.
+func copyRows4to7(dst []float32, dstride int, src []float32, sstride, n, cols int) {
+	switch cols {
 	case 4:
 		for i := 0; i < n; i++ {
 			d, s := dst[i*dstride:i*dstride+4], src[i*sstride:i*sstride+4]
@@ -240,6 +267,13 @@ func copyRows(dst []float32, dstride int, src []float32, sstride, n, cols int) {
 			*(*[2]float32)(d[4:6]) = [2]float32(s[4:6])
 			d[6] = s[6]
 		}
+	}
+}
+
+// copyRows8to11 is copyRows for rows of 8 to 11 floats: two 16-byte moves,
+// then the rest in 8- and 4-byte ones.
+func copyRows8to11(dst []float32, dstride int, src []float32, sstride, n, cols int) {
+	switch cols {
 	case 8:
 		for i := 0; i < n; i++ {
 			d, s := dst[i*dstride:i*dstride+8], src[i*sstride:i*sstride+8]
@@ -268,6 +302,13 @@ func copyRows(dst []float32, dstride int, src []float32, sstride, n, cols int) {
 			*(*[2]float32)(d[8:10]) = [2]float32(s[8:10])
 			d[10] = s[10]
 		}
+	}
+}
+
+// copyRows12to16 is copyRows for rows of 12 to 16 floats: three 16-byte
+// moves, then the rest in 16-, 8- and 4-byte ones.
+func copyRows12to16(dst []float32, dstride int, src []float32, sstride, n, cols int) {
+	switch cols {
 	case 12:
 		for i := 0; i < n; i++ {
 			d, s := dst[i*dstride:i*dstride+12], src[i*sstride:i*sstride+12]
@@ -307,10 +348,6 @@ func copyRows(dst []float32, dstride int, src []float32, sstride, n, cols int) {
 			*(*[4]float32)(d[4:8]) = [4]float32(s[4:8])
 			*(*[4]float32)(d[8:12]) = [4]float32(s[8:12])
 			*(*[4]float32)(d[12:16]) = [4]float32(s[12:16])
-		}
-	default:
-		for i := 0; i < n; i++ {
-			copy(dst[i*dstride:i*dstride+cols], src[i*sstride:i*sstride+cols])
 		}
 	}
 }
