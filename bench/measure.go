@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/discretegrad/reinmax/kernels"
+	"github.com/discretegrad/reinmax/errkind"
 	"github.com/discretegrad/reinmax/vae"
 )
 
@@ -82,18 +82,18 @@ func (o Options) withDefaults(fn string) (Options, error) {
 		o.Threads = []int{1, 2}
 	}
 	if len(o.Threads) == 0 {
-		return o, fmt.Errorf("bench.%s: Options.Threads is empty: %w", fn, kernels.ErrArgument)
+		return o, fmt.Errorf("bench.%s: Options.Threads is empty: %w", fn, errkind.Argument)
 	}
 	for _, t := range o.Threads {
 		if t < 1 || t > maxThreads {
-			return o, fmt.Errorf("bench.%s: Options.Threads has %d, need 1..%d: %w", fn, t, maxThreads, kernels.ErrArgument)
+			return o, fmt.Errorf("bench.%s: Options.Threads has %d, need 1..%d: %w", fn, t, maxThreads, errkind.Argument)
 		}
 	}
 	if o.MinTime < 0 {
-		return o, fmt.Errorf("bench.%s: Options.MinTime=%v, need >= 0: %w", fn, o.MinTime, kernels.ErrArgument)
+		return o, fmt.Errorf("bench.%s: Options.MinTime=%v, need >= 0: %w", fn, o.MinTime, errkind.Argument)
 	}
 	if o.Samples < 0 {
-		return o, fmt.Errorf("bench.%s: Options.Samples=%d, need >= 0: %w", fn, o.Samples, kernels.ErrArgument)
+		return o, fmt.Errorf("bench.%s: Options.Samples=%d, need >= 0: %w", fn, o.Samples, errkind.Argument)
 	}
 	if o.MinTime == 0 {
 		o.MinTime = DefaultMinTime
@@ -212,10 +212,10 @@ func (c Case) Benchmark(b *testing.B) {
 // Errors are set-up and operation errors, wrapped with the case's name.
 func Measure(c Case, minTime time.Duration, samples int) (Result, error) {
 	if minTime < 0 || samples < 1 {
-		return Result{}, fmt.Errorf("bench.Measure: minTime=%v samples=%d, need >= 0 and >= 1: %w", minTime, samples, kernels.ErrArgument)
+		return Result{}, fmt.Errorf("bench.Measure: minTime=%v samples=%d, need >= 0 and >= 1: %w", minTime, samples, errkind.Argument)
 	}
 	if c.setup == nil {
-		return Result{}, fmt.Errorf("bench.Measure: case %q has no set-up (build cases with the *Cases functions): %w", c.Name, kernels.ErrArgument)
+		return Result{}, fmt.Errorf("bench.Measure: case %q has no set-up (build cases with the *Cases functions): %w", c.Name, errkind.Argument)
 	}
 	op, cleanup, err := c.setup()
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/discretegrad/reinmax/errkind"
 	"github.com/discretegrad/reinmax/internal/allocstest"
 	"github.com/discretegrad/reinmax/kernels"
 	"github.com/discretegrad/reinmax/vae"
@@ -79,12 +80,12 @@ func TestMeasureErrors(t *testing.T) {
 	require.ErrorIs(t, err, boom)
 
 	_, err = Measure(Case{Name: "bare"}, time.Millisecond, 1)
-	require.ErrorIs(t, err, kernels.ErrArgument)
+	require.ErrorIs(t, err, errkind.Argument)
 	require.ErrorContains(t, err, `"bare"`)
 	_, err = Measure(c, -time.Second, 1)
-	require.ErrorIs(t, err, kernels.ErrArgument)
+	require.ErrorIs(t, err, errkind.Argument)
 	_, err = Measure(c, 0, 0)
-	require.ErrorIs(t, err, kernels.ErrArgument)
+	require.ErrorIs(t, err, errkind.Argument)
 	require.ErrorContains(t, err, "samples=0")
 }
 
@@ -149,7 +150,7 @@ func TestOptionsAreValidated(t *testing.T) {
 	for name, fn := range fns {
 		for _, b := range bad {
 			err := fn(b.o)
-			require.ErrorIs(t, err, kernels.ErrArgument, "%s %+v", name, b.o)
+			require.ErrorIs(t, err, errkind.Argument, "%s %+v", name, b.o)
 			require.ErrorContains(t, err, "bench."+name)
 			require.ErrorContains(t, err, b.want)
 		}

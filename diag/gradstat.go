@@ -5,6 +5,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/discretegrad/reinmax/errkind"
 	"github.com/discretegrad/reinmax/estimators"
 	"github.com/discretegrad/reinmax/kernels"
 	"github.com/discretegrad/reinmax/vae"
@@ -36,7 +37,7 @@ type GradStatSource struct {
 // FreshSource is a C×L model (leaky ReLU if leaky) with weights drawn from
 // seed by vae.Model.Init, as vae.Trainer draws them. Errors: C or L out of
 // vae.Config's bounds, or C^L above vae.MaxExactCodes (the exact gradient
-// enumerates every code); they wrap kernels.ErrArgument.
+// enumerates every code); they wrap errkind.Argument.
 func FreshSource(c, l int, leaky bool, seed uint64) (GradStatSource, error) {
 	const fn = "diag.FreshSource"
 	// The estimator and LR are placeholders that let Validate check the shape.
@@ -53,7 +54,7 @@ func FreshSource(c, l int, leaky bool, seed uint64) (GradStatSource, error) {
 // CheckpointSource is the model of a checkpoint written by vae.Trainer.Save,
 // read and verified now (vae.ReadCheckpointInfo) so that a bad file of a
 // series is refused before hours of measurement. Errors: the file's, or C^L
-// above vae.MaxExactCodes (kernels.ErrArgument).
+// above vae.MaxExactCodes (errkind.Argument).
 func CheckpointSource(path string) (GradStatSource, error) {
 	info, err := vae.ReadCheckpointInfo(path)
 	if err != nil {
@@ -70,7 +71,7 @@ func CheckpointSource(path string) (GradStatSource, error) {
 func checkExactCodes(c, l int) error {
 	if _, ok := vae.CodeCount(c, l); !ok {
 		return fmt.Errorf("a %d×%d model has C^L codes > %d, too many for the exact gradient: %w",
-			c, l, vae.MaxExactCodes, kernels.ErrArgument)
+			c, l, vae.MaxExactCodes, errkind.Argument)
 	}
 	return nil
 }
@@ -105,24 +106,24 @@ type GradStatConfig struct {
 }
 
 // Validate returns an error naming the first invalid field and its value,
-// wrapping kernels.ErrArgument (kernels.ErrShape for sizes) or the
+// wrapping errkind.Argument (errkind.Shape for sizes) or the
 // estimator configuration's own error.
 func (c GradStatConfig) Validate() error {
 	const fn = "diag.GradStatConfig"
 	switch {
 	case len(c.Methods) == 0:
-		return fmt.Errorf("%s: no method: %w", fn, kernels.ErrArgument)
+		return fmt.Errorf("%s: no method: %w", fn, errkind.Argument)
 	case c.Data == nil:
-		return fmt.Errorf("%s: Data is nil: %w", fn, kernels.ErrArgument)
+		return fmt.Errorf("%s: Data is nil: %w", fn, errkind.Argument)
 	case c.Examples < 1 || c.Examples > c.Data.N:
-		return fmt.Errorf("%s: Examples=%d, need 1..%d (the images of Data): %w", fn, c.Examples, c.Data.N, kernels.ErrShape)
+		return fmt.Errorf("%s: Examples=%d, need 1..%d (the images of Data): %w", fn, c.Examples, c.Data.N, errkind.Shape)
 	case c.Samples < 1 || c.Samples > MaxGradStatSamples:
-		return fmt.Errorf("%s: Samples=%d, need 1..%d: %w", fn, c.Samples, MaxGradStatSamples, kernels.ErrShape)
+		return fmt.Errorf("%s: Samples=%d, need 1..%d: %w", fn, c.Samples, MaxGradStatSamples, errkind.Shape)
 	}
 	allowed := GradStatMethods()
 	for i, m := range c.Methods {
 		if !slices.Contains(allowed, m.Method) {
-			return fmt.Errorf("%s: Methods[%d]: method %q, want one of %v: %w", fn, i, m.Method, allowed, kernels.ErrArgument)
+			return fmt.Errorf("%s: Methods[%d]: method %q, want one of %v: %w", fn, i, m.Method, allowed, errkind.Argument)
 		}
 		if err := m.WithDefaults().Validate(); err != nil {
 			return fmt.Errorf("%s: Methods[%d]: %w", fn, i, err)
@@ -202,7 +203,7 @@ func GradStat(cfg GradStatConfig, sources []GradStatSource, ws *kernels.Workspac
 		return rep, fmt.Errorf("diag.GradStat: %w", err)
 	}
 	if len(sources) == 0 {
-		return rep, fmt.Errorf("diag.GradStat: no model to measure: %w", kernels.ErrArgument)
+		return rep, fmt.Errorf("diag.GradStat: no model to measure: %w", errkind.Argument)
 	}
 	x := cfg.Data.Pixels[:cfg.Examples*vae.ImagePixels]
 	for _, src := range sources {

@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/discretegrad/reinmax/diag"
+	"github.com/discretegrad/reinmax/errkind"
 	"github.com/discretegrad/reinmax/estimators"
 	"github.com/discretegrad/reinmax/kernels"
 	"github.com/discretegrad/reinmax/nn"
@@ -128,13 +129,13 @@ func TestGradStatRefused(t *testing.T) {
 	require.Len(t, diag.GradStatMethods(), len(estimators.Methods())-1)
 
 	_, err := diag.FreshSource(1, 2, false, 0)
-	require.ErrorIs(t, err, kernels.ErrArgument)
+	require.ErrorIs(t, err, errkind.Argument)
 	require.ErrorContains(t, err, "C=1")
 	_, err = diag.FreshSource(2, 14, false, 0) // 16384 codes: the most the exact gradient takes
 	require.NoError(t, err)
 	for _, s := range [][2]int{{2, 15}, {10, 5}, {64, 8}} {
 		_, err = diag.FreshSource(s[0], s[1], false, 0)
-		require.ErrorIs(t, err, kernels.ErrArgument, "%v", s)
+		require.ErrorIs(t, err, errkind.Argument, "%v", s)
 		require.ErrorContains(t, err, "too many for the exact gradient", "%v", s)
 	}
 	_, err = diag.CheckpointSource(filepath.Join(t.TempDir(), "missing"))

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/discretegrad/reinmax/kernels"
+	"github.com/discretegrad/reinmax/errkind"
 )
 
 // Metrics are the gradient-quality statistics (docs/estimators.md,
@@ -45,18 +45,18 @@ type Metrics struct {
 //
 // Errors: no draw yet, or a zero exact or mean gradient over the whole
 // tensor, for which the relative quantities are undefined
-// (kernels.ErrArgument); a bad length or block count (kernels.ErrShape); NaN or ±Inf in
-// exact (kernels.ErrNonFinite).
+// (errkind.Argument); a bad length or block count (errkind.Shape); NaN or ±Inf in
+// exact (errkind.NonFinite).
 func (m *Moments) Metrics(exact []float32, examples int) (Metrics, error) {
 	const fn = "diag.Moments.Metrics"
 	size := len(m.sum)
 	switch {
 	case len(exact) != size:
-		return Metrics{}, fmt.Errorf("%s: len(exact)=%d, need %d: %w", fn, len(exact), size, kernels.ErrShape)
+		return Metrics{}, fmt.Errorf("%s: len(exact)=%d, need %d: %w", fn, len(exact), size, errkind.Shape)
 	case examples < 1 || size%examples != 0:
-		return Metrics{}, fmt.Errorf("%s: examples=%d does not divide the %d coordinates: %w", fn, examples, size, kernels.ErrShape)
+		return Metrics{}, fmt.Errorf("%s: examples=%d does not divide the %d coordinates: %w", fn, examples, size, errkind.Shape)
 	case m.n == 0:
-		return Metrics{}, fmt.Errorf("%s: no draw accumulated: %w", fn, kernels.ErrArgument)
+		return Metrics{}, fmt.Errorf("%s: no draw accumulated: %w", fn, errkind.Argument)
 	}
 	block := size / examples
 	inv := 1 / float64(m.n)
@@ -68,7 +68,7 @@ func (m *Moments) Metrics(exact []float32, examples int) (Metrics, error) {
 		for i := b * block; i < (b+1)*block; i++ {
 			e := float64(exact[i])
 			if math.IsNaN(e) || math.IsInf(e, 0) {
-				return Metrics{}, fmt.Errorf("%s: exact[%d]=%v: %w", fn, i, e, kernels.ErrNonFinite)
+				return Metrics{}, fmt.Errorf("%s: exact[%d]=%v: %w", fn, i, e, errkind.NonFinite)
 			}
 			mean := m.sum[i] * inv
 			v := math.Abs(m.sq[i]*inv - mean*mean)
@@ -92,9 +92,9 @@ func (m *Moments) Metrics(exact []float32, examples int) (Metrics, error) {
 	}
 	switch {
 	case ex2 == 0:
-		return Metrics{}, fmt.Errorf("%s: the exact gradient is zero, relative bias undefined: %w", fn, kernels.ErrArgument)
+		return Metrics{}, fmt.Errorf("%s: the exact gradient is zero, relative bias undefined: %w", fn, errkind.Argument)
 	case mean2 == 0:
-		return Metrics{}, fmt.Errorf("%s: the mean gradient is zero, relative quantities undefined: %w", fn, kernels.ErrArgument)
+		return Metrics{}, fmt.Errorf("%s: the mean gradient is zero, relative quantities undefined: %w", fn, errkind.Argument)
 	}
 	nb := float64(examples)
 	return Metrics{

@@ -5,9 +5,8 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/discretegrad/reinmax/errkind"
 	"github.com/stretchr/testify/require"
-
-	"github.com/discretegrad/reinmax/kernels"
 )
 
 // biasedSampler is a fake estimator with a known law: draw j is
@@ -103,24 +102,24 @@ func TestMetricsErrors(t *testing.T) {
 	require.NoError(t, err)
 	exact := []float32{1, 2, 3, 4}
 	_, err = m.Metrics(exact, 2)
-	require.ErrorIs(t, err, kernels.ErrArgument, "no draws")
+	require.ErrorIs(t, err, errkind.Argument, "no draws")
 	require.NoError(t, m.Add([]float32{1, 1, 1, 1}))
 	_, err = m.Metrics(exact[:3], 1)
-	require.ErrorIs(t, err, kernels.ErrShape)
+	require.ErrorIs(t, err, errkind.Shape)
 	_, err = m.Metrics(exact, 3)
-	require.ErrorIs(t, err, kernels.ErrShape)
+	require.ErrorIs(t, err, errkind.Shape)
 	_, err = m.Metrics(exact, 0)
-	require.ErrorIs(t, err, kernels.ErrShape)
+	require.ErrorIs(t, err, errkind.Shape)
 	_, err = m.Metrics([]float32{1, float32(math.NaN()), 3, 4}, 2)
-	require.ErrorIs(t, err, kernels.ErrNonFinite)
+	require.ErrorIs(t, err, errkind.NonFinite)
 	_, err = m.Metrics([]float32{0, 0, 0, 0}, 2)
-	require.ErrorIs(t, err, kernels.ErrArgument)
+	require.ErrorIs(t, err, errkind.Argument)
 	require.Contains(t, err.Error(), "exact gradient is zero")
 
 	m.Reset()
 	require.NoError(t, m.Add([]float32{0, 0, 0, 0}))
 	_, err = m.Metrics(exact, 2)
-	require.ErrorIs(t, err, kernels.ErrArgument)
+	require.ErrorIs(t, err, errkind.Argument)
 	require.Contains(t, err.Error(), "mean gradient is zero")
 }
 

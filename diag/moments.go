@@ -6,7 +6,7 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"github.com/discretegrad/reinmax/kernels"
+	"github.com/discretegrad/reinmax/errkind"
 )
 
 // Moments accumulates draws of a gradient vector of fixed length: their
@@ -25,10 +25,10 @@ type Moments struct {
 }
 
 // NewMoments returns an empty accumulator for gradients of size values
-// (>= 1). Errors wrap kernels.ErrShape.
+// (>= 1). Errors wrap errkind.Shape.
 func NewMoments(size int) (*Moments, error) {
 	if size < 1 {
-		return nil, fmt.Errorf("diag.NewMoments: size=%d, need >= 1: %w", size, kernels.ErrShape)
+		return nil, fmt.Errorf("diag.NewMoments: size=%d, need >= 1: %w", size, errkind.Shape)
 	}
 	return &Moments{sum: make([]float64, size), sq: make([]float64, size)}, nil
 }
@@ -47,15 +47,15 @@ func (m *Moments) Reset() {
 }
 
 // Add accumulates one draw g (len Len()). A NaN or ±Inf entry is an error
-// wrapping kernels.ErrNonFinite that names its index, and then nothing is
+// wrapping errkind.NonFinite that names its index, and then nothing is
 // added (a diverged estimator must not quietly poison the statistics).
-// A wrong length wraps kernels.ErrShape.
+// A wrong length wraps errkind.Shape.
 func (m *Moments) Add(g []float32) error {
 	if len(g) != len(m.sum) {
-		return fmt.Errorf("diag.Moments.Add: len(g)=%d, need %d: %w", len(g), len(m.sum), kernels.ErrShape)
+		return fmt.Errorf("diag.Moments.Add: len(g)=%d, need %d: %w", len(g), len(m.sum), errkind.Shape)
 	}
 	if i := accumulate(m.sum, m.sq, g); i >= 0 {
-		return fmt.Errorf("diag.Moments.Add: g[%d]=%v: %w", i, g[i], kernels.ErrNonFinite)
+		return fmt.Errorf("diag.Moments.Add: g[%d]=%v: %w", i, g[i], errkind.NonFinite)
 	}
 	m.n++
 	return nil
@@ -80,7 +80,7 @@ func accumulate(sum, sq []float64, g []float32) int {
 }
 
 // Mean writes the average of the draws into dst (len Len()). Errors: a
-// wrong length (kernels.ErrShape) or no draw yet (kernels.ErrArgument).
+// wrong length (errkind.Shape) or no draw yet (errkind.Argument).
 func (m *Moments) Mean(dst []float64) error {
 	if err := m.check("Mean", len(dst)); err != nil {
 		return err
@@ -110,10 +110,10 @@ func (m *Moments) Std(dst []float64) error {
 
 func (m *Moments) check(fn string, n int) error {
 	if n != len(m.sum) {
-		return fmt.Errorf("diag.Moments.%s: len(dst)=%d, need %d: %w", fn, n, len(m.sum), kernels.ErrShape)
+		return fmt.Errorf("diag.Moments.%s: len(dst)=%d, need %d: %w", fn, n, len(m.sum), errkind.Shape)
 	}
 	if m.n == 0 {
-		return fmt.Errorf("diag.Moments.%s: no draw accumulated: %w", fn, kernels.ErrArgument)
+		return fmt.Errorf("diag.Moments.%s: no draw accumulated: %w", fn, errkind.Argument)
 	}
 	return nil
 }
@@ -140,7 +140,7 @@ type chunkSums struct {
 // Draw adds samples draws of s: draw j uses the stream first+j of seed, so
 // the draws are distinct and the result is a pure function of (s, seed,
 // first, samples). It allocates nothing beyond what s allocates. Errors:
-// samples < 1 (kernels.ErrArgument), or the first failing draw's error
+// samples < 1 (errkind.Argument), or the first failing draw's error
 // (from s, or a non-finite gradient), naming its stream; the draws before it
 // stay accumulated.
 func (m *Moments) Draw(s Sampler, seed, first uint64, samples int) error {
@@ -156,15 +156,15 @@ func (m *Moments) Draw(s Sampler, seed, first uint64, samples int) error {
 // workspace). The draws are summed in fixed chunks merged in stream order,
 // so the result is bitwise identical to Draw's for any len(ss), provided
 // every sampler returns the same gradient for the same (seed, stream).
-// Errors as for Draw; len(ss) == 0 is kernels.ErrArgument. With one sampler
+// Errors as for Draw; len(ss) == 0 is errkind.Argument. With one sampler
 // it allocates nothing; with several, a little for the goroutines.
 func (m *Moments) DrawParallel(ss []Sampler, seed, first uint64, samples int) error {
 	const fn = "diag.Moments.Draw"
 	if samples < 1 {
-		return fmt.Errorf("%s: samples=%d, need >= 1: %w", fn, samples, kernels.ErrArgument)
+		return fmt.Errorf("%s: samples=%d, need >= 1: %w", fn, samples, errkind.Argument)
 	}
 	if len(ss) == 0 {
-		return fmt.Errorf("%s: no sampler: %w", fn, kernels.ErrArgument)
+		return fmt.Errorf("%s: no sampler: %w", fn, errkind.Argument)
 	}
 	chunks := samples/drawChunk + min(1, samples%drawChunk) // (samples+drawChunk-1)/drawChunk overflows near MaxInt
 	workers := min(len(ss), chunks)
@@ -238,7 +238,7 @@ func (w *chunkSums) draw(s Sampler, seed, first uint64, count int) error {
 			return fmt.Errorf("seed %d stream %d: %w", seed, stream, err)
 		}
 		if i := accumulate(w.sum, w.sq, w.scratch); i >= 0 {
-			return fmt.Errorf("seed %d stream %d: g[%d]=%v: %w", seed, stream, i, w.scratch[i], kernels.ErrNonFinite)
+			return fmt.Errorf("seed %d stream %d: g[%d]=%v: %w", seed, stream, i, w.scratch[i], errkind.NonFinite)
 		}
 		w.n++
 	}

@@ -5,9 +5,8 @@ import (
 	"math"
 	"testing"
 
+	"github.com/discretegrad/reinmax/errkind"
 	"github.com/stretchr/testify/require"
-
-	"github.com/discretegrad/reinmax/kernels"
 )
 
 func TestMomentsHandComputed(t *testing.T) {
@@ -27,7 +26,7 @@ func TestMomentsHandComputed(t *testing.T) {
 
 	m.Reset()
 	require.Zero(t, m.Count())
-	require.ErrorIs(t, m.Mean(mean), kernels.ErrArgument)
+	require.ErrorIs(t, m.Mean(mean), errkind.Argument)
 	require.NoError(t, m.Add([]float32{7, 7}))
 	require.NoError(t, m.Std(std))
 	require.Equal(t, []float64{0, 0}, std, "a single draw has no spread")
@@ -35,21 +34,21 @@ func TestMomentsHandComputed(t *testing.T) {
 
 func TestMomentsErrors(t *testing.T) {
 	_, err := NewMoments(0)
-	require.ErrorIs(t, err, kernels.ErrShape)
+	require.ErrorIs(t, err, errkind.Shape)
 	m, err := NewMoments(3)
 	require.NoError(t, err)
-	require.ErrorIs(t, m.Add([]float32{1, 2}), kernels.ErrShape)
+	require.ErrorIs(t, m.Add([]float32{1, 2}), errkind.Shape)
 	require.NoError(t, m.Add([]float32{1, 2, 3}))
 	err = m.Add([]float32{1, float32(math.NaN()), 3})
-	require.ErrorIs(t, err, kernels.ErrNonFinite)
+	require.ErrorIs(t, err, errkind.NonFinite)
 	require.Contains(t, err.Error(), "g[1]")
-	require.ErrorIs(t, m.Add([]float32{float32(math.Inf(-1)), 0, 0}), kernels.ErrNonFinite)
+	require.ErrorIs(t, m.Add([]float32{float32(math.Inf(-1)), 0, 0}), errkind.NonFinite)
 	require.Equal(t, 1, m.Count(), "a rejected draw is not counted")
 	mean := make([]float64, 3)
 	require.NoError(t, m.Mean(mean))
 	require.Equal(t, []float64{1, 2, 3}, mean, "a rejected draw leaves the sums untouched")
-	require.ErrorIs(t, m.Mean(make([]float64, 2)), kernels.ErrShape)
-	require.ErrorIs(t, m.Std(make([]float64, 4)), kernels.ErrShape)
+	require.ErrorIs(t, m.Mean(make([]float64, 2)), errkind.Shape)
+	require.ErrorIs(t, m.Std(make([]float64, 4)), errkind.Shape)
 }
 
 // seqSampler returns grad[i] = stream + i, or an error at stream failAt.
@@ -81,7 +80,7 @@ func TestDrawUsesDistinctStreams(t *testing.T) {
 	require.NoError(t, m.Mean(mean))
 	require.Equal(t, []float64{11.5, 12.5}, mean)
 
-	require.ErrorIs(t, m.Draw(s, 7, 0, 0), kernels.ErrArgument)
+	require.ErrorIs(t, m.Draw(s, 7, 0, 0), errkind.Argument)
 	m.Reset()
 	s = &seqSampler{failAt: 2}
 	err = m.Draw(s, 1, 0, 5)
@@ -166,5 +165,5 @@ func TestDrawParallelIsBitwiseDraw(t *testing.T) {
 	}
 	m, err := NewMoments(size)
 	require.NoError(t, err)
-	require.ErrorIs(t, m.DrawParallel(nil, 0, 0, 4), kernels.ErrArgument)
+	require.ErrorIs(t, m.DrawParallel(nil, 0, 0, 4), errkind.Argument)
 }

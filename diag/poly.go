@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 
+	"github.com/discretegrad/reinmax/errkind"
 	"github.com/discretegrad/reinmax/estimators"
 	"github.com/discretegrad/reinmax/kernels"
 )
@@ -46,7 +47,7 @@ const (
 )
 
 // Validate returns an error naming the first invalid field and its value,
-// wrapping kernels.ErrArgument (kernels.ErrShape for sizes). Products are
+// wrapping errkind.Argument (errkind.Shape for sizes). Products are
 // checked by division, so that no value of a field can overflow them.
 func (c PolyConfig) Validate() error {
 	bad := func(f string, v any, need string, sentinel error) error {
@@ -55,24 +56,24 @@ func (c PolyConfig) Validate() error {
 	finite := func(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
 	switch {
 	case !(c.P > 0) || !finite(c.P):
-		return bad("P", c.P, "finite and > 0", kernels.ErrArgument)
+		return bad("P", c.P, "finite and > 0", errkind.Argument)
 	case !(c.Target > 0 && c.Target < 1):
-		return bad("Target", c.Target, "0 < Target < 1", kernels.ErrArgument)
+		return bad("Target", c.Target, "0 < Target < 1", errkind.Argument)
 	case !(c.LR > 0) || !finite(c.LR):
-		return bad("LR", c.LR, "finite and > 0", kernels.ErrArgument)
+		return bad("LR", c.LR, "finite and > 0", errkind.Argument)
 	case c.Latents < 1:
-		return bad("Latents", c.Latents, ">= 1", kernels.ErrShape)
+		return bad("Latents", c.Latents, ">= 1", errkind.Shape)
 	case c.Batch < 1:
-		return bad("Batch", c.Batch, ">= 1", kernels.ErrShape)
+		return bad("Batch", c.Batch, ">= 1", errkind.Shape)
 	case c.Latents > MaxPolyRows/c.Batch:
 		// The factors, not their product, which may have overflowed.
-		return bad("Latents·Batch", fmt.Sprintf("%d·%d", c.Latents, c.Batch), "<= 2^24 rows", kernels.ErrShape)
+		return bad("Latents·Batch", fmt.Sprintf("%d·%d", c.Latents, c.Batch), "<= 2^24 rows", errkind.Shape)
 	case c.StepsPerEpoch < 1 || c.StepsPerEpoch > MaxPolySteps:
-		return bad("StepsPerEpoch", c.StepsPerEpoch, "1..2^30", kernels.ErrShape)
+		return bad("StepsPerEpoch", c.StepsPerEpoch, "1..2^30", errkind.Shape)
 	case c.Epochs < 0 || c.Epochs > MaxPolyEpochs:
-		return bad("Epochs", c.Epochs, "0..2^20", kernels.ErrShape)
+		return bad("Epochs", c.Epochs, "0..2^20", errkind.Shape)
 	case c.Epochs > 0 && c.StepsPerEpoch > MaxPolySteps/c.Epochs:
-		return bad("Epochs·StepsPerEpoch", fmt.Sprintf("%d·%d", c.Epochs, c.StepsPerEpoch), "<= 2^30 steps", kernels.ErrShape)
+		return bad("Epochs·StepsPerEpoch", fmt.Sprintf("%d·%d", c.Epochs, c.StepsPerEpoch), "<= 2^30 steps", errkind.Shape)
 	}
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/discretegrad/reinmax/errkind"
 	"github.com/discretegrad/reinmax/estimators"
 	"github.com/discretegrad/reinmax/kernels"
 )
@@ -55,7 +56,7 @@ func TestPolyConfigValidate(t *testing.T) {
 	c.Epochs, c.StepsPerEpoch = 1, MaxPolySteps
 	require.NoError(t, c.Validate())
 	_, err := NewPoly(DefaultPolyConfig(), estimators.DefaultConfig("magic"), nil)
-	require.ErrorIs(t, err, kernels.ErrArgument)
+	require.ErrorIs(t, err, errkind.Argument)
 }
 
 // TestPolyExactReachesMinimum runs the task's full setting (p = 2, 40

@@ -9,8 +9,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/discretegrad/reinmax/errkind"
 	"github.com/discretegrad/reinmax/estimators"
-	"github.com/discretegrad/reinmax/kernels"
 )
 
 // SeriesPoint is one method's metric after one epoch of training, over
@@ -39,7 +39,7 @@ func Series(reports []GradStatReport, metric func(*Metrics) float64) ([]SeriesPo
 	for i, rep := range reports {
 		for _, gm := range rep.Models {
 			if gm.Epoch == nil {
-				return nil, fmt.Errorf("diag.Series: report %d: model %q has no epoch: %w", i, gm.Checkpoint, kernels.ErrArgument)
+				return nil, fmt.Errorf("diag.Series: report %d: model %q has no epoch: %w", i, gm.Checkpoint, errkind.Argument)
 			}
 			for _, r := range gm.Results {
 				k := key{*gm.Epoch, r.Method}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/discretegrad/reinmax/errkind"
 	"github.com/discretegrad/reinmax/kernels"
 )
 
@@ -18,15 +19,15 @@ import (
 // g is ignored by reinforce and exact. grad may be the same slice as g or gp;
 // other overlaps are not allowed.
 //
-// Errors: no prior Forward, wrong lengths (kernels.ErrShape), NaN/Inf in g
-// or gp, or a gradient that overflows float32 (kernels.ErrNonFinite, naming
+// Errors: no prior Forward, wrong lengths (errkind.Shape), NaN/Inf in g
+// or gp, or a gradient that overflows float32 (errkind.NonFinite, naming
 // the row; grad is then partly written), reinforce without
 // SetRowLoss or exact without SetCodeLoss since the last Forward
-// (kernels.ErrArgument), or logits/τ overflowing float32
-// (kernels.ErrTemperature).
+// (errkind.Argument), or logits/τ overflowing float32
+// (errkind.Temperature).
 func (e *Estimator) Backward(ws *kernels.Workspace, seed, stream uint64, g, gp, grad []float32) error {
 	if !e.valid {
-		return fmt.Errorf("estimators.Backward: no sample: call Forward first: %w", kernels.ErrArgument)
+		return fmt.Errorf("estimators.Backward: no sample: call Forward first: %w", errkind.Argument)
 	}
 	e.seed, e.stream, e.noiseGiven = seed, stream, false
 	return e.backward("Backward", ws, g, gp, grad)
@@ -55,37 +56,37 @@ func (e *Estimator) BackwardWithNoise(ws *kernels.Workspace, logits []float32, i
 		return err
 	}
 	if len(index) != rows {
-		return fmt.Errorf("estimators.%s: len(index)=%d, need rows=%d: %w", fn, len(index), rows, kernels.ErrShape)
+		return fmt.Errorf("estimators.%s: len(index)=%d, need rows=%d: %w", fn, len(index), rows, errkind.Shape)
 	}
 	for r, i := range index {
 		if i < 0 || int(i) >= e.cols {
-			return fmt.Errorf("estimators.%s: index[%d]=%d outside [0, %d): %w", fn, r, i, e.cols, kernels.ErrArgument)
+			return fmt.Errorf("estimators.%s: index[%d]=%d outside [0, %d): %w", fn, r, i, e.cols, errkind.Argument)
 		}
 	}
 	n := rows * e.cols
 	if e.m.gumbelForward() {
 		if len(G) != n {
-			return fmt.Errorf("estimators.%s: len(G)=%d, need rows*cols=%d for %s: %w", fn, len(G), n, e.cfg.Method, kernels.ErrShape)
+			return fmt.Errorf("estimators.%s: len(G)=%d, need rows*cols=%d for %s: %w", fn, len(G), n, e.cfg.Method, errkind.Shape)
 		}
 		if j := firstNonFinite(G); j >= 0 {
-			return fmt.Errorf("estimators.%s: G row %d holds %v: %w", fn, j/e.cols, G[j], kernels.ErrNonFinite)
+			return fmt.Errorf("estimators.%s: G row %d holds %v: %w", fn, j/e.cols, G[j], errkind.NonFinite)
 		}
 	} else if G != nil {
-		return fmt.Errorf("estimators.%s: G given (len %d) but %s uses no forward Gumbel noise: %w", fn, len(G), e.cfg.Method, kernels.ErrArgument)
+		return fmt.Errorf("estimators.%s: G given (len %d) but %s uses no forward Gumbel noise: %w", fn, len(G), e.cfg.Method, errkind.Argument)
 	}
 	if e.m.repeats() {
 		if len(E) != n*e.k {
 			return fmt.Errorf("estimators.%s: len(E)=%d, need rows*K*cols=%d*%d*%d=%d: %w",
-				fn, len(E), rows, e.k, e.cols, n*e.k, kernels.ErrShape)
+				fn, len(E), rows, e.k, e.cols, n*e.k, errkind.Shape)
 		}
 		for j, v := range E {
 			if !(v > 0) || !finite(v) {
 				return fmt.Errorf("estimators.%s: E row %d holds %v, Exp(1) draws must be finite and > 0: %w",
-					fn, j/(e.k*e.cols), v, kernels.ErrArgument)
+					fn, j/(e.k*e.cols), v, errkind.Argument)
 			}
 		}
 	} else if E != nil {
-		return fmt.Errorf("estimators.%s: E given (len %d) but %s uses no conditional-Gumbel noise: %w", fn, len(E), e.cfg.Method, kernels.ErrArgument)
+		return fmt.Errorf("estimators.%s: E given (len %d) but %s uses no conditional-Gumbel noise: %w", fn, len(E), e.cfg.Method, errkind.Argument)
 	}
 	if err := e.loadLogits(fn, ws, logits, rows); err != nil {
 		return err
@@ -108,7 +109,7 @@ func (e *Estimator) backward(fn string, ws *kernels.Workspace, g, gp, grad []flo
 	n := rows * c
 	if g != nil && len(g) != n || gp != nil && len(gp) != n || len(grad) != n {
 		return fmt.Errorf("estimators.%s: len(g)=%d len(gp)=%d len(grad)=%d, need rows*cols=%d*%d=%d (g, gp may be nil): %w",
-			fn, len(g), len(gp), len(grad), rows, c, n, kernels.ErrShape)
+			fn, len(g), len(gp), len(grad), rows, c, n, errkind.Shape)
 	}
 	e.g, e.gp, e.grad = g, gp, grad
 	defer func() { e.g, e.gp, e.grad = nil, nil, nil }()
@@ -116,7 +117,7 @@ func (e *Estimator) backward(fn string, ws *kernels.Workspace, g, gp, grad []flo
 	case mReinforce:
 		if !e.rowLossOK || e.rowLossN != rows {
 			return fmt.Errorf("estimators.%s: reinforce needs SetRowLoss with %d values after the last Forward (have %d, set=%v): %w",
-				fn, rows, e.rowLossN, e.rowLossOK, kernels.ErrArgument)
+				fn, rows, e.rowLossN, e.rowLossOK, errkind.Argument)
 		}
 	case mExact:
 		return e.exactBackward(fn, ws)
@@ -152,7 +153,7 @@ func (e *Estimator) checkScale(fn string) error {
 	}
 	for _, t := range [...]float32{e.tau, tau2} {
 		if bound/float64(t) > math.MaxFloat32/4 {
-			return fmt.Errorf("estimators.%s: max |logit| %v over tau=%v overflows float32: %w", fn, e.maxAbs, t, kernels.ErrTemperature)
+			return fmt.Errorf("estimators.%s: max |logit| %v over tau=%v overflows float32: %w", fn, e.maxAbs, t, errkind.Temperature)
 		}
 	}
 	return nil
@@ -330,7 +331,7 @@ func (e *Estimator) gradBlock(b int) {
 		if e.g != nil && e.m != mReinforce { // reinforce ignores g
 			g = e.g[r*c : (r+1)*c]
 			if j := firstNonFinite(g); j >= 0 {
-				e.errs[b] = fmt.Errorf("g row %d holds %v: %w", r, g[j], kernels.ErrNonFinite)
+				e.errs[b] = fmt.Errorf("g row %d holds %v: %w", r, g[j], errkind.NonFinite)
 				return
 			}
 		}
@@ -338,7 +339,7 @@ func (e *Estimator) gradBlock(b int) {
 		if e.gp != nil {
 			gp = e.gp[r*c : (r+1)*c]
 			if j := firstNonFinite(gp); j >= 0 {
-				e.errs[b] = fmt.Errorf("gp row %d holds %v: %w", r, gp[j], kernels.ErrNonFinite)
+				e.errs[b] = fmt.Errorf("gp row %d holds %v: %w", r, gp[j], errkind.NonFinite)
 				return
 			}
 		}
@@ -354,7 +355,7 @@ func (e *Estimator) gradBlock(b int) {
 			// losses or 1/(2α), or a tiny τ): report it instead of
 			// returning Inf or NaN.
 			e.errs[b] = fmt.Errorf("grad row %d overflows float32 (%v at category %d; check the scale of g, gp, tau and alpha): %w",
-				r, o[j], j, kernels.ErrNonFinite)
+				r, o[j], j, errkind.NonFinite)
 			return
 		}
 		copy(e.grad[r*c:(r+1)*c], o)

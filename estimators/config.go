@@ -6,7 +6,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/discretegrad/reinmax/kernels"
+	"github.com/discretegrad/reinmax/errkind"
 )
 
 // Config selects and parameterises one estimator. Zero values of optional
@@ -206,39 +206,39 @@ func (c Config) WithDefaults() Config {
 
 // Validate checks every field of c.WithDefaults() (whatever the method; zero
 // optional fields are therefore valid) and returns an error naming the
-// field and its value: unknown Method (kernels.ErrArgument), Tau or Tau2
-// not finite and > 0 (kernels.ErrTemperature), K < 1, Alpha or Gap not
+// field and its value: unknown Method (errkind.Argument), Tau or Tau2
+// not finite and > 0 (errkind.Temperature), K < 1, Alpha or Gap not
 // finite and > 0, Eta not finite and >= 0, an unknown Noise mode, or a value
-// outside float32 range (kernels.ErrArgument).
+// outside float32 range (errkind.Argument).
 func (c Config) Validate() error {
 	c = c.WithDefaults()
 	if _, ok := parseMethod(c.Method); !ok {
 		return fmt.Errorf("estimators.Config.Validate: unknown Method %q (want one of %s): %w",
-			c.Method, strings.Join(MethodNames(), ", "), kernels.ErrArgument)
+			c.Method, strings.Join(MethodNames(), ", "), errkind.Argument)
 	}
 	if !positiveFinite(c.Tau) {
-		return fmt.Errorf("estimators.Config.Validate: Tau=%v must be finite and > 0: %w", c.Tau, kernels.ErrTemperature)
+		return fmt.Errorf("estimators.Config.Validate: Tau=%v must be finite and > 0: %w", c.Tau, errkind.Temperature)
 	}
 	if !positiveFinite(c.Tau2) {
 		return fmt.Errorf("estimators.Config.Validate: Tau2=%v must be finite and > 0 (0 means Tau): %w",
-			c.Tau2, kernels.ErrTemperature)
+			c.Tau2, errkind.Temperature)
 	}
 	if c.K < 1 {
 		return fmt.Errorf("estimators.Config.Validate: K=%d must be >= 1 (0 means %d): %w",
-			c.K, DefaultK, kernels.ErrArgument)
+			c.K, DefaultK, errkind.Argument)
 	}
 	if !positiveFinite(c.Alpha) {
-		return fmt.Errorf("estimators.Config.Validate: Alpha=%v must be finite and > 0: %w", c.Alpha, kernels.ErrArgument)
+		return fmt.Errorf("estimators.Config.Validate: Alpha=%v must be finite and > 0: %w", c.Alpha, errkind.Argument)
 	}
 	if !(c.Eta >= 0) || math.IsInf(c.Eta, 0) {
-		return fmt.Errorf("estimators.Config.Validate: Eta=%v must be finite and >= 0: %w", c.Eta, kernels.ErrArgument)
+		return fmt.Errorf("estimators.Config.Validate: Eta=%v must be finite and >= 0: %w", c.Eta, errkind.Argument)
 	}
 	if c.Noise != NoiseSoftmax && c.Noise != NoiseGumbel {
 		return fmt.Errorf("estimators.Config.Validate: Noise=%q must be %q or %q: %w",
-			c.Noise, NoiseSoftmax, NoiseGumbel, kernels.ErrArgument)
+			c.Noise, NoiseSoftmax, NoiseGumbel, errkind.Argument)
 	}
 	if !positiveFinite(c.Gap) {
-		return fmt.Errorf("estimators.Config.Validate: Gap=%v must be finite and > 0: %w", c.Gap, kernels.ErrArgument)
+		return fmt.Errorf("estimators.Config.Validate: Gap=%v must be finite and > 0: %w", c.Gap, errkind.Argument)
 	}
 	// The float32 computation needs the parameters representable in float32.
 	for _, f := range [...]struct {
@@ -246,9 +246,9 @@ func (c Config) Validate() error {
 		v        float64
 		sentinel error
 	}{
-		{"Tau", c.Tau, kernels.ErrTemperature}, {"Tau2", c.Tau2, kernels.ErrTemperature},
-		{"Alpha", c.Alpha, kernels.ErrArgument}, {"1/(2*Alpha)", 1 / (2 * c.Alpha), kernels.ErrArgument},
-		{"Eta", c.Eta, kernels.ErrArgument}, {"Gap", c.Gap, kernels.ErrArgument},
+		{"Tau", c.Tau, errkind.Temperature}, {"Tau2", c.Tau2, errkind.Temperature},
+		{"Alpha", c.Alpha, errkind.Argument}, {"1/(2*Alpha)", 1 / (2 * c.Alpha), errkind.Argument},
+		{"Eta", c.Eta, errkind.Argument}, {"Gap", c.Gap, errkind.Argument},
 	} {
 		if v32 := float32(f.v); math.IsInf(float64(v32), 0) || (f.v > 0 && v32 == 0) {
 			return fmt.Errorf("estimators.Config.Validate: %s=%v is outside float32 range: %w", f.name, f.v, f.sentinel)
@@ -265,7 +265,7 @@ func (c Config) Validate() error {
 // weight.
 func (c Config) ValidateExplicit() error {
 	bad := func(format string, a ...any) error {
-		return fmt.Errorf("estimators.Config: "+format+": %w", append(a, kernels.ErrArgument)...)
+		return fmt.Errorf("estimators.Config: "+format+": %w", append(a, errkind.Argument)...)
 	}
 	switch {
 	case c.K == 0:

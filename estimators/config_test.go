@@ -7,8 +7,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/discretegrad/reinmax/errkind"
 	"github.com/discretegrad/reinmax/estimators"
-	"github.com/discretegrad/reinmax/kernels"
 )
 
 // TestMethodParams: which parameters each method reads, the one table that
@@ -71,22 +71,22 @@ func TestValidateErrors(t *testing.T) {
 		sentinel error
 		mention  string
 	}{
-		{func(c *estimators.Config) { c.Method = "reinmax2" }, kernels.ErrArgument, `Method "reinmax2"`},
-		{func(c *estimators.Config) { c.Method = "" }, kernels.ErrArgument, "Method"},
-		{func(c *estimators.Config) { c.Tau = 0 }, kernels.ErrTemperature, "Tau=0"},
-		{func(c *estimators.Config) { c.Tau = -1 }, kernels.ErrTemperature, "Tau=-1"},
-		{func(c *estimators.Config) { c.Tau = nan }, kernels.ErrTemperature, "Tau=NaN"},
-		{func(c *estimators.Config) { c.Tau = inf }, kernels.ErrTemperature, "Tau=+Inf"},
-		{func(c *estimators.Config) { c.Tau = 1e-50 }, kernels.ErrTemperature, "Tau=1e-50"},
-		{func(c *estimators.Config) { c.Tau2 = -0.5 }, kernels.ErrTemperature, "Tau2=-0.5"},
-		{func(c *estimators.Config) { c.K = -3 }, kernels.ErrArgument, "K=-3"},
-		{func(c *estimators.Config) { c.Alpha = -0.5 }, kernels.ErrArgument, "Alpha=-0.5"},
-		{func(c *estimators.Config) { c.Alpha = nan }, kernels.ErrArgument, "Alpha=NaN"},
-		{func(c *estimators.Config) { c.Alpha = 1e-40 }, kernels.ErrArgument, "1/(2*Alpha)"},
-		{func(c *estimators.Config) { c.Eta = -0.1 }, kernels.ErrArgument, "Eta=-0.1"},
-		{func(c *estimators.Config) { c.Eta = inf }, kernels.ErrArgument, "Eta=+Inf"},
-		{func(c *estimators.Config) { c.Noise = "gaussian" }, kernels.ErrArgument, `Noise="gaussian"`},
-		{func(c *estimators.Config) { c.Gap = -1 }, kernels.ErrArgument, "Gap=-1"},
+		{func(c *estimators.Config) { c.Method = "reinmax2" }, errkind.Argument, `Method "reinmax2"`},
+		{func(c *estimators.Config) { c.Method = "" }, errkind.Argument, "Method"},
+		{func(c *estimators.Config) { c.Tau = 0 }, errkind.Temperature, "Tau=0"},
+		{func(c *estimators.Config) { c.Tau = -1 }, errkind.Temperature, "Tau=-1"},
+		{func(c *estimators.Config) { c.Tau = nan }, errkind.Temperature, "Tau=NaN"},
+		{func(c *estimators.Config) { c.Tau = inf }, errkind.Temperature, "Tau=+Inf"},
+		{func(c *estimators.Config) { c.Tau = 1e-50 }, errkind.Temperature, "Tau=1e-50"},
+		{func(c *estimators.Config) { c.Tau2 = -0.5 }, errkind.Temperature, "Tau2=-0.5"},
+		{func(c *estimators.Config) { c.K = -3 }, errkind.Argument, "K=-3"},
+		{func(c *estimators.Config) { c.Alpha = -0.5 }, errkind.Argument, "Alpha=-0.5"},
+		{func(c *estimators.Config) { c.Alpha = nan }, errkind.Argument, "Alpha=NaN"},
+		{func(c *estimators.Config) { c.Alpha = 1e-40 }, errkind.Argument, "1/(2*Alpha)"},
+		{func(c *estimators.Config) { c.Eta = -0.1 }, errkind.Argument, "Eta=-0.1"},
+		{func(c *estimators.Config) { c.Eta = inf }, errkind.Argument, "Eta=+Inf"},
+		{func(c *estimators.Config) { c.Noise = "gaussian" }, errkind.Argument, `Noise="gaussian"`},
+		{func(c *estimators.Config) { c.Gap = -1 }, errkind.Argument, "Gap=-1"},
 	}
 	for _, tc := range cases {
 		c := ok
@@ -103,13 +103,13 @@ func TestValidateErrors(t *testing.T) {
 	require.NoError(t, err)
 	// Sizes.
 	_, err = estimators.New(ok, 0, 4)
-	require.ErrorIs(t, err, kernels.ErrShape)
+	require.ErrorIs(t, err, errkind.Shape)
 	require.Contains(t, err.Error(), "maxRows=0")
 	_, err = estimators.New(ok, 4, 1)
-	require.ErrorIs(t, err, kernels.ErrShape)
+	require.ErrorIs(t, err, errkind.Shape)
 	require.Contains(t, err.Error(), "cols=1")
 	big := ok
 	big.K = 1 << 20
 	_, err = estimators.New(big, 1<<10, 1<<10)
-	require.ErrorIs(t, err, kernels.ErrShape)
+	require.ErrorIs(t, err, errkind.Shape)
 }

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"slices"
 
+	"github.com/discretegrad/reinmax/errkind"
 	"github.com/discretegrad/reinmax/kernels"
 )
 
@@ -99,7 +100,7 @@ func CheckSize(cfg Config, maxRows, cols int) error {
 	}
 	if n := float64(maxRows) * float64(k) * float64(cols); n > maxElements {
 		return fmt.Errorf("%d rows × K=%d × %d categories need %g floats, more than %d: %w",
-			maxRows, k, cols, n, maxElements, kernels.ErrShape)
+			maxRows, k, cols, n, maxElements, errkind.Shape)
 	}
 	return nil
 }
@@ -107,17 +108,17 @@ func CheckSize(cfg Config, maxRows, cols int) error {
 // New validates cfg.WithDefaults() and allocates an estimator for up to
 // maxRows rows (>= 1) of cols categories (>= 2). The repeat matrix of gr,
 // reinmax-rao, reinmax-rao-d and reinmax-cv takes maxRows·K·cols float32.
-// Errors wrap kernels.ErrShape for bad sizes and Validate's errors for cfg.
+// Errors wrap errkind.Shape for bad sizes and Validate's errors for cfg.
 func New(cfg Config, maxRows, cols int) (*Estimator, error) {
 	cfg = cfg.WithDefaults()
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("estimators.New: %w", err)
 	}
 	if maxRows < 1 {
-		return nil, fmt.Errorf("estimators.New: maxRows=%d, need >= 1: %w", maxRows, kernels.ErrShape)
+		return nil, fmt.Errorf("estimators.New: maxRows=%d, need >= 1: %w", maxRows, errkind.Shape)
 	}
 	if cols < 2 {
-		return nil, fmt.Errorf("estimators.New: cols=%d, need >= 2 categories: %w", cols, kernels.ErrShape)
+		return nil, fmt.Errorf("estimators.New: cols=%d, need >= 2 categories: %w", cols, errkind.Shape)
 	}
 	if err := CheckSize(cfg, maxRows, cols); err != nil {
 		return nil, fmt.Errorf("estimators.New: %w", err)
@@ -206,7 +207,7 @@ func (e *Estimator) Index() []int32 {
 //
 // Logits may be -Inf (a masked category: probability 0, never sampled, zero
 // gradient); NaN, +Inf, |θ| > 1e30 or a row without a finite entry is an
-// error naming the row (kernels.ErrNonFinite). logits is copied first, so d
+// error naming the row (errkind.NonFinite). logits is copied first, so d
 // or pi may alias it; d and pi must not overlap. Forward invalidates the
 // losses given by SetRowLoss and SetCodeLoss.
 func (e *Estimator) Forward(ws *kernels.Workspace, seed, stream uint64, logits, d, pi []float32) error {
@@ -218,7 +219,7 @@ func (e *Estimator) Forward(ws *kernels.Workspace, seed, stream uint64, logits, 
 	n := rows * e.cols
 	if len(d) != n || len(pi) != n {
 		return fmt.Errorf("estimators.Forward: len(d)=%d len(pi)=%d, need rows*cols=%d*%d=%d: %w",
-			len(d), len(pi), rows, e.cols, n, kernels.ErrShape)
+			len(d), len(pi), rows, e.cols, n, errkind.Shape)
 	}
 	if err := e.loadLogits("Forward", ws, logits, rows); err != nil {
 		return err
@@ -249,12 +250,12 @@ func (e *Estimator) Forward(ws *kernels.Workspace, seed, stream uint64, logits, 
 func (e *Estimator) rowsOf(fn string, logits []float32) (int, error) {
 	if len(logits)%e.cols != 0 {
 		return 0, fmt.Errorf("estimators.%s: len(logits)=%d is not a multiple of cols=%d: %w",
-			fn, len(logits), e.cols, kernels.ErrShape)
+			fn, len(logits), e.cols, errkind.Shape)
 	}
 	rows := len(logits) / e.cols
 	if rows > e.maxRows {
 		return 0, fmt.Errorf("estimators.%s: rows=%d (len(logits)=%d, cols=%d) exceeds maxRows=%d: %w",
-			fn, rows, len(logits), e.cols, e.maxRows, kernels.ErrShape)
+			fn, rows, len(logits), e.cols, e.maxRows, errkind.Shape)
 	}
 	return rows, nil
 }
@@ -280,7 +281,7 @@ func (e *Estimator) loadLogits(fn string, ws *kernels.Workspace, logits []float3
 		for i, v := range e.theta[:n] {
 			if math.Abs(float64(v)) > maxLogit && !math.IsInf(float64(v), -1) {
 				return fmt.Errorf("estimators.%s: logits row %d holds %v, |logit| must be <= %g: %w",
-					fn, i/e.cols, v, maxLogit, kernels.ErrNonFinite)
+					fn, i/e.cols, v, maxLogit, errkind.NonFinite)
 			}
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/discretegrad/reinmax/errkind"
 	"github.com/discretegrad/reinmax/kernels"
 )
 
@@ -28,16 +29,16 @@ type exactState struct {
 // example divided by the batch size). Backward then returns
 // f(D)(D − π) + J(π)g_p. f is copied. Call it after Forward and
 // before Backward; Forward invalidates it. Errors: another method, len(f) >
-// maxRows (kernels.ErrShape), NaN/Inf values (kernels.ErrNonFinite).
+// maxRows (errkind.Shape), NaN/Inf values (errkind.NonFinite).
 func (e *Estimator) SetRowLoss(f []float32) error {
 	if e.m != mReinforce {
-		return fmt.Errorf("estimators.SetRowLoss: method %q takes no row loss (only reinforce): %w", e.cfg.Method, kernels.ErrArgument)
+		return fmt.Errorf("estimators.SetRowLoss: method %q takes no row loss (only reinforce): %w", e.cfg.Method, errkind.Argument)
 	}
 	if len(f) > e.maxRows {
-		return fmt.Errorf("estimators.SetRowLoss: len(f)=%d exceeds maxRows=%d: %w", len(f), e.maxRows, kernels.ErrShape)
+		return fmt.Errorf("estimators.SetRowLoss: len(f)=%d exceeds maxRows=%d: %w", len(f), e.maxRows, errkind.Shape)
 	}
 	if j := firstNonFinite(f); j >= 0 {
-		return fmt.Errorf("estimators.SetRowLoss: f[%d]=%v: %w", j, f[j], kernels.ErrNonFinite)
+		return fmt.Errorf("estimators.SetRowLoss: f[%d]=%v: %w", j, f[j], errkind.NonFinite)
 	}
 	copy(e.rowLoss, f)
 	e.rowLossN, e.rowLossOK = len(f), true
@@ -53,31 +54,31 @@ func (e *Estimator) SetRowLoss(f []float32) error {
 // (the buffer grows on first use, then is reused). Call it after Forward and
 // before Backward; Forward invalidates it. Errors: another method, L < 1,
 // C^L > MaxCodes, len(f) not a positive multiple of C^L, B·L > maxRows
-// (kernels.ErrShape), NaN/Inf values (kernels.ErrNonFinite).
+// (errkind.Shape), NaN/Inf values (errkind.NonFinite).
 func (e *Estimator) SetCodeLoss(f []float32, L int) error {
 	if e.m != mExact {
-		return fmt.Errorf("estimators.SetCodeLoss: method %q takes no code loss (only exact): %w", e.cfg.Method, kernels.ErrArgument)
+		return fmt.Errorf("estimators.SetCodeLoss: method %q takes no code loss (only exact): %w", e.cfg.Method, errkind.Argument)
 	}
 	if L < 1 {
-		return fmt.Errorf("estimators.SetCodeLoss: L=%d, need >= 1: %w", L, kernels.ErrShape)
+		return fmt.Errorf("estimators.SetCodeLoss: L=%d, need >= 1: %w", L, errkind.Shape)
 	}
 	codes := 1
 	for range L {
 		codes *= e.cols
 		if codes > MaxCodes {
-			return fmt.Errorf("estimators.SetCodeLoss: C^L=%d^%d exceeds %d codes: %w", e.cols, L, MaxCodes, kernels.ErrShape)
+			return fmt.Errorf("estimators.SetCodeLoss: C^L=%d^%d exceeds %d codes: %w", e.cols, L, MaxCodes, errkind.Shape)
 		}
 	}
 	if len(f) == 0 || len(f)%codes != 0 {
 		return fmt.Errorf("estimators.SetCodeLoss: len(f)=%d is not a positive multiple of C^L=%d^%d=%d: %w",
-			len(f), e.cols, L, codes, kernels.ErrShape)
+			len(f), e.cols, L, codes, errkind.Shape)
 	}
 	b := len(f) / codes
 	if b*L > e.maxRows {
-		return fmt.Errorf("estimators.SetCodeLoss: B*L=%d*%d rows exceeds maxRows=%d: %w", b, L, e.maxRows, kernels.ErrShape)
+		return fmt.Errorf("estimators.SetCodeLoss: B*L=%d*%d rows exceeds maxRows=%d: %w", b, L, e.maxRows, errkind.Shape)
 	}
 	if j := firstNonFinite(f); j >= 0 {
-		return fmt.Errorf("estimators.SetCodeLoss: f[%d]=%v (example %d, code %d): %w", j, f[j], j/codes, j%codes, kernels.ErrNonFinite)
+		return fmt.Errorf("estimators.SetCodeLoss: f[%d]=%v (example %d, code %d): %w", j, f[j], j/codes, j%codes, errkind.NonFinite)
 	}
 	s := &e.code
 	if cap(s.f) < len(f) {
@@ -107,11 +108,11 @@ func (e *Estimator) SetCodeLoss(f []float32, L int) error {
 func (e *Estimator) exactBackward(fn string, ws *kernels.Workspace) error {
 	s := &e.code
 	if !s.ok {
-		return fmt.Errorf("estimators.%s: exact needs SetCodeLoss after the last Forward: %w", fn, kernels.ErrArgument)
+		return fmt.Errorf("estimators.%s: exact needs SetCodeLoss after the last Forward: %w", fn, errkind.Argument)
 	}
 	if s.b*s.l != e.rows {
 		return fmt.Errorf("estimators.%s: SetCodeLoss gave B*L=%d*%d=%d rows, the sample has %d: %w",
-			fn, s.b, s.l, s.b*s.l, e.rows, kernels.ErrShape)
+			fn, s.b, s.l, s.b*s.l, e.rows, errkind.Shape)
 	}
 	pieces := (s.b + s.per - 1) / s.per
 	clear(e.errs[:pieces])
@@ -143,7 +144,7 @@ func (e *Estimator) exactBlock(p int) {
 		if e.gp != nil {
 			rowsGP := e.gp[r0*C : (r0+L)*C]
 			if j := firstNonFinite(rowsGP); j >= 0 {
-				e.errs[p] = fmt.Errorf("gp row %d holds %v: %w", r0+j/C, rowsGP[j], kernels.ErrNonFinite)
+				e.errs[p] = fmt.Errorf("gp row %d holds %v: %w", r0+j/C, rowsGP[j], errkind.NonFinite)
 				return
 			}
 			for j, v := range rowsGP {
@@ -191,7 +192,7 @@ func (e *Estimator) exactBlock(p int) {
 				out[j] = float32(v*(fl[j]+gl[j]) - v*d)
 				if !finite(out[j]) {
 					e.errs[p] = fmt.Errorf("grad row %d overflows float32 at category %d (check the scale of the code losses): %w",
-						r0+l, j, kernels.ErrNonFinite)
+						r0+l, j, errkind.NonFinite)
 					return
 				}
 			}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/discretegrad/reinmax/errkind"
 	"github.com/discretegrad/reinmax/estimators"
 	"github.com/discretegrad/reinmax/kernels"
 )
@@ -127,7 +128,7 @@ func TestExactFiniteDifferences(t *testing.T) {
 		d, pi, grad := make([]float32, B*L*C), make([]float32, B*L*C), make([]float32, B*L*C)
 		require.NoError(t, est.Forward(ws, 9, 1, theta, d, pi))
 		err = est.Backward(ws, 9, 1, nil, gp, grad)
-		require.ErrorIs(t, err, kernels.ErrArgument, "Backward before SetCodeLoss")
+		require.ErrorIs(t, err, errkind.Argument, "Backward before SetCodeLoss")
 		require.NoError(t, est.SetCodeLoss(f, L))
 		require.NoError(t, est.Backward(ws, 9, 1, nil, gp, grad))
 		if first == nil {
@@ -157,22 +158,22 @@ func TestExactFiniteDifferences(t *testing.T) {
 func TestExactErrors(t *testing.T) {
 	est, err := estimators.New(estimators.Config{Method: "exact", Tau: 1}, 8, 3)
 	require.NoError(t, err)
-	require.ErrorIs(t, est.SetCodeLoss(make([]float32, 9), 0), kernels.ErrShape)
-	require.ErrorIs(t, est.SetCodeLoss(make([]float32, 10), 2), kernels.ErrShape)
-	require.ErrorIs(t, est.SetCodeLoss(make([]float32, 27*3), 3), kernels.ErrShape) // 9 rows > 8
-	require.ErrorIs(t, est.SetCodeLoss(make([]float32, 1<<21), 40), kernels.ErrShape)
+	require.ErrorIs(t, est.SetCodeLoss(make([]float32, 9), 0), errkind.Shape)
+	require.ErrorIs(t, est.SetCodeLoss(make([]float32, 10), 2), errkind.Shape)
+	require.ErrorIs(t, est.SetCodeLoss(make([]float32, 27*3), 3), errkind.Shape) // 9 rows > 8
+	require.ErrorIs(t, est.SetCodeLoss(make([]float32, 1<<21), 40), errkind.Shape)
 	bad := make([]float32, 9)
 	bad[3] = float32(math.NaN())
-	require.ErrorIs(t, est.SetCodeLoss(bad, 2), kernels.ErrNonFinite)
+	require.ErrorIs(t, est.SetCodeLoss(bad, 2), errkind.NonFinite)
 	theta := make([]float32, 3*3)
 	d, pi, grad := make([]float32, 9), make([]float32, 9), make([]float32, 9)
 	require.NoError(t, est.Forward(nil, 1, 1, theta, d, pi))
 	require.NoError(t, est.SetCodeLoss(make([]float32, 2*9), 2)) // 4 rows, sample has 3
 	err = est.Backward(nil, 1, 1, nil, nil, grad)
-	require.ErrorIs(t, err, kernels.ErrShape)
+	require.ErrorIs(t, err, errkind.Shape)
 	require.Contains(t, err.Error(), "B*L")
 	st, err := estimators.New(estimators.DefaultConfig("st"), 4, 3)
 	require.NoError(t, err)
-	require.True(t, errors.Is(st.SetCodeLoss(make([]float32, 9), 2), kernels.ErrArgument))
-	require.True(t, errors.Is(st.SetRowLoss(make([]float32, 2)), kernels.ErrArgument))
+	require.True(t, errors.Is(st.SetCodeLoss(make([]float32, 9), 2), errkind.Argument))
+	require.True(t, errors.Is(st.SetRowLoss(make([]float32, 2)), errkind.Argument))
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/discretegrad/reinmax/errkind"
 	"github.com/discretegrad/reinmax/estimators"
 	"github.com/discretegrad/reinmax/kernels"
 )
@@ -112,26 +113,26 @@ func TestInputErrors(t *testing.T) {
 	d, pi, g, grad := make([]float32, 3*C), make([]float32, 3*C), make([]float32, 3*C), make([]float32, 3*C)
 
 	err = est.Backward(nil, 1, 1, g, nil, grad)
-	require.ErrorIs(t, err, kernels.ErrArgument)
+	require.ErrorIs(t, err, errkind.Argument)
 	require.Contains(t, err.Error(), "Forward first")
 
 	err = est.Forward(nil, 1, 1, logits[:7], d, pi)
-	require.ErrorIs(t, err, kernels.ErrShape)
+	require.ErrorIs(t, err, errkind.Shape)
 	require.Contains(t, err.Error(), "len(logits)=7")
 
 	err = est.Forward(nil, 1, 1, make([]float32, 4*C), make([]float32, 4*C), make([]float32, 4*C))
-	require.ErrorIs(t, err, kernels.ErrShape)
+	require.ErrorIs(t, err, errkind.Shape)
 	require.Contains(t, err.Error(), "maxRows=3")
 
 	err = est.Forward(nil, 1, 1, logits, d[:5], pi)
-	require.ErrorIs(t, err, kernels.ErrShape)
+	require.ErrorIs(t, err, errkind.Shape)
 	require.Contains(t, err.Error(), "len(d)=5")
 
 	for _, bad := range []float32{float32(math.NaN()), float32(math.Inf(1)), 3e30} {
 		l := make([]float32, 3*C)
 		l[2*C+1] = bad
 		err = est.Forward(nil, 1, 1, l, d, pi)
-		require.ErrorIs(t, err, kernels.ErrNonFinite, "%v", bad)
+		require.ErrorIs(t, err, errkind.NonFinite, "%v", bad)
 		require.Contains(t, err.Error(), "row 2")
 		require.Nil(t, est.Index(), "no sample after a failed Forward")
 	}
@@ -140,27 +141,27 @@ func TestInputErrors(t *testing.T) {
 		allMasked[C+j] = float32(math.Inf(-1))
 	}
 	err = est.Forward(nil, 1, 1, allMasked, d, pi)
-	require.ErrorIs(t, err, kernels.ErrNonFinite)
+	require.ErrorIs(t, err, errkind.NonFinite)
 	require.Contains(t, err.Error(), "row 1")
 
 	require.NoError(t, est.Forward(nil, 1, 1, logits, d, pi))
 	require.Len(t, est.Index(), 3)
 	err = est.Backward(nil, 1, 1, g[:5], nil, grad)
-	require.ErrorIs(t, err, kernels.ErrShape)
+	require.ErrorIs(t, err, errkind.Shape)
 	require.Contains(t, err.Error(), "len(g)=5")
 	err = est.Backward(nil, 1, 1, g, make([]float32, 2), grad)
-	require.ErrorIs(t, err, kernels.ErrShape)
+	require.ErrorIs(t, err, errkind.Shape)
 	err = est.Backward(nil, 1, 1, g, nil, grad[:3])
-	require.ErrorIs(t, err, kernels.ErrShape)
+	require.ErrorIs(t, err, errkind.Shape)
 	g[2*C+3] = float32(math.NaN())
 	err = est.Backward(nil, 1, 1, g, nil, grad)
-	require.ErrorIs(t, err, kernels.ErrNonFinite)
+	require.ErrorIs(t, err, errkind.NonFinite)
 	require.Contains(t, err.Error(), "g row 2")
 	g[2*C+3] = 0
 	gp := make([]float32, 3*C)
 	gp[1] = float32(math.Inf(-1))
 	err = est.Backward(nil, 1, 1, g, gp, grad)
-	require.ErrorIs(t, err, kernels.ErrNonFinite)
+	require.ErrorIs(t, err, errkind.NonFinite)
 	require.Contains(t, err.Error(), "gp row 0")
 	require.NoError(t, est.Backward(nil, 1, 1, nil, nil, grad), "nil g and gp mean 0")
 	for _, v := range grad {
@@ -174,19 +175,19 @@ func TestInputErrors(t *testing.T) {
 	}
 	G := make([]float32, 3*C)
 	err = est.BackwardWithNoise(nil, logits, []int32{0, 4, 1}, G, E, g, nil, grad)
-	require.ErrorIs(t, err, kernels.ErrArgument)
+	require.ErrorIs(t, err, errkind.Argument)
 	require.Contains(t, err.Error(), "index[1]=4")
 	err = est.BackwardWithNoise(nil, logits, []int32{0, 1}, G, E, g, nil, grad)
-	require.ErrorIs(t, err, kernels.ErrShape)
+	require.ErrorIs(t, err, errkind.Shape)
 	err = est.BackwardWithNoise(nil, logits, []int32{0, 1, 2}, nil, E, g, nil, grad)
-	require.ErrorIs(t, err, kernels.ErrShape)
+	require.ErrorIs(t, err, errkind.Shape)
 	require.Contains(t, err.Error(), "len(G)=0")
 	err = est.BackwardWithNoise(nil, logits, []int32{0, 1, 2}, G, E[:10], g, nil, grad)
-	require.ErrorIs(t, err, kernels.ErrShape)
+	require.ErrorIs(t, err, errkind.Shape)
 	require.Contains(t, err.Error(), "len(E)=10")
 	E[C*100+2] = 0
 	err = est.BackwardWithNoise(nil, logits, []int32{0, 1, 2}, G, E, g, nil, grad)
-	require.ErrorIs(t, err, kernels.ErrArgument)
+	require.ErrorIs(t, err, errkind.Argument)
 	require.Contains(t, err.Error(), "E row 1")
 	E[C*100+2] = 1
 	require.NoError(t, est.BackwardWithNoise(nil, logits, []int32{0, 1, 2}, G, E, g, nil, grad))
@@ -195,7 +196,7 @@ func TestInputErrors(t *testing.T) {
 	st, err := estimators.New(estimators.DefaultConfig("st"), 3, C)
 	require.NoError(t, err)
 	err = st.BackwardWithNoise(nil, logits, []int32{0, 1, 2}, G, nil, g, nil, grad)
-	require.ErrorIs(t, err, kernels.ErrArgument)
+	require.ErrorIs(t, err, errkind.Argument)
 	require.Contains(t, err.Error(), "G given")
 
 	// reinforce needs its row loss after each Forward.
@@ -203,23 +204,23 @@ func TestInputErrors(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, rf.Forward(nil, 1, 1, logits, d, pi))
 	err = rf.Backward(nil, 1, 1, nil, nil, grad)
-	require.ErrorIs(t, err, kernels.ErrArgument)
+	require.ErrorIs(t, err, errkind.Argument)
 	require.Contains(t, err.Error(), "SetRowLoss")
-	require.ErrorIs(t, rf.SetRowLoss(make([]float32, 4)), kernels.ErrShape)
-	require.ErrorIs(t, rf.SetRowLoss([]float32{1, float32(math.NaN()), 0}), kernels.ErrNonFinite)
+	require.ErrorIs(t, rf.SetRowLoss(make([]float32, 4)), errkind.Shape)
+	require.ErrorIs(t, rf.SetRowLoss([]float32{1, float32(math.NaN()), 0}), errkind.NonFinite)
 	require.NoError(t, rf.SetRowLoss([]float32{1, 2}))
-	require.ErrorIs(t, rf.Backward(nil, 1, 1, nil, nil, grad), kernels.ErrArgument, "2 losses for 3 rows")
+	require.ErrorIs(t, rf.Backward(nil, 1, 1, nil, nil, grad), errkind.Argument, "2 losses for 3 rows")
 	require.NoError(t, rf.SetRowLoss([]float32{1, 2, 3}))
 	require.NoError(t, rf.Backward(nil, 1, 1, nil, nil, grad))
 	require.NoError(t, rf.Forward(nil, 1, 2, logits, d, pi))
-	require.ErrorIs(t, rf.Backward(nil, 1, 1, nil, nil, grad), kernels.ErrArgument, "Forward invalidates the row loss")
+	require.ErrorIs(t, rf.Backward(nil, 1, 1, nil, nil, grad), errkind.Argument, "Forward invalidates the row loss")
 
 	// Overflow of the result is an error, not Inf or NaN.
 	big, err := estimators.New(estimators.Config{Method: "reinmax-alpha", Tau: 1, Alpha: 1e-36}, 1, C)
 	require.NoError(t, err)
 	require.NoError(t, big.Forward(nil, 1, 1, []float32{1, 0, 0, 0}, d[:C], pi[:C]))
 	err = big.Backward(nil, 1, 1, []float32{3e3, -1e3, 2e3, 0}, nil, grad[:C])
-	require.ErrorIs(t, err, kernels.ErrNonFinite)
+	require.ErrorIs(t, err, errkind.NonFinite)
 	require.Contains(t, err.Error(), "overflows float32")
 
 	// Zero rows is a valid, empty call.
@@ -232,7 +233,7 @@ func TestInputErrors(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, tiny.Forward(nil, 1, 1, []float32{1e4, 0, 0, 0}, d[:C], pi[:C]))
 	err = tiny.Backward(nil, 1, 1, g[:C], nil, grad[:C])
-	require.ErrorIs(t, err, kernels.ErrTemperature)
+	require.ErrorIs(t, err, errkind.Temperature)
 }
 
 // TestForwardSample: D is one-hot at Index, π is the softmax, and the
@@ -286,7 +287,7 @@ func TestLoadLogitsBlocks(t *testing.T) {
 		l[7] = float32(math.Inf(-1))
 		l[(rows-2)*C+3] = 3e30
 		err = est.Forward(ws, 1, 1, l, d, pi)
-		require.ErrorIs(t, err, kernels.ErrNonFinite)
+		require.ErrorIs(t, err, errkind.NonFinite)
 		require.Contains(t, err.Error(), fmt.Sprintf("row %d", rows-2))
 
 		// |θ| ≤ 2 everywhere but one logit of 1e4 in the third block: with
@@ -297,7 +298,7 @@ func TestLoadLogitsBlocks(t *testing.T) {
 		require.NoError(t, est.Backward(ws, 1, 1, g, nil, make([]float32, rows*C)), "|θ|/τ = 2e35 fits")
 		l[(2*kernels.RowBlock+9)*C+1] = -1e4
 		require.NoError(t, est.Forward(ws, 1, 1, l, d, pi))
-		require.ErrorIs(t, est.Backward(ws, 1, 1, g, nil, make([]float32, rows*C)), kernels.ErrTemperature)
+		require.ErrorIs(t, est.Backward(ws, 1, 1, g, nil, make([]float32, rows*C)), errkind.Temperature)
 		ws.Close()
 	}
 }

@@ -1,20 +1,14 @@
 package kernels
 
-import "errors"
+import "github.com/discretegrad/reinmax/errkind"
 
-// Sentinel errors. Every error the package returns wraps exactly one of them
-// (test with errors.Is) and names the function, the argument and the numbers.
+// The kernels' error categories are the module's (package errkind): every
+// error the package returns wraps exactly one of them (test with errors.Is)
+// and names the function, the argument and the numbers. These names are
+// the same values, kept for callers that test against kernels.Err….
 var (
-	// ErrShape: a dimension is negative or zero where it must not be, or a
-	// slice is too short for the shape it is used with.
-	ErrShape = errors.New("bad shape")
-	// ErrNonFinite: an input holds NaN or +Inf where the result would be
-	// meaningless (a softmax row, a probability row), or a row has no
-	// finite entry.
-	ErrNonFinite = errors.New("non-finite value")
-	// ErrTemperature: a softmax temperature is not finite and > 0.
-	ErrTemperature = errors.New("bad temperature")
-	// ErrArgument: any other invalid argument (a negative probability, a
-	// uniform outside [0, 1), an unknown implementation name).
-	ErrArgument = errors.New("bad argument")
+	ErrShape       = errkind.Shape
+	ErrNonFinite   = errkind.NonFinite
+	ErrTemperature = errkind.Temperature
+	ErrArgument    = errkind.Argument
 )

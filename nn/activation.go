@@ -3,6 +3,7 @@ package nn
 import (
 	"fmt"
 
+	"github.com/discretegrad/reinmax/errkind"
 	"github.com/discretegrad/reinmax/kernels"
 )
 
@@ -35,7 +36,7 @@ func (a Activation) String() string {
 // overlaps are not allowed. len(y) must be >= len(x).
 func (a Activation) Forward(y, x []float32) error {
 	if len(y) < len(x) {
-		return fmt.Errorf("nn.Activation(%v).Forward: len(y)=%d < len(x)=%d: %w", a, len(y), len(x), kernels.ErrShape)
+		return fmt.Errorf("nn.Activation(%v).Forward: len(y)=%d < len(x)=%d: %w", a, len(y), len(x), errkind.Shape)
 	}
 	switch a {
 	case ReLU:
@@ -50,7 +51,7 @@ func (a Activation) Forward(y, x []float32) error {
 			}
 		}
 	default:
-		return fmt.Errorf("nn.Activation.Forward: unknown activation %d: %w", int(a), kernels.ErrArgument)
+		return fmt.Errorf("nn.Activation.Forward: unknown activation %d: %w", int(a), errkind.Argument)
 	}
 	return nil
 }
@@ -62,7 +63,7 @@ func (a Activation) Forward(y, x []float32) error {
 func (a Activation) Backward(dx, dy, y []float32) error {
 	if len(dx) < len(dy) || len(y) < len(dy) {
 		return fmt.Errorf("nn.Activation(%v).Backward: len(dx)=%d len(y)=%d, need >= len(dy)=%d: %w",
-			a, len(dx), len(y), len(dy), kernels.ErrShape)
+			a, len(dx), len(y), len(dy), errkind.Shape)
 	}
 	switch a {
 	case ReLU:
@@ -77,7 +78,7 @@ func (a Activation) Backward(dx, dy, y []float32) error {
 			}
 		}
 	default:
-		return fmt.Errorf("nn.Activation.Backward: unknown activation %d: %w", int(a), kernels.ErrArgument)
+		return fmt.Errorf("nn.Activation.Backward: unknown activation %d: %w", int(a), errkind.Argument)
 	}
 	return nil
 }

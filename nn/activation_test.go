@@ -4,7 +4,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
-	"github.com/discretegrad/reinmax/kernels"
+	"github.com/discretegrad/reinmax/errkind"
 	"github.com/stretchr/testify/require"
 )
 
@@ -60,10 +60,10 @@ func TestActivationGradient(t *testing.T) {
 }
 
 func TestActivationErrors(t *testing.T) {
-	require.ErrorIs(t, ReLU.Forward(make([]float32, 2), make([]float32, 3)), kernels.ErrShape)
-	require.ErrorIs(t, LeakyReLU.Backward(make([]float32, 3), make([]float32, 3), make([]float32, 2)), kernels.ErrShape)
-	require.ErrorIs(t, Activation(9).Forward(nil, nil), kernels.ErrArgument)
-	require.ErrorIs(t, Activation(9).Backward(nil, nil, nil), kernels.ErrArgument)
+	require.ErrorIs(t, ReLU.Forward(make([]float32, 2), make([]float32, 3)), errkind.Shape)
+	require.ErrorIs(t, LeakyReLU.Backward(make([]float32, 3), make([]float32, 3), make([]float32, 2)), errkind.Shape)
+	require.ErrorIs(t, Activation(9).Forward(nil, nil), errkind.Argument)
+	require.ErrorIs(t, Activation(9).Backward(nil, nil, nil), errkind.Argument)
 	require.Equal(t, "Activation(9)", Activation(9).String())
 	require.Equal(t, "leaky_relu", LeakyReLU.String())
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/discretegrad/reinmax/errkind"
 	"github.com/discretegrad/reinmax/kernels"
 )
 
@@ -56,16 +57,16 @@ func (b *BCE) Loss(ws *kernels.Workspace, dz, z, x []float32, rows, cols int, sc
 	n := rows * cols
 	switch {
 	case rows < 0 || cols < 1:
-		return 0, fmt.Errorf("nn.BCE.Loss: rows=%d cols=%d: %w", rows, cols, kernels.ErrShape)
+		return 0, fmt.Errorf("nn.BCE.Loss: rows=%d cols=%d: %w", rows, cols, errkind.Shape)
 	case len(z) < n || len(x) < n:
 		return 0, fmt.Errorf("nn.BCE.Loss: len(z)=%d len(x)=%d, need %d for rows=%d cols=%d: %w",
-			len(z), len(x), n, rows, cols, kernels.ErrShape)
+			len(z), len(x), n, rows, cols, errkind.Shape)
 	case dz != nil && len(dz) < n:
-		return 0, fmt.Errorf("nn.BCE.Loss: len(dz)=%d, need %d for rows=%d cols=%d: %w", len(dz), n, rows, cols, kernels.ErrShape)
+		return 0, fmt.Errorf("nn.BCE.Loss: len(dz)=%d, need %d for rows=%d cols=%d: %w", len(dz), n, rows, cols, errkind.Shape)
 	case rowLoss != nil && len(rowLoss) < rows:
-		return 0, fmt.Errorf("nn.BCE.Loss: len(rowLoss)=%d, need %d: %w", len(rowLoss), rows, kernels.ErrShape)
+		return 0, fmt.Errorf("nn.BCE.Loss: len(rowLoss)=%d, need %d: %w", len(rowLoss), rows, errkind.Shape)
 	case math.IsNaN(float64(scale)) || math.IsInf(float64(scale), 0):
-		return 0, fmt.Errorf("nn.BCE.Loss: scale=%v: %w", scale, kernels.ErrNonFinite)
+		return 0, fmt.Errorf("nn.BCE.Loss: scale=%v: %w", scale, errkind.NonFinite)
 	}
 	if rowLoss == nil {
 		if cap(b.rowBuf) < rows {

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/discretegrad/reinmax/errkind"
 	"github.com/discretegrad/reinmax/kernels"
 	"github.com/stretchr/testify/require"
 )
@@ -101,16 +102,16 @@ func TestBCEThreadsAndAllocs(t *testing.T) {
 func TestBCEErrors(t *testing.T) {
 	var b BCE
 	_, err := b.Loss(nil, nil, make([]float32, 5), make([]float32, 6), 2, 3, 1, nil)
-	require.ErrorIs(t, err, kernels.ErrShape)
+	require.ErrorIs(t, err, errkind.Shape)
 	require.ErrorContains(t, err, "len(z)=5")
 	_, err = b.Loss(nil, make([]float32, 5), make([]float32, 6), make([]float32, 6), 2, 3, 1, nil)
-	require.ErrorIs(t, err, kernels.ErrShape)
+	require.ErrorIs(t, err, errkind.Shape)
 	_, err = b.Loss(nil, nil, make([]float32, 6), make([]float32, 6), 2, 3, 1, make([]float64, 1))
-	require.ErrorIs(t, err, kernels.ErrShape)
+	require.ErrorIs(t, err, errkind.Shape)
 	_, err = b.Loss(nil, nil, nil, nil, 0, 0, 1, nil)
-	require.ErrorIs(t, err, kernels.ErrShape)
+	require.ErrorIs(t, err, errkind.Shape)
 	_, err = b.Loss(nil, nil, make([]float32, 6), make([]float32, 6), 2, 3, float32(math.NaN()), nil)
-	require.ErrorIs(t, err, kernels.ErrNonFinite)
+	require.ErrorIs(t, err, errkind.NonFinite)
 	tot, err := b.Loss(nil, nil, nil, nil, 0, 3, 1, nil)
 	require.NoError(t, err)
 	require.Zero(t, tot)

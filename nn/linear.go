@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 
+	"github.com/discretegrad/reinmax/errkind"
 	"github.com/discretegrad/reinmax/kernels"
 )
 
@@ -40,7 +41,7 @@ func (l *Linear) inputSparsity(asB bool) kernels.Sparsity {
 // p.Alloc). in and out must be >= 1.
 func NewLinear(p *Params, name string, in, out int) (*Linear, error) {
 	if in < 1 || out < 1 {
-		return nil, fmt.Errorf("nn.NewLinear(%q): in=%d out=%d, both must be >= 1: %w", name, in, out, kernels.ErrShape)
+		return nil, fmt.Errorf("nn.NewLinear(%q): in=%d out=%d, both must be >= 1: %w", name, in, out, errkind.Shape)
 	}
 	w, err := p.NewTensor(name+".weight", out, in)
 	if err != nil {
@@ -60,7 +61,7 @@ func NewLinear(p *Params, name string, in, out int) (*Linear, error) {
 // allocated.
 func (l *Linear) Init(r *rand.Rand) error {
 	if l.W.Data == nil {
-		return fmt.Errorf("nn.Linear.Init(%q): parameters not allocated (call Params.Alloc): %w", l.Name, kernels.ErrArgument)
+		return fmt.Errorf("nn.Linear.Init(%q): parameters not allocated (call Params.Alloc): %w", l.Name, errkind.Argument)
 	}
 	// kaiming_uniform_(a=√5): gain = √(2/(1+a²)) = √(1/3), bound = √3·gain/√fan_in = 1/√fan_in.
 	bound := 1 / math.Sqrt(float64(l.In))
@@ -100,7 +101,7 @@ func (l *Linear) Backward(ws *kernels.Workspace, dx, dy, x []float32, rows int) 
 	}
 	if dx != nil && len(dx) < rows*l.In {
 		return fmt.Errorf("nn.Linear.Backward(%q): len(dx)=%d, need %d for rows=%d in=%d: %w",
-			l.Name, len(dx), rows*l.In, rows, l.In, kernels.ErrShape)
+			l.Name, len(dx), rows*l.In, rows, l.In, errkind.Shape)
 	}
 	if dx != nil && rows > 0 && ws.Threads() == 2 {
 		// dW and dx cost the same flops and are independent: on two
@@ -168,18 +169,18 @@ func (t *backwardPair) RunTask(i int) {
 
 func (l *Linear) check(fn string, rows int, inName string, inLen, inCols int, outName string, outLen, outCols int) error {
 	if l.W.Data == nil {
-		return fmt.Errorf("nn.Linear.%s(%q): parameters not allocated (call Params.Alloc): %w", fn, l.Name, kernels.ErrArgument)
+		return fmt.Errorf("nn.Linear.%s(%q): parameters not allocated (call Params.Alloc): %w", fn, l.Name, errkind.Argument)
 	}
 	if rows < 0 {
-		return fmt.Errorf("nn.Linear.%s(%q): rows=%d < 0: %w", fn, l.Name, rows, kernels.ErrShape)
+		return fmt.Errorf("nn.Linear.%s(%q): rows=%d < 0: %w", fn, l.Name, rows, errkind.Shape)
 	}
 	if inLen < rows*inCols {
 		return fmt.Errorf("nn.Linear.%s(%q): len(%s)=%d, need %d for rows=%d cols=%d: %w",
-			fn, l.Name, inName, inLen, rows*inCols, rows, inCols, kernels.ErrShape)
+			fn, l.Name, inName, inLen, rows*inCols, rows, inCols, errkind.Shape)
 	}
 	if outLen < rows*outCols {
 		return fmt.Errorf("nn.Linear.%s(%q): len(%s)=%d, need %d for rows=%d cols=%d: %w",
-			fn, l.Name, outName, outLen, rows*outCols, rows, outCols, kernels.ErrShape)
+			fn, l.Name, outName, outLen, rows*outCols, rows, outCols, errkind.Shape)
 	}
 	return nil
 }

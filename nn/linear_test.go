@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/discretegrad/reinmax/errkind"
 	"github.com/discretegrad/reinmax/kernels"
 	"github.com/stretchr/testify/require"
 )
@@ -111,22 +112,22 @@ func TestLinearInit(t *testing.T) {
 func TestLinearErrors(t *testing.T) {
 	var p Params
 	_, err := NewLinear(&p, "bad", 0, 3)
-	require.ErrorIs(t, err, kernels.ErrShape)
+	require.ErrorIs(t, err, errkind.Shape)
 	l, err := NewLinear(&p, "fc", 4, 3)
 	require.NoError(t, err)
 	require.Equal(t, "fc.weight", l.W.Name)
 	require.Equal(t, []int{3, 4}, l.W.Shape)
 	require.Equal(t, "fc.bias", l.B.Name)
-	require.ErrorIs(t, l.Init(rand.New(rand.NewPCG(1, 1))), kernels.ErrArgument)
-	require.ErrorIs(t, l.Forward(nil, make([]float32, 6), make([]float32, 8), 2), kernels.ErrArgument)
+	require.ErrorIs(t, l.Init(rand.New(rand.NewPCG(1, 1))), errkind.Argument)
+	require.ErrorIs(t, l.Forward(nil, make([]float32, 6), make([]float32, 8), 2), errkind.Argument)
 	require.NoError(t, p.Alloc())
 	err = l.Forward(nil, make([]float32, 6), make([]float32, 7), 2)
-	require.ErrorIs(t, err, kernels.ErrShape)
+	require.ErrorIs(t, err, errkind.Shape)
 	require.ErrorContains(t, err, "len(x)=7, need 8")
-	require.ErrorIs(t, l.Forward(nil, make([]float32, 5), make([]float32, 8), 2), kernels.ErrShape)
-	require.ErrorIs(t, l.Forward(nil, nil, nil, -1), kernels.ErrShape)
-	require.ErrorIs(t, l.Backward(nil, make([]float32, 7), make([]float32, 6), make([]float32, 8), 2), kernels.ErrShape)
-	require.ErrorIs(t, l.Backward(nil, nil, make([]float32, 5), make([]float32, 8), 2), kernels.ErrShape)
+	require.ErrorIs(t, l.Forward(nil, make([]float32, 5), make([]float32, 8), 2), errkind.Shape)
+	require.ErrorIs(t, l.Forward(nil, nil, nil, -1), errkind.Shape)
+	require.ErrorIs(t, l.Backward(nil, make([]float32, 7), make([]float32, 6), make([]float32, 8), 2), errkind.Shape)
+	require.ErrorIs(t, l.Backward(nil, nil, make([]float32, 5), make([]float32, 8), 2), errkind.Shape)
 	require.NoError(t, l.Forward(nil, nil, nil, 0))
 	require.NoError(t, l.Backward(nil, nil, nil, nil, 0))
 }

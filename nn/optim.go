@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/discretegrad/reinmax/errkind"
 	"github.com/discretegrad/reinmax/kernels"
 )
 
@@ -45,7 +46,7 @@ type Optimizer struct {
 func NewOptimizer(kind string, lr float64, n int) (*Optimizer, error) {
 	o := &Optimizer{Kind: kind, LR: lr, Beta1: DefaultBeta1, Beta2: DefaultBeta2, Eps: DefaultEps}
 	if n < 1 {
-		return nil, fmt.Errorf("nn.NewOptimizer: n=%d parameters, need >= 1: %w", n, kernels.ErrShape)
+		return nil, fmt.Errorf("nn.NewOptimizer: n=%d parameters, need >= 1: %w", n, errkind.Shape)
 	}
 	if err := o.validate("nn.NewOptimizer"); err != nil {
 		return nil, err
@@ -57,16 +58,16 @@ func NewOptimizer(kind string, lr float64, n int) (*Optimizer, error) {
 
 func (o *Optimizer) validate(fn string) error {
 	if o.Kind != Adam && o.Kind != RAdam {
-		return fmt.Errorf("%s: kind=%q, want %q or %q: %w", fn, o.Kind, Adam, RAdam, kernels.ErrArgument)
+		return fmt.Errorf("%s: kind=%q, want %q or %q: %w", fn, o.Kind, Adam, RAdam, errkind.Argument)
 	}
 	if !(o.LR >= 0) || math.IsInf(o.LR, 0) {
-		return fmt.Errorf("%s: lr=%v must be finite and >= 0: %w", fn, o.LR, kernels.ErrArgument)
+		return fmt.Errorf("%s: lr=%v must be finite and >= 0: %w", fn, o.LR, errkind.Argument)
 	}
 	if !(o.Beta1 >= 0 && o.Beta1 < 1) || !(o.Beta2 >= 0 && o.Beta2 < 1) {
-		return fmt.Errorf("%s: betas=(%v, %v) must be in [0, 1): %w", fn, o.Beta1, o.Beta2, kernels.ErrArgument)
+		return fmt.Errorf("%s: betas=(%v, %v) must be in [0, 1): %w", fn, o.Beta1, o.Beta2, errkind.Argument)
 	}
 	if !(o.Eps >= 0) || math.IsInf(o.Eps, 0) {
-		return fmt.Errorf("%s: eps=%v must be finite and >= 0: %w", fn, o.Eps, kernels.ErrArgument)
+		return fmt.Errorf("%s: eps=%v must be finite and >= 0: %w", fn, o.Eps, errkind.Argument)
 	}
 	return nil
 }
@@ -85,7 +86,7 @@ func (o *Optimizer) Reset() {
 func (o *Optimizer) Step(ws *kernels.Workspace, params, grads []float32) error {
 	if len(params) != len(o.M) || len(grads) != len(o.M) || len(o.V) != len(o.M) {
 		return fmt.Errorf("nn.Optimizer.Step: len(params)=%d len(grads)=%d len(M)=%d len(V)=%d, all must be equal: %w",
-			len(params), len(grads), len(o.M), len(o.V), kernels.ErrShape)
+			len(params), len(grads), len(o.M), len(o.V), errkind.Shape)
 	}
 	if err := o.validate("nn.Optimizer.Step"); err != nil {
 		return err

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/discretegrad/reinmax/errkind"
 	"github.com/discretegrad/reinmax/kernels"
 	"github.com/stretchr/testify/require"
 )
@@ -137,19 +138,19 @@ func TestOptimizerThreadsAllocsReset(t *testing.T) {
 
 func TestOptimizerErrors(t *testing.T) {
 	_, err := NewOptimizer("sgd", 1e-3, 4)
-	require.ErrorIs(t, err, kernels.ErrArgument)
+	require.ErrorIs(t, err, errkind.Argument)
 	require.ErrorContains(t, err, `"sgd"`)
 	for _, lr := range []float64{-1, math.NaN(), math.Inf(1)} {
 		_, err = NewOptimizer(Adam, lr, 4)
-		require.ErrorIs(t, err, kernels.ErrArgument, "lr=%v", lr)
+		require.ErrorIs(t, err, errkind.Argument, "lr=%v", lr)
 	}
 	_, err = NewOptimizer(Adam, 1e-3, 0)
-	require.ErrorIs(t, err, kernels.ErrShape)
+	require.ErrorIs(t, err, errkind.Shape)
 	o, err := NewOptimizer(RAdam, 1e-3, 4)
 	require.NoError(t, err)
-	require.ErrorIs(t, o.Step(nil, make([]float32, 3), make([]float32, 4)), kernels.ErrShape)
-	require.ErrorIs(t, o.Step(nil, make([]float32, 4), make([]float32, 5)), kernels.ErrShape)
+	require.ErrorIs(t, o.Step(nil, make([]float32, 3), make([]float32, 4)), errkind.Shape)
+	require.ErrorIs(t, o.Step(nil, make([]float32, 4), make([]float32, 5)), errkind.Shape)
 	o.Beta2 = 1
-	require.ErrorIs(t, o.Step(nil, make([]float32, 4), make([]float32, 4)), kernels.ErrArgument)
+	require.ErrorIs(t, o.Step(nil, make([]float32, 4), make([]float32, 4)), errkind.Argument)
 	require.Zero(t, o.T)
 }

@@ -3,7 +3,7 @@ package nn
 import (
 	"fmt"
 
-	"github.com/discretegrad/reinmax/kernels"
+	"github.com/discretegrad/reinmax/errkind"
 )
 
 // Tensor is one named parameter tensor of a model: a view into the flat
@@ -48,19 +48,19 @@ type Params struct {
 // unique. It is an error to declare tensors after Alloc.
 func (p *Params) NewTensor(name string, shape ...int) (*Tensor, error) {
 	if p.Data != nil {
-		return nil, fmt.Errorf("nn.Params.NewTensor(%q): parameters already allocated: %w", name, kernels.ErrArgument)
+		return nil, fmt.Errorf("nn.Params.NewTensor(%q): parameters already allocated: %w", name, errkind.Argument)
 	}
 	if len(shape) == 0 {
-		return nil, fmt.Errorf("nn.Params.NewTensor(%q): empty shape: %w", name, kernels.ErrShape)
+		return nil, fmt.Errorf("nn.Params.NewTensor(%q): empty shape: %w", name, errkind.Shape)
 	}
 	for _, d := range shape {
 		if d < 1 {
-			return nil, fmt.Errorf("nn.Params.NewTensor(%q): shape %v has a dimension < 1: %w", name, shape, kernels.ErrShape)
+			return nil, fmt.Errorf("nn.Params.NewTensor(%q): shape %v has a dimension < 1: %w", name, shape, errkind.Shape)
 		}
 	}
 	for _, t := range p.tensors {
 		if t.Name == name {
-			return nil, fmt.Errorf("nn.Params.NewTensor: duplicate tensor name %q: %w", name, kernels.ErrArgument)
+			return nil, fmt.Errorf("nn.Params.NewTensor: duplicate tensor name %q: %w", name, errkind.Argument)
 		}
 	}
 	t := &Tensor{Name: name, Shape: append([]int(nil), shape...), Off: p.n}
@@ -73,10 +73,10 @@ func (p *Params) NewTensor(name string, shape ...int) (*Tensor, error) {
 // their views. It is an error to call it twice or with no tensor declared.
 func (p *Params) Alloc() error {
 	if p.Data != nil {
-		return fmt.Errorf("nn.Params.Alloc: already allocated: %w", kernels.ErrArgument)
+		return fmt.Errorf("nn.Params.Alloc: already allocated: %w", errkind.Argument)
 	}
 	if p.n == 0 {
-		return fmt.Errorf("nn.Params.Alloc: no tensor declared: %w", kernels.ErrShape)
+		return fmt.Errorf("nn.Params.Alloc: no tensor declared: %w", errkind.Shape)
 	}
 	p.Data = make([]float32, p.n)
 	p.Grad = make([]float32, p.n)

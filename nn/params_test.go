@@ -5,6 +5,7 @@ import (
 	"math"
 	"testing"
 
+	"github.com/discretegrad/reinmax/errkind"
 	"github.com/discretegrad/reinmax/kernels"
 	"github.com/stretchr/testify/require"
 )
@@ -38,19 +39,19 @@ func TestParamsLayout(t *testing.T) {
 func TestParamsErrors(t *testing.T) {
 	var p Params
 	_, err := p.NewTensor("x")
-	require.ErrorIs(t, err, kernels.ErrShape)
+	require.ErrorIs(t, err, errkind.Shape)
 	_, err = p.NewTensor("x", 3, 0)
-	require.ErrorIs(t, err, kernels.ErrShape)
+	require.ErrorIs(t, err, errkind.Shape)
 	require.ErrorContains(t, err, `"x"`)
-	require.ErrorIs(t, p.Alloc(), kernels.ErrShape)
+	require.ErrorIs(t, p.Alloc(), errkind.Shape)
 	_, err = p.NewTensor("x", 3)
 	require.NoError(t, err)
 	_, err = p.NewTensor("x", 3)
-	require.ErrorIs(t, err, kernels.ErrArgument)
+	require.ErrorIs(t, err, errkind.Argument)
 	require.NoError(t, p.Alloc())
-	require.ErrorIs(t, p.Alloc(), kernels.ErrArgument)
+	require.ErrorIs(t, p.Alloc(), errkind.Argument)
 	_, err = p.NewTensor("y", 3)
-	require.ErrorIs(t, err, kernels.ErrArgument)
+	require.ErrorIs(t, err, errkind.Argument)
 }
 
 func TestFinite(t *testing.T) {
@@ -78,5 +79,5 @@ func TestFinite(t *testing.T) {
 	require.True(t, allFinite(nil))
 	require.False(t, allFinite([]float32{1, 2, 3, 4, 5, float32(math.Inf(1))}))
 	require.Zero(t, testing.AllocsPerRun(20, func() { _ = p.GradFinite(nil) }))
-	require.False(t, errors.Is(nil, kernels.ErrShape))
+	require.False(t, errors.Is(nil, errkind.Shape))
 }

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 
+	"github.com/discretegrad/reinmax/errkind"
 	"github.com/discretegrad/reinmax/internal/atomicfile"
 	"github.com/discretegrad/reinmax/kernels"
 )
@@ -300,7 +301,7 @@ func (m *Model) setParams(fn, path string, ts map[string]stTensor) error {
 		}
 		for i, v := range ts[p.Name].Data {
 			if !isFinite(float64(v)) {
-				return fmt.Errorf("%s: %s: tensor %q element %d is %v: %w", fn, path, p.Name, i, v, kernels.ErrNonFinite)
+				return fmt.Errorf("%s: %s: tensor %q element %d is %v: %w", fn, path, p.Name, i, v, errkind.NonFinite)
 			}
 		}
 	}

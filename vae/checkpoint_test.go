@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/discretegrad/reinmax/kernels"
+	"github.com/discretegrad/reinmax/errkind"
 	"github.com/discretegrad/reinmax/nn"
 	"github.com/stretchr/testify/require"
 )
@@ -179,7 +179,7 @@ func TestWeightsRoundTrip(t *testing.T) {
 	require.NoError(t, err)
 	writeFile(t, pp, buf)
 	err = m3.LoadWeights(pp)
-	require.ErrorIs(t, err, kernels.ErrNonFinite)
+	require.ErrorIs(t, err, errkind.NonFinite)
 	requireSameBits(t, tr.model.Params.Data, m3.Params.Data)
 }
 

@@ -5,6 +5,7 @@ import (
 	"math"
 	"runtime"
 
+	"github.com/discretegrad/reinmax/errkind"
 	"github.com/discretegrad/reinmax/estimators"
 	"github.com/discretegrad/reinmax/kernels"
 	"github.com/discretegrad/reinmax/nn"
@@ -67,11 +68,11 @@ func (c Config) WithDefaults() Config {
 }
 
 // Validate checks c after WithDefaults; errors name the field and value and
-// wrap kernels.ErrArgument (or the estimator's own error).
+// wrap errkind.Argument (or the estimator's own error).
 func (c Config) Validate() error {
 	c = c.WithDefaults()
 	bad := func(format string, a ...any) error {
-		return fmt.Errorf("vae.Config: "+format+": %w", append(a, kernels.ErrArgument)...)
+		return fmt.Errorf("vae.Config: "+format+": %w", append(a, errkind.Argument)...)
 	}
 	switch {
 	case c.C < 2:
@@ -111,9 +112,9 @@ func (c Config) Validate() error {
 func (c Config) ValidateExplicit() error {
 	switch {
 	case c.Batch == 0:
-		return fmt.Errorf("vae.Config: Batch=0 must be >= 1: %w", kernels.ErrArgument)
+		return fmt.Errorf("vae.Config: Batch=0 must be >= 1: %w", errkind.Argument)
 	case c.Optimizer == "":
-		return fmt.Errorf("vae.Config: Optimizer is empty, want %q or %q: %w", nn.Adam, nn.RAdam, kernels.ErrArgument)
+		return fmt.Errorf("vae.Config: Optimizer is empty, want %q or %q: %w", nn.Adam, nn.RAdam, errkind.Argument)
 	}
 	if err := c.Estimator.ValidateExplicit(); err != nil {
 		return fmt.Errorf("vae.Config: Estimator: %w", err)

@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/discretegrad/reinmax/errkind"
 	"github.com/discretegrad/reinmax/internal/faultpoint"
-	"github.com/discretegrad/reinmax/kernels"
 )
 
 // EpochStats is the per-epoch record of a training run.
@@ -96,7 +96,7 @@ func (t *Trainer) TrainEpoch(ctx context.Context, progress func(step int, loss f
 // training state. Allocates nothing.
 func (t *Trainer) Evaluate() (EvalStats, error) {
 	if t.test == nil {
-		return EvalStats{}, fmt.Errorf("vae.Trainer.Evaluate: the trainer has no test set: %w", kernels.ErrArgument)
+		return EvalStats{}, fmt.Errorf("vae.Trainer.Evaluate: the trainer has no test set: %w", errkind.Argument)
 	}
 	return t.EvaluateDataset(t.test)
 }
@@ -106,7 +106,7 @@ func (t *Trainer) Evaluate() (EvalStats, error) {
 func (t *Trainer) EvaluateDataset(d *Dataset) (EvalStats, error) {
 	t.lastN = 0 // the batch buffers are reused
 	if d == nil || d.N < 1 || len(d.Pixels) < d.N*ImagePixels {
-		return EvalStats{}, fmt.Errorf("vae.Trainer.EvaluateDataset: empty or malformed data set: %w", kernels.ErrShape)
+		return EvalStats{}, fmt.Errorf("vae.Trainer.EvaluateDataset: empty or malformed data set: %w", errkind.Shape)
 	}
 	var sumBCE, sumKLD float64
 	oneCode := true

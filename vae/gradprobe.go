@@ -3,6 +3,7 @@ package vae
 import (
 	"fmt"
 
+	"github.com/discretegrad/reinmax/errkind"
 	"github.com/discretegrad/reinmax/estimators"
 	"github.com/discretegrad/reinmax/kernels"
 	"github.com/discretegrad/reinmax/nn"
@@ -37,7 +38,7 @@ func NewGradProbe(m *Model, est estimators.Config, x []float32, n int, ws *kerne
 	const fn = "vae.NewGradProbe"
 	if n < 1 || len(x) < n*ImagePixels {
 		return nil, fmt.Errorf("%s: n=%d images with len(x)=%d, need n >= 1 and len(x) >= %d: %w",
-			fn, n, len(x), n*ImagePixels, kernels.ErrShape)
+			fn, n, len(x), n*ImagePixels, errkind.Shape)
 	}
 	cfg := Config{C: m.C, L: m.L, Batch: n, Estimator: est.WithDefaults(), Optimizer: nn.Adam, LR: 1, Threads: ws.Threads(),
 		LeakyReLU: m.Act == nn.LeakyReLU}
@@ -65,7 +66,7 @@ func (p *GradProbe) Logits() []float32 { return p.buf.logits[:p.n*p.buf.lc] }
 // (len n·L·C). It returns the sampled Σ BCE / n. Allocates nothing.
 func (p *GradProbe) Sample(seed, stream uint64, grad []float32) (float64, error) {
 	if len(grad) != p.n*p.buf.lc {
-		return 0, fmt.Errorf("vae.GradProbe.Sample: len(grad)=%d, need n·L·C=%d: %w", len(grad), p.n*p.buf.lc, kernels.ErrShape)
+		return 0, fmt.Errorf("vae.GradProbe.Sample: len(grad)=%d, need n·L·C=%d: %w", len(grad), p.n*p.buf.lc, errkind.Shape)
 	}
 	p.cfg.Seed = seed
 	st, err := p.pass.forward(p.x, p.n, stream, p.buf.dz, nil)
@@ -86,12 +87,12 @@ func (p *GradProbe) Sample(seed, stream uint64, grad []float32) (float64, error)
 func (p *GradProbe) Exact(grad []float32) error {
 	const fn = "vae.GradProbe.Exact"
 	if len(grad) != p.n*p.buf.lc {
-		return fmt.Errorf("%s: len(grad)=%d, need n·L·C=%d: %w", fn, len(grad), p.n*p.buf.lc, kernels.ErrShape)
+		return fmt.Errorf("%s: len(grad)=%d, need n·L·C=%d: %w", fn, len(grad), p.n*p.buf.lc, errkind.Shape)
 	}
 	if p.exactEst == nil {
 		codes, ok := CodeCount(p.cfg.C, p.cfg.L)
 		if !ok {
-			return fmt.Errorf("%s: C^L=%d^%d (%d) exceeds %d codes: %w", fn, p.cfg.C, p.cfg.L, codes, MaxExactCodes, kernels.ErrArgument)
+			return fmt.Errorf("%s: C^L=%d^%d (%d) exceeds %d codes: %w", fn, p.cfg.C, p.cfg.L, codes, MaxExactCodes, errkind.Argument)
 		}
 		e, err := estimators.New(estimators.DefaultConfig("exact"), p.n*p.cfg.L, p.cfg.C)
 		if err != nil {

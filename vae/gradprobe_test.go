@@ -4,8 +4,8 @@ import (
 	"math"
 	"testing"
 
+	"github.com/discretegrad/reinmax/errkind"
 	"github.com/discretegrad/reinmax/estimators"
-	"github.com/discretegrad/reinmax/kernels"
 	"github.com/discretegrad/reinmax/nn"
 	"github.com/stretchr/testify/require"
 )
@@ -97,17 +97,17 @@ func TestGradProbeSample(t *testing.T) {
 	require.Zero(t, testing.AllocsPerRun(5, func() { _, _ = p.Sample(3, 5, g2) }))
 
 	_, err = p.Sample(3, 4, g2[:3])
-	require.ErrorIs(t, err, kernels.ErrShape)
-	require.ErrorIs(t, p.Exact(g2[:1]), kernels.ErrShape)
+	require.ErrorIs(t, err, errkind.Shape)
+	require.ErrorIs(t, p.Exact(g2[:1]), errkind.Shape)
 	_, err = NewGradProbe(m, estimators.DefaultConfig("st"), x, 5, nil)
-	require.ErrorIs(t, err, kernels.ErrShape)
+	require.ErrorIs(t, err, errkind.Shape)
 	_, err = NewGradProbe(m, estimators.Config{Method: "bogus", Tau: 1}, x, n, nil)
 	require.Error(t, err)
 	big, err := NewModel(8, 5, nn.ReLU)
 	require.NoError(t, err)
 	pb, err := NewGradProbe(big, estimators.DefaultConfig("st"), x, 1, nil)
 	require.NoError(t, err)
-	require.ErrorIs(t, pb.Exact(make([]float32, 40)), kernels.ErrArgument)
+	require.ErrorIs(t, pb.Exact(make([]float32, 40)), errkind.Argument)
 }
 
 // Probes on clones of one model run concurrently (the race detector checks

@@ -12,7 +12,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/discretegrad/reinmax/kernels"
+	"github.com/discretegrad/reinmax/errkind"
 )
 
 // Image geometry of MNIST; the VAE's input and output have ImagePixels values.
@@ -63,7 +63,7 @@ type Dataset struct {
 func NewDataset(pixels []float32, labels []uint8) (*Dataset, error) {
 	if len(pixels) == 0 || len(pixels)%ImagePixels != 0 {
 		return nil, fmt.Errorf("vae.NewDataset: len(pixels)=%d is not a positive multiple of %d: %w",
-			len(pixels), ImagePixels, kernels.ErrShape)
+			len(pixels), ImagePixels, errkind.Shape)
 	}
 	n := len(pixels) / ImagePixels
 	for i, v := range pixels {
@@ -72,7 +72,7 @@ func NewDataset(pixels []float32, labels []uint8) (*Dataset, error) {
 		}
 	}
 	if labels != nil && len(labels) != n {
-		return nil, fmt.Errorf("vae.NewDataset: %d labels for %d images: %w", len(labels), n, kernels.ErrShape)
+		return nil, fmt.Errorf("vae.NewDataset: %d labels for %d images: %w", len(labels), n, errkind.Shape)
 	}
 	return &Dataset{N: n, Pixels: pixels, Labels: labels}, nil
 }

@@ -6,7 +6,7 @@ import (
 	"runtime"
 	"testing"
 
-	"github.com/discretegrad/reinmax/kernels"
+	"github.com/discretegrad/reinmax/errkind"
 	"github.com/stretchr/testify/require"
 )
 
@@ -156,14 +156,14 @@ func TestReadIDXHugeCountSmallFile(t *testing.T) {
 
 func TestNewDataset(t *testing.T) {
 	_, err := NewDataset(make([]float32, 783), nil)
-	require.ErrorIs(t, err, kernels.ErrShape)
+	require.ErrorIs(t, err, errkind.Shape)
 	p := make([]float32, 2*ImagePixels)
 	p[900] = 1.5
 	_, err = NewDataset(p, nil)
 	require.ErrorContains(t, err, "pixels[900]=1.5 (image 1)")
 	p[900] = 1
 	_, err = NewDataset(p, []uint8{1})
-	require.ErrorIs(t, err, kernels.ErrShape)
+	require.ErrorIs(t, err, errkind.Shape)
 	d, err := NewDataset(p, []uint8{1, 2})
 	require.NoError(t, err)
 	require.Equal(t, float32(1), d.Image(1)[900-ImagePixels])

@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 
+	"github.com/discretegrad/reinmax/errkind"
 	"github.com/discretegrad/reinmax/kernels"
 	"github.com/discretegrad/reinmax/nn"
 )
@@ -33,7 +34,7 @@ type Model struct {
 // and zero parameters; call Init (or load weights) before use.
 func NewModel(c, l int, act nn.Activation) (*Model, error) {
 	if c < 2 || l < 1 {
-		return nil, fmt.Errorf("vae.NewModel: C=%d L=%d, need C >= 2 and L >= 1: %w", c, l, kernels.ErrArgument)
+		return nil, fmt.Errorf("vae.NewModel: C=%d L=%d, need C >= 2 and L >= 1: %w", c, l, errkind.Argument)
 	}
 	m := &Model{C: c, L: l, Act: act, Params: &nn.Params{}}
 	lc := l * c
@@ -225,11 +226,11 @@ func (m *Model) sampleCodes(ws *kernels.Workspace, p []float32, n int, seed, str
 
 func (m *Model) checkIO(fn, in string, inLen, inCols int, out string, outLen, outCols, n int) error {
 	if n < 1 {
-		return fmt.Errorf("vae.Model.%s: n=%d, need >= 1: %w", fn, n, kernels.ErrShape)
+		return fmt.Errorf("vae.Model.%s: n=%d, need >= 1: %w", fn, n, errkind.Shape)
 	}
 	if inLen < n*inCols || outLen < n*outCols {
 		return fmt.Errorf("vae.Model.%s: len(%s)=%d len(%s)=%d, need %d and %d for n=%d: %w",
-			fn, in, inLen, out, outLen, n*inCols, n*outCols, n, kernels.ErrShape)
+			fn, in, inLen, out, outLen, n*inCols, n*outCols, n, errkind.Shape)
 	}
 	return nil
 }

@@ -3,8 +3,8 @@ package vae
 import (
 	"fmt"
 
+	"github.com/discretegrad/reinmax/errkind"
 	"github.com/discretegrad/reinmax/estimators"
-	"github.com/discretegrad/reinmax/kernels"
 )
 
 // Preset is one entry of the hyper-parameter table (docs/estimators.md,
@@ -66,7 +66,7 @@ var presets = func() map[presetKey]Preset {
 
 // PresetFor returns the preset hyper-parameters for method at C×L. Methods
 // or configurations outside the table (reinforce, exact, other sizes) give
-// an error wrapping kernels.ErrArgument that lists the configurations the
+// an error wrapping errkind.Argument that lists the configurations the
 // table covers.
 func PresetFor(method estimators.Method, c, l int) (Preset, error) {
 	if ps, ok := presets[presetKey{method, c, l}]; ok {
@@ -74,7 +74,7 @@ func PresetFor(method estimators.Method, c, l int) (Preset, error) {
 	}
 	return Preset{}, fmt.Errorf("vae.PresetFor: no preset for method %q at C×L = %d×%d (the preset table covers "+
 		"gs, gr, gst, st, reinmax, reinmax-alpha, reinmax-cv at 8×4, 4×24, 8×16, 16×12, 64×8, 10×30, 32×32 and "+
-		"reinmax-rao, reinmax-rao-d at all but 32×32): %w", method, c, l, kernels.ErrArgument)
+		"reinmax-rao, reinmax-rao-d at all but 32×32): %w", method, c, l, errkind.Argument)
 }
 
 // ApplyPreset sets c's LR, Tau and Optimizer from the table for its method

@@ -6,8 +6,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/discretegrad/reinmax/errkind"
 	"github.com/discretegrad/reinmax/estimators"
-	"github.com/discretegrad/reinmax/kernels"
 )
 
 func TestPresetForMatchesSpecTable(t *testing.T) {
@@ -51,7 +51,7 @@ func TestPresetForUnknown(t *testing.T) {
 	}{{"reinforce", 8, 4}, {"exact", 8, 4}, {"st", 5, 5}, {"reinmax-rao", 32, 32}, {"nope", 8, 4}} {
 		_, err := PresetFor(estimators.Method(tc.method), tc.c, tc.l)
 		require.Error(t, err)
-		require.True(t, errors.Is(err, kernels.ErrArgument))
+		require.True(t, errors.Is(err, errkind.Argument))
 		require.Contains(t, err.Error(), tc.method)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/rand/v2"
 
+	"github.com/discretegrad/reinmax/errkind"
 	"github.com/discretegrad/reinmax/estimators"
 	"github.com/discretegrad/reinmax/kernels"
 	"github.com/discretegrad/reinmax/nn"
@@ -14,8 +15,8 @@ import (
 // ErrNonFinite is returned (wrapped, with the epoch and step) when a
 // training step produces a NaN or infinite loss or gradient. The step is not
 // applied: parameters, optimiser state and counters are left as they were.
-// It wraps kernels.ErrNonFinite too.
-var ErrNonFinite = fmt.Errorf("vae: non-finite loss or gradient: %w", kernels.ErrNonFinite)
+// It wraps errkind.NonFinite too.
+var ErrNonFinite = fmt.Errorf("vae: non-finite loss or gradient: %w", errkind.NonFinite)
 
 // Trainer trains one Model on one data set with one estimator and optimiser,
 // following the training protocol of docs/estimators.md ("The categorical
@@ -105,7 +106,7 @@ func checkDataset(name string, d *Dataset) error {
 			n, p = d.N, len(d.Pixels)
 		}
 		return fmt.Errorf("vae.NewTrainer: %s set: N=%d with %d pixels, need N >= 1 and N·%d pixels: %w",
-			name, n, p, ImagePixels, kernels.ErrShape)
+			name, n, p, ImagePixels, errkind.Shape)
 	}
 	return nil
 }
@@ -169,7 +170,7 @@ func (t *Trainer) Step() (StepStats, error) {
 		err = fmt.Errorf("loss %v (bce %v, kld %v): %w", st.Loss, st.BCE, st.KLD, ErrNonFinite)
 	}
 	if err != nil {
-		if errors.Is(err, kernels.ErrNonFinite) && !errors.Is(err, ErrNonFinite) {
+		if errors.Is(err, errkind.NonFinite) && !errors.Is(err, ErrNonFinite) {
 			err = fmt.Errorf("%w: %w", ErrNonFinite, err)
 		}
 		return StepStats{}, fmt.Errorf("vae.Trainer.Step: epoch %d, step %d (batch %d of %d): %w",

@@ -6,9 +6,9 @@ import (
 	"math"
 	"testing"
 
+	"github.com/discretegrad/reinmax/errkind"
 	"github.com/discretegrad/reinmax/estimators"
 	"github.com/discretegrad/reinmax/internal/allocstest"
-	"github.com/discretegrad/reinmax/kernels"
 	"github.com/discretegrad/reinmax/nn"
 	"github.com/stretchr/testify/require"
 )
@@ -52,7 +52,7 @@ func TestConfigValidate(t *testing.T) {
 		{"exceeds", mod(func(c *Config) { c.C = 300; c.L = 300 })},
 	} {
 		err := c.cfg.Validate()
-		require.ErrorIs(t, err, kernels.ErrArgument, c.want)
+		require.ErrorIs(t, err, errkind.Argument, c.want)
 		require.ErrorContains(t, err, c.want)
 	}
 	err := mod(func(c *Config) { c.Estimator.Method = "nope" }).Validate()
@@ -67,7 +67,7 @@ func TestConfigValidate(t *testing.T) {
 	require.GreaterOrEqual(t, c.Threads, 1)
 
 	_, err = NewTrainer(DefaultConfig(), nil, nil)
-	require.ErrorIs(t, err, kernels.ErrShape)
+	require.ErrorIs(t, err, errkind.Shape)
 	_, err = NewTrainer(DefaultConfig(), &Dataset{N: 2, Pixels: make([]float32, 5)}, nil)
 	require.ErrorContains(t, err, "train set")
 }
@@ -191,7 +191,7 @@ func TestEpochAccounting(t *testing.T) {
 	require.NoError(t, err)
 	require.False(t, s4.HasTest)
 	_, err = tr2.Evaluate()
-	require.ErrorIs(t, err, kernels.ErrArgument)
+	require.ErrorIs(t, err, errkind.Argument)
 	ev2, err := tr2.EvaluateDataset(tr2.train)
 	require.NoError(t, err)
 	require.Equal(t, 9, ev2.N)
@@ -281,7 +281,7 @@ func TestNonFinite(t *testing.T) {
 			m := append([]float32(nil), tr.opt.M...)
 			_, err := tr.Step()
 			require.ErrorIs(t, err, ErrNonFinite)
-			require.ErrorIs(t, err, kernels.ErrNonFinite)
+			require.ErrorIs(t, err, errkind.NonFinite)
 			require.ErrorContains(t, err, "epoch 2, step 5 (batch 2 of 3)")
 			require.Equal(t, 4, tr.GlobalStep())
 			require.Equal(t, 4, tr.opt.T)
@@ -332,11 +332,11 @@ func TestModelHelpers(t *testing.T) {
 	for i := range one {
 		require.InDelta(t, 1/(1+math.Exp(-float64(zl[i]))), float64(one[i]), 1e-7)
 	}
-	require.ErrorIs(t, m.Decode(ws, one, z[:7], 1), kernels.ErrShape)
-	require.ErrorIs(t, m.Encode(ws, logits, x, 0), kernels.ErrShape)
+	require.ErrorIs(t, m.Decode(ws, one, z[:7], 1), errkind.Shape)
+	require.ErrorIs(t, m.Encode(ws, logits, x, 0), errkind.Shape)
 	_, err = NewModel(1, 2, nn.ReLU)
-	require.ErrorIs(t, err, kernels.ErrArgument)
-	require.True(t, errors.Is(ErrNonFinite, kernels.ErrNonFinite))
+	require.ErrorIs(t, err, errkind.Argument)
+	require.True(t, errors.Is(ErrNonFinite, errkind.NonFinite))
 }
 
 // TestLearns: a few epochs on a small synthetic set lower the training and
