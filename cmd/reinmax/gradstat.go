@@ -3,22 +3,16 @@ package main
 import (
 	"flag"
 	"fmt"
-	"image/color"
 	"io"
-	"math"
 	"path/filepath"
 	"slices"
 	"strings"
 	"text/tabwriter"
 
-	"gonum.org/v1/plot"
-	"gonum.org/v1/plot/plotter"
-	"gonum.org/v1/plot/vg"
-
+	"github.com/discretegrad/reinmax/cmd/reinmax/internal/figures"
 	"github.com/discretegrad/reinmax/diag"
 	"github.com/discretegrad/reinmax/estimators"
 	"github.com/discretegrad/reinmax/experiment"
-	"github.com/discretegrad/reinmax/internal/atomicfile"
 	"github.com/discretegrad/reinmax/kernels"
 	"github.com/discretegrad/reinmax/vae"
 )
@@ -209,11 +203,15 @@ func runGradstat(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	if len(sources) > 1 {
-		files, err := writeGradstatPlots(plotDir, &rep)
+		pngs, err := figures.GradStatSeries(&rep)
 		if err != nil {
 			return err
 		}
-		logf("wrote %s\n", strings.Join(files, ", "))
+		files, err := writeFiles(plotDir, pngs)
+		if err != nil {
+			return err
+		}
+		logf("wrote %s in %s\n", strings.Join(files, ", "), plotDir)
 	}
 	if n := rep.Failures(); n > 0 {
 		return fmt.Errorf("%d measurement(s) failed; see the table", n)
@@ -252,127 +250,6 @@ func gradstatLabel(gm *diag.GradStatModel) string {
 		s += fmt.Sprintf(", epoch %d, step %d", *gm.Epoch, *gm.Step)
 	}
 	return s + ")"
-}
-
-// gradstatPlotMetrics are the metrics drawn over a checkpoint series.
-// logSpan > 0 puts a strictly positive spread on a log scale when its
-// values span at least that ratio: REINFORCE's variance is orders of
-// magnitude above the rest, which a linear axis flattens onto zero.
-var gradstatPlotMetrics = []struct {
-	file, label string
-	value       func(*diag.Metrics) float64
-	logSpan     float64
-}{
-	{"rel_bias_exact", "relative bias (w.r.t. exact)", func(m *diag.Metrics) float64 { return m.RelBiasExact }, 0},
-	{"rel_bias_approx", "relative bias (w.r.t. estimate)", func(m *diag.Metrics) float64 { return m.RelBiasEstimate }, 0},
-	{"rel_std", "relative standard deviation", func(m *diag.Metrics) float64 { return m.RelStd }, 10},
-	{"cos", "cosine similarity with exact", func(m *diag.Metrics) float64 { return m.Cosine }, 0},
-	{"mean_grad_norm", "mean gradient norm per example", func(m *diag.Metrics) float64 { return m.MeanNorm }, 10},
-	{"mean_var", "mean variance per coordinate", func(m *diag.Metrics) float64 { return m.MeanVar }, 1},
-}
-
-// gradstatSeriesX returns the x value of each model of a series and its label: the
-// checkpoint epochs when every model has a distinct one, else the steps when
-// distinct, else the position in the order given.
-func gradstatSeriesX(models []diag.GradStatModel) ([]float64, string) {
-	for _, axis := range []struct {
-		name string
-		get  func(*diag.GradStatModel) *int
-	}{{"epoch", func(g *diag.GradStatModel) *int { return g.Epoch }}, {"step", func(g *diag.GradStatModel) *int { return g.Step }}} {
-		xs := make([]float64, 0, len(models))
-		seen := map[int]bool{}
-		for i := range models {
-			v := axis.get(&models[i])
-			if v == nil || seen[*v] {
-				break
-			}
-			seen[*v] = true
-			xs = append(xs, float64(*v))
-		}
-		if len(xs) == len(models) {
-			return xs, axis.name
-		}
-	}
-	xs := make([]float64, len(models))
-	for i := range xs {
-		xs[i] = float64(i + 1)
-	}
-	return xs, "checkpoint (order given)"
-}
-
-// writeGradstatPlots draws one PNG per metric over the series, a line per
-// method, into dir and returns the files written.
-func writeGradstatPlots(dir string, rep *diag.GradStatReport) ([]string, error) {
-	xs, xlabel := gradstatSeriesX(rep.Models)
-	var methods []estimators.Method
-	for _, gm := range rep.Models {
-		for _, r := range gm.Results {
-			if !slices.Contains(methods, r.Method) {
-				methods = append(methods, r.Method)
-			}
-		}
-	}
-	var files []string
-	for _, pm := range gradstatPlotMetrics {
-		p := newPlot(fmt.Sprintf("%s, S=%d, %d examples", pm.label, rep.Samples, rep.Examples))
-		p.X.Label.Text = xlabel
-		p.Y.Label.Text = pm.file
-		series := make([]plotter.XYs, len(methods))
-		lo, hi := math.Inf(1), math.Inf(-1)
-		for mi, method := range methods {
-			for i, gm := range rep.Models {
-				for _, r := range gm.Results {
-					if r.Method == method && r.Metrics != nil {
-						if v := pm.value(r.Metrics); finite(v) {
-							series[mi] = append(series[mi], plotter.XY{X: xs[i], Y: v})
-							lo, hi = min(lo, v), max(hi, v)
-						}
-					}
-				}
-			}
-		}
-		// A log axis only when every value is positive: LogScale panics
-		// on the others, and dropping them would hide a finding.
-		// hi > lo too: gonum widens a single value v to v ± 1.
-		if pm.logSpan > 0 && lo > 0 && hi > lo && hi/lo >= pm.logSpan {
-			p.Y.Scale = plot.LogScale{}
-			p.Y.Tick.Marker = logTicks{}
-			p.Y.Label.Text += " (log scale)"
-		}
-		for mi, xy := range series {
-			if len(xy) == 0 {
-				continue
-			}
-			line, points, err := plotter.NewLinePoints(xy)
-			if err != nil {
-				return files, fmt.Errorf("gradstat plot %s: %w", pm.file, err)
-			}
-			col := gradstatColor(mi)
-			line.Color, points.Color = col, col
-			line.Width = vg.Points(1.5)
-			points.Radius = vg.Points(3)
-			p.Add(line, points)
-			p.Legend.Add(string(methods[mi]), line, points)
-		}
-		seriesXAxis(&p.X, xs)
-		b, err := plotPNG(p, 8*vg.Inch, 4.5*vg.Inch)
-		if err != nil {
-			return files, fmt.Errorf("gradstat plot %s: %w", pm.file, err)
-		}
-		path := filepath.Join(dir, "gradstat-"+pm.file+".png")
-		if err := atomicfile.Write(path, b); err != nil {
-			return files, err
-		}
-		files = append(files, path)
-	}
-	return files, nil
-}
-
-// gradstatColor is the i-th colour of matplotlib's tab10 cycle.
-func gradstatColor(i int) color.Color {
-	tab10 := []uint32{0x1f77b4, 0xff7f0e, 0x2ca02c, 0xd62728, 0x9467bd, 0x8c564b, 0xe377c2, 0x7f7f7f, 0xbcbd22, 0x17becf}
-	c := tab10[i%len(tab10)]
-	return color.RGBA{R: uint8(c >> 16), G: uint8(c >> 8), B: uint8(c), A: 255}
 }
 
 // joinMethods is "a, b, c".

@@ -2,7 +2,12 @@ package main
 
 import (
 	"fmt"
+	"maps"
 	"os"
+	"path/filepath"
+	"slices"
+
+	"github.com/discretegrad/reinmax/internal/atomicfile"
 )
 
 // checkWritableDir creates dir if needed and proves a file can be created
@@ -17,4 +22,16 @@ func checkWritableDir(dir string) error {
 	}
 	f.Close()
 	return os.Remove(f.Name())
+}
+
+// writeFiles writes each file (by name) into dir, in name order, and
+// returns the names written.
+func writeFiles(dir string, files map[string][]byte) ([]string, error) {
+	names := slices.Sorted(maps.Keys(files))
+	for _, name := range names {
+		if err := atomicfile.Write(filepath.Join(dir, name), files[name]); err != nil {
+			return nil, err
+		}
+	}
+	return names, nil
 }

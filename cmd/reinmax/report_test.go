@@ -81,7 +81,7 @@ func TestReportFixture(t *testing.T) {
 	} {
 		require.Contains(t, stdout, s)
 	}
-	for _, f := range []string{"curves-8x4.png", "curves-4x24.png", reportFinalPlot} {
+	for _, f := range []string{"curves-8x4.png", "curves-4x24.png", FinalPlotFile} {
 		b, err := os.ReadFile(filepath.Join(out, f))
 		require.NoError(t, err, f)
 		require.True(t, bytes.HasPrefix(b, []byte("\x89PNG")), f)

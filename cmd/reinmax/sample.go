@@ -5,6 +5,7 @@ import (
 	"io"
 	"path/filepath"
 
+	"github.com/discretegrad/reinmax/cmd/reinmax/internal/figures"
 	"github.com/discretegrad/reinmax/internal/atomicfile"
 	"github.com/discretegrad/reinmax/kernels"
 	"github.com/discretegrad/reinmax/vae"
@@ -62,7 +63,7 @@ func runSample(args []string, stdout, stderr io.Writer) error {
 	if err := m.SamplePrior(ws, prior, *n, *seed, 2); err != nil {
 		return err
 	}
-	img, err := imageGridPNG([][]float32{x, recon, prior}, *n)
+	img, err := figures.SampleGrid([][]float32{x, recon, prior}, *n)
 	if err != nil {
 		return err
 	}

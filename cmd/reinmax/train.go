@@ -15,6 +15,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/discretegrad/reinmax/cmd/reinmax/internal/figures"
 	"github.com/discretegrad/reinmax/estimators"
 	"github.com/discretegrad/reinmax/experiment"
 	"github.com/discretegrad/reinmax/kernels"
@@ -275,7 +276,7 @@ func isTerminal(w io.Writer) bool {
 
 // lossPlot draws a run's loss.png.
 func lossPlot(cfg vae.Config, recs []experiment.EpochRecord) ([]byte, error) {
-	return lossCurvePNG(fmt.Sprintf("%s %d×%d seed %d", cfg.Estimator.Method, cfg.C, cfg.L, cfg.Seed), recs)
+	return figures.LossCurve(fmt.Sprintf("%s %d×%d seed %d", cfg.Estimator.Method, cfg.C, cfg.L, cfg.Seed), recs)
 }
 
 // resumeConfig returns the checkpoint's configuration cfg, with --threads

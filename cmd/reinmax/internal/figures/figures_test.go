@@ -1,4 +1,4 @@
-package main
+package figures
 
 import (
 	"bytes"
@@ -6,8 +6,6 @@ import (
 	"image/color"
 	"image/png"
 	"math"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -247,7 +245,7 @@ var (
 // TestLossPlotOneEpoch: one epoch is two single points, which lines alone
 // do not draw; the markers must show, at one integer tick.
 func TestLossPlotOneEpoch(t *testing.T) {
-	b, err := lossCurvePNG("one epoch", []experiment.EpochRecord{{Epoch: 1, TrainLoss: 200, TestLoss: 190}})
+	b, err := LossCurve("one epoch", []experiment.EpochRecord{{Epoch: 1, TrainLoss: 200, TestLoss: 190}})
 	require.NoError(t, err)
 	img := decodePNG(t, b)
 	require.InDelta(t, 600, img.Bounds().Dx(), 150)
@@ -268,7 +266,7 @@ func TestLossPlotLong(t *testing.T) {
 		recs = append(recs, experiment.EpochRecord{Epoch: e, TrainLoss: 100 + 100/float64(e), TestLoss: 105 + 100/float64(e)})
 	}
 	recs[80].TestLoss = math.NaN()
-	b, err := lossCurvePNG("long", recs)
+	b, err := LossCurve("long", recs)
 	require.NoError(t, err)
 	var xy plotter.XYs
 	for _, r := range recs {
@@ -312,7 +310,7 @@ func testReport() *experiment.Report {
 }
 
 func TestReportPlots(t *testing.T) {
-	pngs, err := reportPlots(testReport())
+	pngs, err := Report(testReport())
 	require.NoError(t, err)
 	require.Len(t, pngs, 2)
 
@@ -326,7 +324,7 @@ func TestReportPlots(t *testing.T) {
 	require.Len(t, gridColumns(curves), 1, "one tick, at epoch 1")
 	require.GreaterOrEqual(t, topMargin(curves), 5)
 
-	final := decodePNG(t, pngs[reportFinalPlot])
+	final := decodePNG(t, pngs[FinalPlotFile])
 	require.Greater(t, final.Bounds().Dx(), 300)
 	require.Greater(t, final.Bounds().Dy(), 250)
 	require.Greater(t, distinct(final, final.Bounds()), 30)
@@ -382,15 +380,11 @@ func testGradstatReport(vars [3][2]float64) *diag.GradStatReport {
 }
 
 func TestGradstatPlots(t *testing.T) {
-	dir := t.TempDir()
-	files, err := writeGradstatPlots(dir, testGradstatReport([3][2]float64{{0.001, 0.002}, {0.01, 0.02}, {1, 2}}))
+	files, err := GradStatSeries(testGradstatReport([3][2]float64{{0.001, 0.002}, {0.01, 0.02}, {1, 2}}))
 	require.NoError(t, err)
 	require.Len(t, files, len(gradstatPlotMetrics))
-	colours := []color.Color{gradstatColor(0), gradstatColor(1), gradstatColor(2)}
-	for _, f := range files {
-		name := filepath.Base(f)
-		raw, err := os.ReadFile(f)
-		require.NoError(t, err)
+	colours := []color.Color{tab10(0), tab10(1), tab10(2)}
+	for name, raw := range files {
 		img := decodePNG(t, raw)
 		require.InDelta(t, 750, img.Bounds().Dx(), 150, name)
 		require.InDelta(t, 430, img.Bounds().Dy(), 100, name)
@@ -419,9 +413,9 @@ func TestGradstatPlots(t *testing.T) {
 
 	// A variance of zero cannot go on a log axis: linear, not a panic; nor
 	// can one value alone.
-	_, err = writeGradstatPlots(t.TempDir(), testGradstatReport([3][2]float64{{0, 0.002}, {0.01, 0.02}, {1, 2}}))
+	_, err = GradStatSeries(testGradstatReport([3][2]float64{{0, 0.002}, {0.01, 0.02}, {1, 2}}))
 	require.NoError(t, err)
-	_, err = writeGradstatPlots(t.TempDir(), testGradstatReport([3][2]float64{{1, 1}, {1, 1}, {1, 1}}))
+	_, err = GradStatSeries(testGradstatReport([3][2]float64{{1, 1}, {1, 1}, {1, 1}}))
 	require.NoError(t, err)
 }
 
@@ -471,7 +465,7 @@ func TestSampleGrid(t *testing.T) {
 			blocks[i][j] = 0.5 // grey 128: told apart from the white ground and the dark text
 		}
 	}
-	b, err := imageGridPNG(blocks, perRow)
+	b, err := SampleGrid(blocks, perRow)
 	require.NoError(t, err)
 	img := decodePNG(t, b)
 	w, h := img.Bounds().Dx(), img.Bounds().Dy()
@@ -507,4 +501,14 @@ func TestSampleGrid(t *testing.T) {
 		text := count(img, image.Rect(0, band[0], firstCol, band[1]+1), color.Black, 100)
 		require.Greater(t, text, 30, "label of block %d (%s)", i, sampleGridLabels[i])
 	}
+}
+
+func TestGradstatSeriesX(t *testing.T) {
+	one, two := 1, 2
+	xs, label := seriesX([]diag.GradStatModel{{Epoch: &two, Step: &one}, {Epoch: &two, Step: &two}})
+	require.Equal(t, "step", label, "repeated epochs fall back to steps")
+	require.Equal(t, []float64{1, 2}, xs)
+	xs, label = seriesX([]diag.GradStatModel{{}, {Epoch: &one, Step: &one}})
+	require.Equal(t, "checkpoint (order given)", label)
+	require.Equal(t, []float64{1, 2}, xs)
 }

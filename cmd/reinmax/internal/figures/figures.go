@@ -1,26 +1,24 @@
-package main
+// Package figures draws the command's PNGs: a run's loss curves, a sweep
+// report's curves and final losses, gradstat's series over training, the
+// mean cosine over training runs and the sample grid. Each function returns
+// the encoded image; the command decides where it goes. Plotting stays out
+// of the library packages, so that importing them does not pull in gonum's
+// plot module.
+package figures
 
 import (
 	"bytes"
 	"fmt"
-	"image"
 	"image/color"
-	imgdraw "image/draw"
-	"image/png"
 	"math"
 	"slices"
 	"strconv"
 
 	"gonum.org/v1/plot"
-	plotfont "gonum.org/v1/plot/font"
 	"gonum.org/v1/plot/plotter"
-	"gonum.org/v1/plot/text"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
-
-	"github.com/discretegrad/reinmax/experiment"
-	"github.com/discretegrad/reinmax/vae"
 )
 
 const (
@@ -40,49 +38,6 @@ var (
 	trainGlyph draw.GlyphDrawer = draw.CircleGlyph{}
 	testGlyph  draw.GlyphDrawer = draw.RingGlyph{}
 )
-
-// lossCurvePNG draws the train and test negative ELBO per epoch.
-func lossCurvePNG(title string, recs []experiment.EpochRecord) ([]byte, error) {
-	p := newPlot(title)
-	p.X.Label.Text = "epoch"
-	p.Y.Label.Text = "negative ELBO (nats)"
-	var train, test plotter.XYs
-	for _, r := range recs {
-		// A diverged epoch's NaN would make gonum refuse the whole plot;
-		// the finite epochs still show how the run went.
-		if finite(r.TrainLoss) {
-			train = append(train, plotter.XY{X: float64(r.Epoch), Y: r.TrainLoss})
-		}
-		if finite(r.TestLoss) {
-			test = append(test, plotter.XY{X: float64(r.Epoch), Y: r.TestLoss})
-		}
-	}
-	for _, s := range []struct {
-		name  string
-		xy    plotter.XYs
-		col   color.Color
-		glyph draw.GlyphDrawer
-	}{
-		{"train", train, color.RGBA{R: 31, G: 119, B: 180, A: 255}, trainGlyph},
-		{"test", test, color.RGBA{R: 214, G: 39, B: 40, A: 255}, testGlyph},
-	} {
-		if len(s.xy) == 0 {
-			continue
-		}
-		l, pts, err := lineWithMarkers(s.xy, s.col, s.glyph, false)
-		if err != nil {
-			return nil, fmt.Errorf("loss curve: %w", err)
-		}
-		p.Add(l, pts)
-		p.Legend.Add(s.name, l, pts)
-	}
-	integerAxis(&p.X)
-	b, err := plotPNG(p, 6.5*vg.Inch, 4*vg.Inch)
-	if err != nil {
-		return nil, fmt.Errorf("loss curve: %w", err)
-	}
-	return b, nil
-}
 
 // newPlot is a plot with a grid and room between its title and the data.
 func newPlot(title string) *plot.Plot {
@@ -314,83 +269,11 @@ func encodeCanvas(img *vgimg.Canvas) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// sampleGridLabels name the blocks of the sample command's grid, in order.
-var sampleGridLabels = []string{"test images", "reconstructions", "prior samples"}
-
-// imageGridPNG lays out the sample command's blocks of 28×28 grey images
-// (values in [0, 1]): each block as rows of perRow images, labelled by
-// sampleGridLabels.
-func imageGridPNG(blocks [][]float32, perRow int) ([]byte, error) {
-	return labelledGridPNG(blocks, sampleGridLabels, perRow)
+// errPoints are points with vertical error bars.
+type errPoints struct {
+	plotter.XYs
+	plotter.YErrors
 }
 
-// labelledGridPNG draws each block as rows of perRow images, scaled up
-// (a 28-pixel digit is too small to judge a reconstruction by) on a white
-// ground, with its label (labels[i], if any) left of its first row.
-func labelledGridPNG(blocks [][]float32, labels []string, perRow int) ([]byte, error) {
-	const (
-		s        = vae.ImageRows
-		scale    = 3
-		cell     = s * scale
-		gap      = 4  // between images
-		blockGap = 12 // between blocks
-		margin   = 10
-		fontSize = 16
-	)
-	// The labels are set with gonum's text, in the plots' font: at 72 dpi a
-	// point is a pixel.
-	sty := text.Style{Color: color.Black, Font: plotfont.From(plot.DefaultFont, vg.Points(fontSize)),
-		Handler: plot.DefaultTextHandler, YAlign: draw.YCenter}
-	labelW := 0
-	for _, l := range labels[:min(len(labels), len(blocks))] {
-		labelW = max(labelW, int(math.Ceil(sty.Width(l).Points())))
-	}
-	if labelW > 0 {
-		labelW += margin
-	}
-	blockRows := make([]int, len(blocks))
-	height := 2*margin - gap
-	for i, b := range blocks {
-		blockRows[i] = max((len(b)/vae.ImagePixels+perRow-1)/perRow, 1)
-		height += blockRows[i]*(cell+gap) + blockGap
-	}
-	height -= blockGap
-	width := 2*margin + labelW + perRow*(cell+gap) - gap
-	height = max(height, 2*margin)
-	cv := vgimg.NewWith(vgimg.UseWH(vg.Length(width), vg.Length(height)), vgimg.UseDPI(72))
-	dc := draw.New(cv)
-	y0 := margin
-	for bi := range blocks {
-		if bi < len(labels) {
-			// Centred on the block's first row; vg's y axis points up.
-			dc.FillText(sty, vg.Point{X: margin, Y: vg.Length(height - y0 - cell/2)}, labels[bi])
-		}
-		y0 += blockRows[bi]*(cell+gap) + blockGap
-	}
-	img := image.NewGray(cv.Image().Bounds())
-	imgdraw.Draw(img, img.Bounds(), cv.Image(), image.Point{}, imgdraw.Src)
-	y0 = margin
-	for bi, b := range blocks {
-		x0 := margin + labelW
-		for k := range len(b) / vae.ImagePixels {
-			cx, cy := x0+(k%perRow)*(cell+gap), y0+(k/perRow)*(cell+gap)
-			for y := range s {
-				for x := range s {
-					v := b[k*vae.ImagePixels+y*s+x]
-					g := color.Gray{Y: uint8(min(max(v, 0), 1)*255 + 0.5)}
-					for dy := range scale {
-						for dx := range scale {
-							img.SetGray(cx+x*scale+dx, cy+y*scale+dy, g)
-						}
-					}
-				}
-			}
-		}
-		y0 += blockRows[bi]*(cell+gap) + blockGap
-	}
-	var buf bytes.Buffer
-	if err := png.Encode(&buf, img); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
-}
+// FinalPlotFile is the name of the report's final-loss figure.
+const FinalPlotFile = "final.png"
