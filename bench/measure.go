@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"runtime"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -35,11 +37,16 @@ const (
 
 // Timing defaults of Run (Options.MinTime, Options.Samples).
 const (
-	DefaultMinTime      = 40 * time.Millisecond
-	DefaultSamples      = 5
-	QuickMinTime        = 5 * time.Millisecond
-	QuickSamples        = 3
-	maxThreads          = 1024
+	DefaultMinTime = 40 * time.Millisecond
+	DefaultSamples = 5
+	QuickMinTime   = 5 * time.Millisecond
+	QuickSamples   = 3
+	maxThreads     = 1024
+	// MaxSamples bounds Options.Samples: Measure keeps one float64 per
+	// sample and runs up to 2^30 iterations in each, so an unbounded
+	// count runs out of memory or overflows. A median of 10^5 samples is
+	// far more than any comparison needs.
+	MaxSamples          = 100_000
 	maxItersPerSample   = 1 << 30
 	calibrationHeadroom = 1.2
 )
@@ -92,8 +99,8 @@ func (o Options) withDefaults(fn string) (Options, error) {
 	if o.MinTime < 0 {
 		return o, fmt.Errorf("bench.%s: Options.MinTime=%v, need >= 0: %w", fn, o.MinTime, errkind.Argument)
 	}
-	if o.Samples < 0 {
-		return o, fmt.Errorf("bench.%s: Options.Samples=%d, need >= 0: %w", fn, o.Samples, errkind.Argument)
+	if o.Samples < 0 || o.Samples > MaxSamples {
+		return o, fmt.Errorf("bench.%s: Options.Samples=%d, need 0..%d: %w", fn, o.Samples, MaxSamples, errkind.Argument)
 	}
 	if o.MinTime == 0 {
 		o.MinTime = DefaultMinTime
@@ -351,6 +358,51 @@ func SetRatios(rs []Result) {
 		}
 		rs[i].Ratio = rs[i].NsPerOp / base
 	}
+}
+
+// Timing describes o's timing rule, defaults resolved: "median of 5
+// samples of >= 40ms per case".
+func (o Options) Timing() string {
+	d, err := o.withDefaults("Timing")
+	if err != nil {
+		d = o
+	}
+	return fmt.Sprintf("median of %d samples of >= %v per case", d.Samples, d.MinTime)
+}
+
+// AllCases returns every case group's cases that o.Filter selects, the
+// ones that read MNIST last: without MNIST, Run stops at the first of them
+// and every other case has been measured.
+func AllCases(o Options) ([]Case, error) {
+	var cases []Case
+	for _, f := range []func(Options) ([]Case, error){SgemmCases, SoftmaxCases, NoiseCases, EstimatorCases, SgemmMNISTCases, TrainCases} {
+		cs, err := f(o)
+		if err != nil {
+			return nil, err
+		}
+		cases = append(cases, cs...)
+	}
+	return Select(cases, o.Filter), nil
+}
+
+// ParseThreads parses a comma list of thread counts ("1,2"), each in
+// 1..1024, without duplicates.
+func ParseThreads(s string) ([]int, error) {
+	var ts []int
+	for f := range strings.SplitSeq(s, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil {
+			return nil, fmt.Errorf("%q is not a list of integers", s)
+		}
+		if n < 1 || n > maxThreads {
+			return nil, fmt.Errorf("%d threads: need 1..%d", n, maxThreads)
+		}
+		if slices.Contains(ts, n) {
+			return nil, fmt.Errorf("%d listed twice", n)
+		}
+		ts = append(ts, n)
+	}
+	return ts, nil
 }
 
 // Kernels runs SgemmCases, SoftmaxCases and NoiseCases (see Run).

@@ -1,5 +1,15 @@
 package bench
 
+import (
+	"runtime"
+	"time"
+
+	"github.com/klauspost/cpuid/v2"
+
+	"github.com/discretegrad/reinmax/experiment"
+	"github.com/discretegrad/reinmax/kernels"
+)
+
 // Environment is the machine and build a benchmark ran on (the
 // "environment" of the JSON that `reinmax bench -json` writes).
 type Environment struct {
@@ -39,4 +49,22 @@ type Report struct {
 	CoresBefore CoreCheck     `json:"cores_before"`
 	CoresAfter  CoreCheck     `json:"cores_after"`
 	Results     []Result      `json:"results"`
+}
+
+// CurrentEnvironment describes this machine and build, started now.
+func CurrentEnvironment() Environment {
+	v, rev := experiment.ModuleVersion()
+	e := Environment{
+		Module: v, Revision: rev,
+		GoVersion: runtime.Version(), GOOS: runtime.GOOS, GOARCH: runtime.GOARCH,
+		CPU: cpuid.CPU.BrandName, NumCPU: runtime.NumCPU(), GOMAXPROCS: runtime.GOMAXPROCS(0),
+		Features: kernels.CPUFeatures(), Kernels: kernels.Active(), Available: kernels.Available(),
+		Started: time.Now().UTC().Format(time.RFC3339),
+	}
+	if runtime.GOARCH == "amd64" {
+		e.X64Level = cpuid.CPU.X64Level()
+	}
+	mr, nr, kc, mc, nc := kernels.GemmBlocking()
+	e.GemmBlock = [5]int{mr, nr, kc, mc, nc}
+	return e
 }

@@ -15,6 +15,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/discretegrad/reinmax/internal/atomicfile"
 )
 
 // The summary at the top of BENCHMARKS.md is written by bench/summary.sh:
@@ -122,6 +124,29 @@ type SummaryInput struct {
 	BLAS    []BLASGemm
 	Epochs  []EpochTime
 	Machine Machine
+}
+
+// UpdateSummary renders the summary directory dir and puts it between the
+// markers of the markdown file doc (ReplaceSummary), replacing the file
+// atomically.
+func UpdateSummary(doc, dir string) error {
+	in, err := ReadSummaryDir(dir)
+	if err != nil {
+		return err
+	}
+	var md bytes.Buffer
+	if err := WriteSummary(&md, in); err != nil {
+		return err
+	}
+	old, err := os.ReadFile(doc)
+	if err != nil {
+		return err
+	}
+	out, err := ReplaceSummary(old, md.Bytes())
+	if err != nil {
+		return fmt.Errorf("%s: %w", doc, err)
+	}
+	return atomicfile.Write(doc, out)
 }
 
 // ReadSummaryDir reads the files of a summary directory (see the Summary*

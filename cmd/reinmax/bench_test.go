@@ -26,7 +26,7 @@ func TestBenchQuick(t *testing.T) {
 		"-filter", filter, "-data", data, "-json", out)
 	require.Equal(t, 0, code, stderr)
 
-	var rep benchReport
+	var rep bench.Report
 	raw, err := os.ReadFile(out)
 	require.NoError(t, err)
 	require.NoError(t, json.Unmarshal(raw, &rep))

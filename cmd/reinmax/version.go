@@ -12,17 +12,6 @@ import (
 	"github.com/discretegrad/reinmax/kernels"
 )
 
-// cpuFeatures lists the SIMD features relevant to the kernels.
-func cpuFeatures() string {
-	var fs []string
-	for _, f := range []cpuid.FeatureID{cpuid.SSE4, cpuid.AVX, cpuid.AVX2, cpuid.FMA3, cpuid.AVX512F, cpuid.ASIMD} {
-		if cpuid.CPU.Supports(f) {
-			fs = append(fs, f.String())
-		}
-	}
-	return strings.Join(fs, " ")
-}
-
 func runVersion(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("version", "", stderr)
 	if err := parseFlags(fs, args); err != nil {
@@ -32,7 +21,7 @@ func runVersion(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "reinmax %s (revision %s)\n", v, rev)
 	fmt.Fprintf(stdout, "go      %s %s/%s\n", runtime.Version(), runtime.GOOS, runtime.GOARCH)
 	fmt.Fprintf(stdout, "cpu     %s (%d logical cores, x86-64 level %d)\n", cpuid.CPU.BrandName, runtime.NumCPU(), cpuid.CPU.X64Level())
-	fmt.Fprintf(stdout, "simd    %s\n", cpuFeatures())
+	fmt.Fprintf(stdout, "simd    %s\n", kernels.CPUFeatures())
 	fmt.Fprintf(stdout, "kernels %s (available: %s)\n", kernels.Active(), strings.Join(kernels.Available(), ", "))
 	return nil
 }
