@@ -1,5 +1,5 @@
 #!/bin/bash
-# Multi-core scaling of the trainer (BENCHMARKS.md, "16 cores"): step times
+# Multi-core scaling of the trainer (docs/benchmarks-journal.md, "16 cores"): step times
 # for 1..16 threads, one epoch with 1 and 16 threads, and the throughput of
 # independent seeds (P processes x T threads). Needs no Go: build a static
 # binary first and copy it with the four MNIST .gz files, e.g.

@@ -3,8 +3,11 @@ package diag
 import (
 	_ "embed"
 	"encoding/csv"
+	"encoding/json"
 	"fmt"
+	"io"
 	"math"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -108,4 +111,72 @@ func PublishedCosines() map[int]map[estimators.Method]float64 {
 		}
 	}
 	return out
+}
+
+// ReadGradStatReports reads GradStat reports from JSON files (as the
+// gradstat command's -json writes them), one per training run.
+func ReadGradStatReports(paths []string) ([]GradStatReport, error) {
+	reps := make([]GradStatReport, len(paths))
+	for i, p := range paths {
+		raw, err := os.ReadFile(p)
+		if err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal(raw, &reps[i]); err != nil {
+			return nil, fmt.Errorf("%s: %w", p, err)
+		}
+	}
+	return reps, nil
+}
+
+// SeriesMethods returns the methods of points in their first-seen order.
+func SeriesMethods(points []SeriesPoint) []estimators.Method {
+	var out []estimators.Method
+	for _, p := range points {
+		if !slices.Contains(out, p.Method) {
+			out = append(out, p.Method)
+		}
+	}
+	return out
+}
+
+// WriteSeriesMarkdown writes points as a markdown table: a row per epoch,
+// a column per method, each cell "mean ± se" (the mean alone for one run,
+// – for none), followed by the published value in parentheses where
+// published (nil: none) has one.
+func WriteSeriesMarkdown(w io.Writer, points []SeriesPoint, published map[int]map[estimators.Method]float64) {
+	methods := SeriesMethods(points)
+	var epochs []int
+	cell := map[int]map[estimators.Method]SeriesPoint{}
+	for _, p := range points {
+		if cell[p.Epoch] == nil {
+			cell[p.Epoch] = map[estimators.Method]SeriesPoint{}
+			epochs = append(epochs, p.Epoch)
+		}
+		cell[p.Epoch][p.Method] = p
+	}
+	fmt.Fprint(w, "| epoch |")
+	for _, m := range methods {
+		fmt.Fprintf(w, " %s |", m)
+	}
+	fmt.Fprintf(w, "\n|---|%s\n", strings.Repeat("---|", len(methods)))
+	for _, e := range epochs {
+		fmt.Fprintf(w, "| %d |", e)
+		for _, m := range methods {
+			p, ok := cell[e][m]
+			s := "–"
+			switch {
+			case !ok || p.N == 0:
+			case math.IsNaN(p.SE):
+				s = fmt.Sprintf("%.3f", p.Mean)
+			default:
+				s = fmt.Sprintf("%.3f ± %.3f", p.Mean, p.SE)
+			}
+			if v, ok := published[e][m]; ok {
+				s += fmt.Sprintf(" (%.3f)", v)
+			}
+			fmt.Fprintf(w, " %s |", s)
+		}
+		fmt.Fprintln(w)
+	}
 }

@@ -112,6 +112,50 @@ func MethodNames() []string {
 	return out
 }
 
+// ParseMethods parses a comma list of methods ("st,reinmax", or "all" for
+// every method of allowed, in its order), keeping allowed's members only,
+// in the order given, each once. An unknown name, a method outside allowed
+// and an empty list are errors wrapping errkind.Argument.
+func ParseMethods(list string, allowed []Method) ([]Method, error) {
+	var out []Method
+	add := func(m Method) {
+		if !slices.Contains(out, m) {
+			out = append(out, m)
+		}
+	}
+	for _, s := range strings.Split(list, ",") {
+		m := Method(strings.TrimSpace(s))
+		switch {
+		case m == "":
+		case m == "all":
+			for _, a := range allowed {
+				add(a)
+			}
+		case !slices.Contains(allowed, m):
+			format := "unknown method %q (choose from %s): %w"
+			if m.Valid() {
+				format = "%q is not available here (choose from %s): %w"
+			}
+			return nil, fmt.Errorf(format, m, JoinMethods(allowed), errkind.Argument)
+		default:
+			add(m)
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("no method in %q (choose from %s): %w", list, JoinMethods(allowed), errkind.Argument)
+	}
+	return out, nil
+}
+
+// JoinMethods is "a, b, c".
+func JoinMethods(ms []Method) string {
+	names := make([]string, len(ms))
+	for i, m := range ms {
+		names[i] = string(m)
+	}
+	return strings.Join(names, ", ")
+}
+
 // Valid reports whether m is one of Methods().
 func (m Method) Valid() bool {
 	_, ok := parseMethod(m)

@@ -113,3 +113,21 @@ func TestValidateErrors(t *testing.T) {
 	_, err = estimators.New(big, 1<<10, 1<<10)
 	require.ErrorIs(t, err, errkind.Shape)
 }
+
+func TestParseMethods(t *testing.T) {
+	allowed := []estimators.Method{estimators.ST, estimators.GS, estimators.ReinMax}
+	ms, err := estimators.ParseMethods(" reinmax, st ,reinmax,", allowed)
+	require.NoError(t, err)
+	require.Equal(t, []estimators.Method{estimators.ReinMax, estimators.ST}, ms, "order given, each once")
+	ms, err = estimators.ParseMethods("gs,all", allowed)
+	require.NoError(t, err)
+	require.Equal(t, []estimators.Method{estimators.GS, estimators.ST, estimators.ReinMax}, ms)
+
+	_, err = estimators.ParseMethods("st,nope", allowed)
+	require.ErrorIs(t, err, errkind.Argument)
+	require.ErrorContains(t, err, `unknown method "nope" (choose from st, gs, reinmax)`)
+	_, err = estimators.ParseMethods("exact", allowed)
+	require.ErrorContains(t, err, `"exact" is not available here`)
+	_, err = estimators.ParseMethods(" , ", allowed)
+	require.ErrorIs(t, err, errkind.Argument)
+}

@@ -1,14 +1,17 @@
 package experiment
 
 import (
+	"bytes"
 	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
 
+	"github.com/discretegrad/reinmax/errkind"
 	"github.com/discretegrad/reinmax/estimators"
 	"github.com/discretegrad/reinmax/vae"
 )
@@ -51,6 +54,92 @@ type Grid struct {
 func DefaultGrid() Grid {
 	return Grid{Methods: []estimators.Method{estimators.ReinMaxRao}, Configs: []string{"8x4"}, Seeds: Seeds{0},
 		Epochs: 160, Batch: vae.DefaultBatch}
+}
+
+// ReadGrid reads a grid from a JSON file: DefaultGrid with the fields the
+// file gives (named as Grid's JSON keys; an unknown key is an error).
+func ReadGrid(path string) (Grid, error) {
+	g := DefaultGrid()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return g, err
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&g); err != nil {
+		return g, fmt.Errorf("%s: %w", path, err)
+	}
+	return g, nil
+}
+
+// GridLists are the keys of Grid's list fields, which Set accepts.
+var GridLists = []string{"methods", "configs", "seeds", "lr", "tau", "optimizer", "K", "eta", "tau2", "alpha", "noise", "gap"}
+
+// Set replaces the list field of g with JSON key key (one of GridLists)
+// by the values of a comma list: "5e-4,1e-3" for lr, "0-9,12" for seeds;
+// an empty list clears the field (the preset or the default applies), but
+// for seeds, which have no default.
+func (g *Grid) Set(key, list string) error {
+	var items []string
+	for _, v := range strings.Split(list, ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			items = append(items, v)
+		}
+	}
+	floats := func(dst *[]float64) error {
+		*dst = nil
+		for _, v := range items {
+			x, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				return fmt.Errorf("%s: %q is not a number: %w", key, v, errkind.Argument)
+			}
+			*dst = append(*dst, x)
+		}
+		return nil
+	}
+	switch key {
+	case "methods":
+		g.Methods = nil
+		for _, m := range items {
+			g.Methods = append(g.Methods, estimators.Method(m))
+		}
+	case "configs":
+		g.Configs = items
+	case "optimizer":
+		g.Optimizer = items
+	case "noise":
+		g.Noise = items
+	case "seeds":
+		seeds, err := ParseSeeds(list)
+		if err != nil {
+			return err
+		}
+		g.Seeds = seeds
+	case "K":
+		g.K = nil
+		for _, v := range items {
+			k, err := strconv.Atoi(v)
+			if err != nil {
+				return fmt.Errorf("K: %q is not an integer: %w", v, errkind.Argument)
+			}
+			g.K = append(g.K, k)
+		}
+	case "lr":
+		return floats(&g.LR)
+	case "tau":
+		return floats(&g.Tau)
+	case "eta":
+		return floats(&g.Eta)
+	case "tau2":
+		return floats(&g.Tau2)
+	case "alpha":
+		return floats(&g.Alpha)
+	case "gap":
+		return floats(&g.Gap)
+	default:
+		return fmt.Errorf("experiment.Grid.Set: %q is not a list field (%s): %w", key, strings.Join(GridLists, ", "), errkind.Argument)
+	}
+	return nil
 }
 
 // Seeds is a list of seeds; in JSON a list of numbers or a string in the

@@ -13,7 +13,7 @@ import (
 // the row kernels (CondGumbelAvgJ, or CondGumbelLogits, SoftmaxRows and
 // AvgJacobian) or faster, with AVX2 and with AVX-512, and at τ ≠ 1 with
 // AVX-512 30-45% faster; at C = 64 the row kernels win with AVX2
-// (BENCHMARKS.md, "K = 100 estimators", parts 2 and 3).
+// (docs/benchmarks-journal.md, "K = 100 estimators", parts 2 and 3).
 const CondGumbelLanesMaxC = 31
 
 // CondGumbelAvgJTauScratch is the scratch CondGumbelAvgJTau needs per

@@ -120,7 +120,7 @@
 //
 // Xoshiro8 is for bulk noise (the K·C exponentials per row of the repeat
 // estimators): eight xoshiro128++ generators, one per AVX2 lane, give
-// 24-bit draws about seven times faster than a PCG (BENCHMARKS.md), with the
+// 24-bit draws about seven times faster than a PCG (docs/benchmarks-journal.md), with the
 // same transforms to uniforms, exponentials and Gumbels. Its output order
 // and seeding are part of the contract too (xoshiro.go).
 //

@@ -13,7 +13,7 @@ import (
 // A PCG step needs 128-bit multiplies; this needs shifts, adds and xors.
 // On the AVX2 path it makes a 24-bit value in 0.2 ns against about 1.5 ns
 // for the PCG and its unpacking, so an Exp(1) draw takes 0.78 ns instead
-// of 2.1 (BENCHMARKS.md, "K = 100 estimators, part 2").
+// of 2.1 (docs/benchmarks-journal.md, "K = 100 estimators, part 2").
 //
 // Output order: a call that fills n values advances every lane
 // ceil(n/8) steps; value i of the call is the top 24 bits of lane i%8's

@@ -5,9 +5,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
-	"slices"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/discretegrad/reinmax/cmd/reinmax/internal/figures"
 	"github.com/discretegrad/reinmax/diag"
@@ -56,33 +54,12 @@ func (f *diagEstimatorFlags) register(fs *flag.FlagSet) {
 // returns one validated estimator configuration per method, in the order
 // given, without duplicates.
 func (f *diagEstimatorFlags) configs(fs *flag.FlagSet, allowed []estimators.Method) ([]estimators.Config, error) {
-	var names []estimators.Method
-	choose := joinMethods(allowed)
-	for _, s := range strings.Split(f.methods, ",") {
-		m := estimators.Method(strings.TrimSpace(s))
-		switch {
-		case m == "":
-		case m == "all":
-			names = append(names, allowed...)
-		case !slices.Contains(allowed, m):
-			if m.Valid() {
-				return nil, usageErr(fs, "--methods: %q is not available here (choose from %s)", m, choose)
-			}
-			return nil, usageErr(fs, "--methods: unknown method %q (choose from %s)", m, choose)
-		default:
-			names = append(names, m)
-		}
-	}
-	if len(names) == 0 {
-		return nil, usageErr(fs, "--methods is empty")
+	names, err := estimators.ParseMethods(f.methods, allowed)
+	if err != nil {
+		return nil, usageErr(fs, "--methods: %v", err)
 	}
 	var cfgs []estimators.Config
-	seen := map[estimators.Method]bool{}
 	for _, m := range names {
-		if seen[m] {
-			continue
-		}
-		seen[m] = true
 		c := estimators.DefaultConfig(m)
 		c.Tau, c.K, c.Alpha, c.Eta, c.Tau2, c.Noise, c.Gap = f.tau, f.k, f.alpha, f.eta, f.tau2, f.noise, f.gap
 		if err := c.ValidateExplicit(); err != nil {
@@ -93,93 +70,116 @@ func (f *diagEstimatorFlags) configs(fs *flag.FlagSet, allowed []estimators.Meth
 	return cfgs, nil
 }
 
+// gradstatFlags are gradstat's flags.
+type gradstatFlags struct {
+	ckpts, merge            gradstatListFlag
+	c, l, examples, samples int
+	threads                 int
+	leaky, quiet            bool
+	seed                    uint64
+	data, jsonOut, out      string
+	est                     diagEstimatorFlags
+}
+
+func (f *gradstatFlags) register(fs *flag.FlagSet) {
+	fs.Var(&f.ckpts, "checkpoint", "checkpoint to measure (repeatable, or a comma list: a series over training); none: a fresh model")
+	fs.IntVar(&f.c, "C", 8, "fresh model: categories per latent (>= 2)")
+	fs.IntVar(&f.l, "L", 4, "fresh model: latents (>= 1); C^L must be <= 16384 for the exact gradient")
+	fs.BoolVar(&f.leaky, "leaky", false, "fresh model: leaky ReLU instead of ReLU")
+	fs.Uint64Var(&f.seed, "seed", 0, "seed of the estimator draws (and of a fresh model's weights)")
+	fs.IntVar(&f.examples, "examples", vae.DefaultBatch, "the fixed batch: the first N training images")
+	fs.IntVar(&f.samples, "samples", 1024, fmt.Sprintf("draws S of each estimator's gradient (1..%d)", diag.MaxGradStatSamples))
+	fs.IntVar(&f.threads, "threads", 0, fmt.Sprintf("worker threads (0..%d, 0: GOMAXPROCS); results do not depend on it", kernels.MaxThreads))
+	fs.StringVar(&f.data, "data", "", "directory with the four MNIST idx .gz files (default: the GoMNIST module's copy)")
+	fs.StringVar(&f.jsonOut, "json", "", "write the full results as JSON to this file")
+	fs.StringVar(&f.out, "out", "", "directory of the PNGs drawn for a series of checkpoints (default: beside --json, else the first checkpoint's)")
+	fs.BoolVar(&f.quiet, "quiet", false, "no progress lines on stderr")
+	fs.Var(&f.merge, "merge", "instead of measuring, read these --json reports (one per training run, each over its checkpoints), "+
+		"print each method's mean cosine per epoch beside the published one, and with --out draw it in cosine-over-training.png")
+	f.est = diagEstimatorFlags{defaultMethods: "st,gs,gr,gst,reinmax,reinmax-rao,reinmax-rao-d,reinmax-cv,reinforce",
+		allowedHelp: estimators.JoinMethods(diag.GradStatMethods())}
+	f.est.register(fs)
+}
+
+// sources checks the flags that describe what to measure and returns the
+// models, and the directory of a series' plots ("" for one model).
+func (f *gradstatFlags) sources(fs *flag.FlagSet) ([]diag.GradStatSource, string, error) {
+	set := map[string]bool{}
+	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
+	switch {
+	case f.samples < 1 || f.samples > diag.MaxGradStatSamples:
+		return nil, "", usageErr(fs, "--samples=%d, need 1..%d", f.samples, diag.MaxGradStatSamples)
+	case f.examples < 1:
+		return nil, "", usageErr(fs, "--examples=%d must be >= 1", f.examples)
+	case f.threads < 0 || f.threads > kernels.MaxThreads:
+		return nil, "", usageErr(fs, "--threads=%d, need 0..%d (0: GOMAXPROCS)", f.threads, kernels.MaxThreads)
+	case len(f.ckpts) > 0 && (set["C"] || set["L"] || set["leaky"]):
+		return nil, "", usageErr(fs, "--C, --L and --leaky describe a fresh model; a checkpoint brings its own")
+	case len(f.ckpts) == 0:
+		src, err := diag.FreshSource(f.c, f.l, f.leaky, f.seed)
+		if err != nil {
+			return nil, "", usageErr(fs, "--C=%d --L=%d: %v", f.c, f.l, err)
+		}
+		return []diag.GradStatSource{src}, "", nil
+	}
+	var sources []diag.GradStatSource
+	for _, p := range f.ckpts {
+		src, err := diag.CheckpointSource(p)
+		if err != nil {
+			return nil, "", fmt.Errorf("--checkpoint: %w", err)
+		}
+		sources = append(sources, src)
+	}
+	if len(sources) == 1 {
+		return sources, "", nil
+	}
+	plotDir := f.out
+	switch {
+	case plotDir != "":
+	case f.jsonOut != "":
+		plotDir = filepath.Dir(f.jsonOut)
+	default:
+		plotDir = filepath.Dir(f.ckpts[0])
+	}
+	if err := checkWritableDir(plotDir); err != nil {
+		return nil, "", usageErr(fs, "--out: %v", err)
+	}
+	return sources, plotDir, nil
+}
+
 func runGradstat(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("gradstat", "[--checkpoint FILE[,FILE...]]... [flags]", stderr)
-	var ckpts gradstatListFlag
-	fs.Var(&ckpts, "checkpoint", "checkpoint to measure (repeatable, or a comma list: a series over training); none: a fresh model")
-	c := fs.Int("C", 8, "fresh model: categories per latent (>= 2)")
-	l := fs.Int("L", 4, "fresh model: latents (>= 1); C^L must be <= 16384 for the exact gradient")
-	leaky := fs.Bool("leaky", false, "fresh model: leaky ReLU instead of ReLU")
-	seed := fs.Uint64("seed", 0, "seed of the estimator draws (and of a fresh model's weights)")
-	examples := fs.Int("examples", vae.DefaultBatch, "the fixed batch: the first N training images")
-	samples := fs.Int("samples", 1024, fmt.Sprintf("draws S of each estimator's gradient (1..%d)", diag.MaxGradStatSamples))
-	threads := fs.Int("threads", 0, fmt.Sprintf("worker threads (0..%d, 0: GOMAXPROCS); results do not depend on it", kernels.MaxThreads))
-	data := fs.String("data", "", "directory with the four MNIST idx .gz files (default: the GoMNIST module's copy)")
-	jsonOut := fs.String("json", "", "write the full results as JSON to this file")
-	out := fs.String("out", "", "directory of the PNGs drawn for a series of checkpoints (default: beside --json, else the first checkpoint's)")
-	quiet := fs.Bool("quiet", false, "no progress lines on stderr")
-	var merge gradstatListFlag
-	fs.Var(&merge, "merge", "instead of measuring, read these --json reports (one per training run, each over its checkpoints), "+
-		"print each method's mean cosine per epoch beside the published one, and with --out draw it in cosine-over-training.png")
-	ef := diagEstimatorFlags{defaultMethods: "st,gs,gr,gst,reinmax,reinmax-rao,reinmax-rao-d,reinmax-cv,reinforce",
-		allowedHelp: joinMethods(diag.GradStatMethods())}
-	ef.register(fs)
+	var f gradstatFlags
+	f.register(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if len(merge) > 0 {
+	if len(f.merge) > 0 {
 		png := ""
-		if *out != "" {
-			png = filepath.Join(*out, "cosine-over-training.png")
+		if f.out != "" {
+			png = filepath.Join(f.out, "cosine-over-training.png")
 		}
-		return mergeGradstat(merge, png, stdout)
+		return mergeGradstat(f.merge, png, stdout)
 	}
-	set := map[string]bool{}
-	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
-	cfgs, err := ef.configs(fs, diag.GradStatMethods())
+	cfgs, err := f.est.configs(fs, diag.GradStatMethods())
 	if err != nil {
 		return err
 	}
-	switch {
-	case *samples < 1 || *samples > diag.MaxGradStatSamples:
-		return usageErr(fs, "--samples=%d, need 1..%d", *samples, diag.MaxGradStatSamples)
-	case *examples < 1:
-		return usageErr(fs, "--examples=%d must be >= 1", *examples)
-	case *threads < 0 || *threads > kernels.MaxThreads:
-		return usageErr(fs, "--threads=%d, need 0..%d (0: GOMAXPROCS)", *threads, kernels.MaxThreads)
-	case len(ckpts) > 0 && (set["C"] || set["L"] || set["leaky"]):
-		return usageErr(fs, "--C, --L and --leaky describe a fresh model; a checkpoint brings its own")
-	}
-
-	var sources []diag.GradStatSource
-	if len(ckpts) == 0 {
-		src, err := diag.FreshSource(*c, *l, *leaky, *seed)
-		if err != nil {
-			return usageErr(fs, "--C=%d --L=%d: %v", *c, *l, err)
-		}
-		sources = append(sources, src)
-	}
-	for _, p := range ckpts {
-		src, err := diag.CheckpointSource(p)
-		if err != nil {
-			return fmt.Errorf("--checkpoint: %w", err)
-		}
-		sources = append(sources, src)
-	}
-	plotDir := *out
-	if plotDir == "" && len(sources) > 1 {
-		plotDir = filepath.Dir(ckpts[0])
-		if *jsonOut != "" {
-			plotDir = filepath.Dir(*jsonOut)
-		}
-	}
-	if len(sources) > 1 {
-		if err := checkWritableDir(plotDir); err != nil {
-			return usageErr(fs, "--out: %v", err)
-		}
-	}
-
-	mnist, err := loadMNIST(*data)
+	sources, plotDir, err := f.sources(fs)
 	if err != nil {
 		return err
 	}
-	if *examples > mnist.Train.N {
-		return usageErr(fs, "--examples=%d is more than the %d training images", *examples, mnist.Train.N)
+	mnist, err := loadMNIST(f.data)
+	if err != nil {
+		return err
 	}
-	ws := newWorkspace(*threads)
+	if f.examples > mnist.Train.N {
+		return usageErr(fs, "--examples=%d is more than the %d training images", f.examples, mnist.Train.N)
+	}
+	ws := newWorkspace(f.threads)
 	defer ws.Close()
 	logf := func(format string, a ...any) {
-		if !*quiet {
+		if !f.quiet {
 			fmt.Fprintf(stderr, format, a...)
 		}
 	}
@@ -187,22 +187,23 @@ func runGradstat(args []string, stdout, stderr io.Writer) error {
 		if r.Error != "" {
 			logf("gradstat %s: %s failed: %s\n", src, r.Method, r.Error)
 		} else {
-			logf("gradstat %s: %s: %d draws in %.1fs\n", src, r.Method, *samples, r.Seconds)
+			logf("gradstat %s: %s: %d draws in %.1fs\n", src, r.Method, f.samples, r.Seconds)
 		}
 	}
-	rep, err := diag.GradStat(diag.GradStatConfig{Methods: cfgs, Data: mnist.Train, Examples: *examples, Samples: *samples,
-		Seed: *seed, Progress: progress}, sources, ws)
+	rep, err := diag.GradStat(diag.GradStatConfig{Methods: cfgs, Data: mnist.Train, Examples: f.examples, Samples: f.samples,
+		Seed: f.seed, Progress: progress}, sources, ws)
 	if err != nil {
 		return err
 	}
-
-	printGradstatTable(stdout, &rep)
-	if *jsonOut != "" {
-		if err := experiment.WriteJSON(*jsonOut, rep); err != nil {
+	if err := rep.WriteTable(stdout); err != nil {
+		return err
+	}
+	if f.jsonOut != "" {
+		if err := experiment.WriteJSON(f.jsonOut, rep); err != nil {
 			return err
 		}
 	}
-	if len(sources) > 1 {
+	if plotDir != "" {
 		pngs, err := figures.GradStatSeries(&rep)
 		if err != nil {
 			return err
@@ -217,46 +218,4 @@ func runGradstat(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("%d measurement(s) failed; see the table", n)
 	}
 	return nil
-}
-
-// printGradstatTable writes one table per model: a row per method.
-func printGradstatTable(w io.Writer, rep *diag.GradStatReport) {
-	for i, gm := range rep.Models {
-		if i > 0 {
-			fmt.Fprintln(w)
-		}
-		fmt.Fprintf(w, "# %s: %d examples, S=%d draws, exact gradient in %.1fs\n", gradstatLabel(&gm), rep.Examples, rep.Samples, gm.ExactSeconds)
-		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintln(tw, "method\ttau\trel_bias\trel_bias_est\trel_std\tcos\tnorm\texact_norm\tmean_var\tseconds\t")
-		for _, r := range gm.Results {
-			if r.Metrics == nil {
-				fmt.Fprintf(tw, "%s\t%g\terror: %s\t\t\t\t\t\t\t%.1f\t\n", r.Method, r.Estimator.Tau, r.Error, r.Seconds)
-				continue
-			}
-			m := r.Metrics
-			fmt.Fprintf(tw, "%s\t%g\t%.4f\t%.4f\t%.4f\t%.4f\t%.4g\t%.4g\t%.4g\t%.1f\t\n", r.Method, r.Estimator.Tau,
-				m.RelBiasExact, m.RelBiasEstimate, m.RelStd, m.Cosine, m.MeanNorm, m.ExactNorm, m.MeanVar, r.Seconds)
-		}
-		tw.Flush()
-	}
-}
-
-func gradstatLabel(gm *diag.GradStatModel) string {
-	if gm.Checkpoint == "" {
-		return fmt.Sprintf("fresh %d×%d model, init seed %d", gm.C, gm.L, *gm.InitSeed)
-	}
-	s := fmt.Sprintf("%s (%d×%d, trained with %s", gm.Checkpoint, gm.C, gm.L, gm.TrainedWith)
-	if gm.Epoch != nil {
-		s += fmt.Sprintf(", epoch %d, step %d", *gm.Epoch, *gm.Step)
-	}
-	return s + ")"
-}
-
-// joinMethods is "a, b, c".
-func joinMethods(ms []estimators.Method) string {
-	names := make([]string, len(ms))
-	for i, m := range ms {
-		names[i] = string(m)
-	}
-	return strings.Join(names, ", ")
 }

@@ -41,7 +41,7 @@ func TestGradstatRejectsBadInput(t *testing.T) {
 	}{
 		{[]string{"-methods", "magic"}, 2, `unknown method "magic"`},
 		{[]string{"-methods", "st,exact"}, 2, `"exact" is not available`},
-		{[]string{"-methods", ","}, 2, "--methods is empty"},
+		{[]string{"-methods", ","}, 2, "--methods: no method in"},
 		{[]string{"-samples", "0"}, 2, "--samples=0"},
 		{[]string{"-examples", "0"}, 2, "--examples=0"},
 		{[]string{"-examples", "11"}, 2, "more than the 10 training images"},

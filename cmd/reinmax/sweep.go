@@ -1,16 +1,10 @@
 package main
 
 import (
-	"bytes"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
-	"maps"
-	"os"
 	"runtime"
-	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/discretegrad/reinmax/estimators"
@@ -54,80 +48,35 @@ func (f *sweepFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.list, "list", false, "print this shard's runs (index in the grid, name) and exit")
 }
 
-// buildGrid decodes --grid when given and applies the explicit flags.
+// buildGrid reads --grid when given and applies the explicit flags.
 func (f *sweepFlags) buildGrid(set map[string]bool) (experiment.Grid, error) {
 	g := experiment.DefaultGrid()
 	if f.grid != "" {
-		raw, err := os.ReadFile(f.grid)
-		if err != nil {
+		var err error
+		if g, err = experiment.ReadGrid(f.grid); err != nil {
 			return g, fmt.Errorf("--grid: %w", err)
 		}
-		dec := json.NewDecoder(bytes.NewReader(raw))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&g); err != nil {
-			return g, fmt.Errorf("--grid %s: %w", f.grid, err)
+	}
+	lists := map[string]string{"methods": f.methods, "configs": f.configs, "seeds": f.seeds, "lr": f.lr, "tau": f.tau,
+		"optimizer": f.optimizer, "K": f.k, "eta": f.eta, "tau2": f.tau2, "alpha": f.alpha, "noise": f.noise, "gap": f.gap}
+	for _, key := range experiment.GridLists {
+		if set[key] {
+			if err := g.Set(key, lists[key]); err != nil {
+				return g, fmt.Errorf("--%w", err)
+			}
 		}
 	}
-	strs := func(s string) []string {
-		var out []string
-		for _, v := range strings.Split(s, ",") {
-			if v = strings.TrimSpace(v); v != "" {
-				out = append(out, v)
-			}
-		}
-		return out
+	if set["epochs"] {
+		g.Epochs = f.epochs
 	}
-	floats := func(name, s string, dst *[]float64) error {
-		*dst = nil
-		for _, v := range strs(s) {
-			x, err := strconv.ParseFloat(v, 64)
-			if err != nil {
-				return fmt.Errorf("--%s: %q is not a number", name, v)
-			}
-			*dst = append(*dst, x)
-		}
-		return nil
+	if set["batch"] {
+		g.Batch = f.batch
 	}
-	apply := map[string]func() error{
-		"methods": func() error {
-			g.Methods = nil
-			for _, m := range strs(f.methods) {
-				g.Methods = append(g.Methods, estimators.Method(m))
-			}
-			return nil
-		},
-		"configs":   func() error { g.Configs = strs(f.configs); return nil },
-		"seeds":     func() (err error) { g.Seeds, err = experiment.ParseSeeds(f.seeds); return err },
-		"lr":        func() error { return floats("lr", f.lr, &g.LR) },
-		"tau":       func() error { return floats("tau", f.tau, &g.Tau) },
-		"optimizer": func() error { g.Optimizer = strs(f.optimizer); return nil },
-		"eta":       func() error { return floats("eta", f.eta, &g.Eta) },
-		"tau2":      func() error { return floats("tau2", f.tau2, &g.Tau2) },
-		"alpha":     func() error { return floats("alpha", f.alpha, &g.Alpha) },
-		"noise":     func() error { g.Noise = strs(f.noise); return nil },
-		"gap":       func() error { return floats("gap", f.gap, &g.Gap) },
-		"K": func() error {
-			g.K = nil
-			for _, v := range strs(f.k) {
-				k, err := strconv.Atoi(v)
-				if err != nil {
-					return fmt.Errorf("--K: %q is not an integer", v)
-				}
-				g.K = append(g.K, k)
-			}
-			return nil
-		},
-		"epochs": func() error { g.Epochs = f.epochs; return nil },
-		"batch":  func() error { g.Batch = f.batch; return nil },
-		"leaky":  func() error { g.Leaky = f.leaky; return nil },
-		"preset": func() error { g.Preset = &f.preset; return nil },
+	if set["leaky"] {
+		g.Leaky = f.leaky
 	}
-	for _, name := range slices.Sorted(maps.Keys(apply)) {
-		if set[name] {
-			if err := apply[name](); err != nil {
-				return g, err
-			}
-		}
+	if set["preset"] {
+		g.Preset = &f.preset
 	}
 	return g, nil
 }

@@ -14,13 +14,12 @@ import (
 
 // CosineSeries draws each method's mean cosine per epoch (solid, with
 // ± one standard error bars) and the published one (dashed, same colour).
-func CosineSeries(runs int, methods []estimators.Method, pts []diag.SeriesPoint,
-	pub map[int]map[estimators.Method]float64) ([]byte, error) {
+func CosineSeries(runs int, pts []diag.SeriesPoint, pub map[int]map[estimators.Method]float64) ([]byte, error) {
 	p := newPlot(fmt.Sprintf("cosine to the exact gradient: mean of %d runs (solid), published (dashed)", runs))
 	p.X.Label.Text = "epoch"
 	p.Y.Label.Text = "cosine"
 	var xs []float64
-	for i, m := range methods {
+	for i, m := range diag.SeriesMethods(pts) {
 		col := tab10(i)
 		var ours errPoints
 		var theirs plotter.XYs
