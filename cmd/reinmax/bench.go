@@ -17,6 +17,37 @@ import (
 // after the cases takes: about 4·coreCheckTime in all.
 const coreCheckTime = 150 * time.Millisecond
 
+// printBenchHeader prints the machine, the build and the timing rule.
+func printBenchHeader(w io.Writer, env bench.Environment, o bench.Options) {
+	fmt.Fprintf(w, "cpu      %s (%d logical cores)\n", env.CPU, env.NumCPU)
+	fmt.Fprintf(w, "simd     %s\n", env.Features)
+	fmt.Fprintf(w, "kernels  %s (available: %s)\n", env.Kernels, strings.Join(env.Available, ", "))
+	fmt.Fprintf(w, "go       %s %s/%s, GOMAXPROCS %d\n", env.GoVersion, env.GOOS, env.GOARCH, env.GOMAXPROCS)
+	fmt.Fprintf(w, "timing   %s; ratio = time / baseline's time (sgemm: gonum, sgemm-mnist: dense, estimator and train: st)\n", o.Timing())
+}
+
+// benchTable prints the header of the results table for cases and returns
+// the function that prints one result as a row. Baselines are measured
+// before the cases compared with them, so each row's ratio is known when it
+// is printed.
+func benchTable(w io.Writer, cases []bench.Case) func(bench.Result) {
+	width := len("NAME")
+	for _, c := range cases {
+		width = max(width, len(c.Name))
+	}
+	fmt.Fprintf(w, "%-*s  %11s  %18s  %9s  %6s  %6s\n", width, "NAME", "TIME/OP", "METRIC", "ALLOCS/OP", "SPREAD", "RATIO")
+	nsOf := map[string]float64{}
+	return func(r bench.Result) {
+		nsOf[r.Name] = r.NsPerOp
+		ratio := "-"
+		if base, ok := nsOf[r.Baseline]; ok && r.Baseline != "" && base > 0 {
+			ratio = fmt.Sprintf("%.3f", r.NsPerOp/base)
+		}
+		fmt.Fprintf(w, "%-*s  %11s  %18s  %9.2f  %5.1f%%  %6s\n", width, r.Name, formatNs(r.NsPerOp),
+			formatMetric(r.Metric, r.Unit), r.AllocsPerOp, 100*r.Spread, ratio)
+	}
+}
+
 // printCoreCheck prints a core check as one header line, with a warning
 // when a core ran under 80% of the solo speed while all were busy.
 func printCoreCheck(w io.Writer, when string, c bench.CoreCheck) {
@@ -87,31 +118,10 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	}
 
 	env := bench.CurrentEnvironment()
-	fmt.Fprintf(stdout, "cpu      %s (%d logical cores)\n", env.CPU, env.NumCPU)
-	fmt.Fprintf(stdout, "simd     %s\n", env.Features)
-	fmt.Fprintf(stdout, "kernels  %s (available: %s)\n", env.Kernels, strings.Join(env.Available, ", "))
-	fmt.Fprintf(stdout, "go       %s %s/%s, GOMAXPROCS %d\n", env.GoVersion, env.GOOS, env.GOARCH, env.GOMAXPROCS)
-	fmt.Fprintf(stdout, "timing   %s; ratio = time / baseline's time (sgemm: gonum, sgemm-mnist: dense, estimator and train: st)\n", o.Timing())
+	printBenchHeader(stdout, env, o)
 	before := bench.CheckCores(coreCheckTime)
 	printCoreCheck(stdout, "before", before)
-	width := len("NAME")
-	for _, c := range cases {
-		width = max(width, len(c.Name))
-	}
-	fmt.Fprintf(stdout, "%-*s  %11s  %18s  %9s  %6s  %6s\n", width, "NAME", "TIME/OP", "METRIC", "ALLOCS/OP", "SPREAD", "RATIO")
-	// Baselines come before the cases compared with them, so each row's
-	// ratio is known when it is printed.
-	nsOf := map[string]float64{}
-	row := func(r bench.Result) {
-		nsOf[r.Name] = r.NsPerOp
-		ratio := "-"
-		if base, ok := nsOf[r.Baseline]; ok && r.Baseline != "" && base > 0 {
-			ratio = fmt.Sprintf("%.3f", r.NsPerOp/base)
-		}
-		fmt.Fprintf(stdout, "%-*s  %11s  %18s  %9.2f  %5.1f%%  %6s\n", width, r.Name, formatNs(r.NsPerOp),
-			formatMetric(r.Metric, r.Unit), r.AllocsPerOp, 100*r.Spread, ratio)
-	}
-
+	row := benchTable(stdout, cases)
 	o.Filter = nil // cases is already the selection
 	results, runErr := bench.Run(cases, o, row)
 	after := bench.CheckCores(coreCheckTime)

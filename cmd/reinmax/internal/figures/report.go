@@ -81,26 +81,7 @@ func Report(d *experiment.Report) (map[string][]byte, error) {
 		panels[len(panels)-1][ci%perRow] = final
 	}
 	if len(panels) > 0 {
-		cols := len(panels[0])
-		legendW := finalLegend.Rectangle(draw.Canvas{}).Size().X
-		img := vgimg.New(vg.Length(cols)*4*vg.Inch+legendW+legendGap, vg.Length(len(panels))*3.5*vg.Inch)
-		dc := draw.New(img)
-		plotsC, legendC, hasLegend := splitLegend(draw.Crop(dc, plotMargin, -plotMargin, plotMargin, -plotMargin), &finalLegend)
-		tiles := draw.Tiles{Rows: len(panels), Cols: cols, PadX: 4 * vg.Millimeter, PadY: 4 * vg.Millimeter}
-		canvases := plot.Align(panels, tiles, plotsC)
-		for j, row := range panels {
-			for i, p := range row {
-				if p != nil {
-					p.Draw(canvases[j][i])
-				}
-			}
-		}
-		if hasLegend {
-			data := panels[0][0].DataCanvas(canvases[0][0])
-			legendC.Min.Y, legendC.Max.Y = data.Min.Y, data.Max.Y
-			finalLegend.Draw(legendC)
-		}
-		b, err := encodeCanvas(img)
+		b, err := panelsPNG(panels, &finalLegend)
 		if err != nil {
 			return nil, fmt.Errorf("final-loss plot: %w", err)
 		}
@@ -178,4 +159,29 @@ func addErrPoint(p *plot.Plot, x float64, s experiment.MeanSE, k int) (*plotter.
 		p.Add(bars)
 	}
 	return sc, nil
+}
+
+// panelsPNG draws rows of plots aligned on one canvas, with a legend beside
+// them at the height of the first panel's data (none if leg is empty).
+func panelsPNG(panels [][]*plot.Plot, leg *plot.Legend) ([]byte, error) {
+	cols := len(panels[0])
+	legendW := leg.Rectangle(draw.Canvas{}).Size().X
+	img := vgimg.New(vg.Length(cols)*4*vg.Inch+legendW+legendGap, vg.Length(len(panels))*3.5*vg.Inch)
+	dc := draw.New(img)
+	plotsC, legendC, hasLegend := splitLegend(draw.Crop(dc, plotMargin, -plotMargin, plotMargin, -plotMargin), leg)
+	tiles := draw.Tiles{Rows: len(panels), Cols: cols, PadX: 4 * vg.Millimeter, PadY: 4 * vg.Millimeter}
+	canvases := plot.Align(panels, tiles, plotsC)
+	for j, row := range panels {
+		for i, p := range row {
+			if p != nil {
+				p.Draw(canvases[j][i])
+			}
+		}
+	}
+	if hasLegend {
+		data := panels[0][0].DataCanvas(canvases[0][0])
+		legendC.Min.Y, legendC.Max.Y = data.Min.Y, data.Max.Y
+		leg.Draw(legendC)
+	}
+	return encodeCanvas(img)
 }
