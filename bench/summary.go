@@ -507,31 +507,80 @@ type trainKey struct {
 	threads        int
 }
 
-func writeTrain(w *bytes.Buffer, in SummaryInput, train []goResult, timing []string) {
-	goMs := map[trainKey]float64{}
-	var configs, methods []string
-	for _, r := range train {
-		goMs[trainKey{r.config, r.method, r.threads}] = r.nsPerOp / 1e6
-		if !slices.Contains(configs, r.config) {
-			configs = append(configs, r.config)
-		}
-		if !slices.Contains(methods, r.method) {
-			methods = append(methods, r.method)
-		}
-	}
-	slices.SortStableFunc(methods, methodOrder)
-	threads := threadsOf(train, func(r goResult) int { return r.threads })
-	torch := map[trainKey]TorchStep{}
-	for _, t := range in.Torch {
-		torch[trainKey{fmt.Sprintf("%dx%d", t.C, t.L), t.Method, t.Threads}] = t
-	}
-	epoch := map[trainKey]EpochTime{}
-	for _, e := range in.Epochs {
-		epoch[trainKey{fmt.Sprintf("%dx%d", e.C, e.L), e.Method, e.Threads}] = e
-	}
+// trainData are the training measurements of a summary, by (configuration,
+// method, threads), with the configurations, methods and thread counts in
+// the order they are shown.
+type trainData struct {
+	goMs                      map[trainKey]float64
+	torch                     map[trainKey]TorchStep
+	epoch                     map[trainKey]EpochTime
+	configs, methods, timings []string
+	threads                   []int
+}
 
-	cl := make([]string, len(configs))
-	for i, c := range configs {
+func newTrainData(in SummaryInput, train []goResult, timing []string) *trainData {
+	d := &trainData{goMs: map[trainKey]float64{}, torch: map[trainKey]TorchStep{}, epoch: map[trainKey]EpochTime{},
+		timings: slices.Compact(slices.Clone(timing))}
+	for _, r := range train {
+		d.goMs[trainKey{r.config, r.method, r.threads}] = r.nsPerOp / 1e6
+		if !slices.Contains(d.configs, r.config) {
+			d.configs = append(d.configs, r.config)
+		}
+		if !slices.Contains(d.methods, r.method) {
+			d.methods = append(d.methods, r.method)
+		}
+	}
+	slices.SortStableFunc(d.methods, methodOrder)
+	d.threads = threadsOf(train, func(r goResult) int { return r.threads })
+	for _, t := range in.Torch {
+		d.torch[trainKey{fmt.Sprintf("%dx%d", t.C, t.L), t.Method, t.Threads}] = t
+	}
+	for _, e := range in.Epochs {
+		d.epoch[trainKey{fmt.Sprintf("%dx%d", e.C, e.L), e.Method, e.Threads}] = e
+	}
+	return d
+}
+
+// table writes a markdown table: a row per measured (configuration,
+// method), after the two label columns one column per thread count for each
+// of groups, each cell from cell(key of that row and thread count, group).
+func (d *trainData) table(w *bytes.Buffer, groups []string, cell func(k trainKey, group int) string) {
+	fmt.Fprintf(w, "| C×L | method |")
+	for _, g := range groups {
+		for _, t := range d.threads {
+			fmt.Fprintf(w, " %s, %s |", g, threadsLabel(t))
+		}
+	}
+	fmt.Fprintf(w, "\n|---|---|%s\n", strings.Repeat("---:|", len(groups)*len(d.threads)))
+	for _, c := range d.configs {
+		for _, m := range d.methods {
+			if !hasAny(d.goMs, c, m, d.threads) {
+				continue
+			}
+			fmt.Fprintf(w, "| %s | %s |", configLabel(c), m)
+			for gi := range groups {
+				for _, t := range d.threads {
+					fmt.Fprintf(w, " %s |", cell(trainKey{c, m, t}, gi))
+				}
+			}
+			fmt.Fprintln(w)
+		}
+	}
+	fmt.Fprintln(w)
+}
+
+func writeTrain(w *bytes.Buffer, in SummaryInput, train []goResult, timing []string) {
+	d := newTrainData(in, train, timing)
+	writeStepTable(w, in, d)
+	if len(in.Epochs) > 0 || len(in.Torch) > 0 {
+		writeEpochTable(w, in, d)
+	}
+}
+
+// writeStepTable writes the training step beside PyTorch's.
+func writeStepTable(w *bytes.Buffer, in SummaryInput, d *trainData) {
+	cl := make([]string, len(d.configs))
+	for i, c := range d.configs {
 		cl[i] = configLabel(c)
 	}
 	fmt.Fprintf(w, "### Training step (ms)\n\n")
@@ -539,52 +588,31 @@ func writeTrain(w *bytes.Buffer, in SummaryInput, train []goResult, timing []str
 		"preset of docs/estimators.md for each configuration and method (`bench.TrainConfig`), against the same step in "+
 		"PyTorch (`bench/torch_step.py`: the reference network, loss, estimator and optimiser). Configurations %s; "+
 		"methods %s. Go: `reinmax bench`, %s. ",
-		strings.Join(cl, " and "), strings.Join(methods, ", "), strings.Join(slices.Compact(slices.Clone(timing)), "; "))
+		strings.Join(cl, " and "), strings.Join(d.methods, ", "), strings.Join(d.timings, "; "))
 	if len(in.Torch) > 0 {
 		t := in.Torch[0]
 		fmt.Fprintf(w, "PyTorch: median of %d steps timed one by one after %d warm-up steps, one process per thread count. ", t.Steps, t.Warmup)
 	}
 	fmt.Fprintf(w, "PyTorch ÷ Go above 1 means Go is faster.\n\n")
-
-	fmt.Fprintf(w, "| C×L | method |")
-	for _, t := range threads {
-		fmt.Fprintf(w, " Go, %s |", threadsLabel(t))
-	}
-	for _, t := range threads {
-		fmt.Fprintf(w, " PyTorch, %s |", threadsLabel(t))
-	}
-	for _, t := range threads {
-		fmt.Fprintf(w, " PyTorch ÷ Go, %s |", threadsLabel(t))
-	}
-	fmt.Fprintf(w, "\n|---|---|%s\n", strings.Repeat("---:|", 3*len(threads)))
-	for _, c := range configs {
-		for _, m := range methods {
-			if !hasAny(goMs, c, m, threads) {
-				continue
-			}
-			fmt.Fprintf(w, "| %s | %s |", configLabel(c), m)
-			for _, t := range threads {
-				fmt.Fprintf(w, " %s |", fmtMs(goMs[trainKey{c, m, t}]))
-			}
-			for _, t := range threads {
-				fmt.Fprintf(w, " %s |", fmtMs(torch[trainKey{c, m, t}].MedianMs))
-			}
-			for _, t := range threads {
-				g, p := goMs[trainKey{c, m, t}], torch[trainKey{c, m, t}].MedianMs
-				r := 0.0
-				if g > 0 {
-					r = p / g
-				}
-				fmt.Fprintf(w, " %s |", fmtRatio(r))
-			}
-			fmt.Fprintln(w)
+	d.table(w, []string{"Go", "PyTorch", "PyTorch ÷ Go"}, func(k trainKey, group int) string {
+		g, p := d.goMs[k], d.torch[k].MedianMs
+		switch group {
+		case 0:
+			return fmtMs(g)
+		case 1:
+			return fmtMs(p)
 		}
-	}
-	fmt.Fprintln(w)
+		r := 0.0
+		if g > 0 {
+			r = p / g
+		}
+		return fmtRatio(r)
+	})
+}
 
-	if len(in.Epochs) == 0 && len(in.Torch) == 0 {
-		return
-	}
+// writeEpochTable writes the epoch, measured in Go and estimated for
+// PyTorch from its step and test pass.
+func writeEpochTable(w *bytes.Buffer, in SummaryInput, d *trainData) {
 	spe := 0
 	for _, t := range in.Torch {
 		spe = max(spe, t.StepsPerEpoch)
@@ -596,40 +624,20 @@ func writeTrain(w *bytes.Buffer, in SummaryInput, train []goResult, timing []str
 	fmt.Fprintf(w, "One epoch is %d steps and a pass over the 10,000 test images. Go: measured, one `reinmax train -epochs 1` "+
 		"per cell (the epoch record's seconds, steps and test pass; the steps alone in parentheses). PyTorch: estimated as "+
 		"%d × its median step above plus one test pass (a forward over the test set without gradients) timed in the same process.\n\n", spe, spe)
-	fmt.Fprintf(w, "| C×L | method |")
-	for _, t := range threads {
-		fmt.Fprintf(w, " Go, %s |", threadsLabel(t))
-	}
-	for _, t := range threads {
-		fmt.Fprintf(w, " PyTorch (est.), %s |", threadsLabel(t))
-	}
-	fmt.Fprintf(w, "\n|---|---|%s\n", strings.Repeat("---:|", 2*len(threads)))
-	for _, c := range configs {
-		for _, m := range methods {
-			if !hasAny(goMs, c, m, threads) {
-				continue
+	d.table(w, []string{"Go", "PyTorch (est.)"}, func(k trainKey, group int) string {
+		if group == 0 {
+			e, ok := d.epoch[k]
+			if !ok || e.Record.Seconds <= 0 {
+				return "–"
 			}
-			fmt.Fprintf(w, "| %s | %s |", configLabel(c), m)
-			for _, t := range threads {
-				e, ok := epoch[trainKey{c, m, t}]
-				if !ok || e.Record.Seconds <= 0 {
-					fmt.Fprintf(w, " – |")
-					continue
-				}
-				fmt.Fprintf(w, " %.1f (%.1f) |", e.Record.Seconds, e.Record.TrainSeconds)
-			}
-			for _, t := range threads {
-				p, ok := torch[trainKey{c, m, t}]
-				if !ok || p.MedianMs <= 0 || p.StepsPerEpoch <= 0 {
-					fmt.Fprintf(w, " – |")
-					continue
-				}
-				fmt.Fprintf(w, " %.1f |", (float64(p.StepsPerEpoch)*p.MedianMs+p.TestPassMs)/1e3)
-			}
-			fmt.Fprintln(w)
+			return fmt.Sprintf("%.1f (%.1f)", e.Record.Seconds, e.Record.TrainSeconds)
 		}
-	}
-	fmt.Fprintln(w)
+		p, ok := d.torch[k]
+		if !ok || p.MedianMs <= 0 || p.StepsPerEpoch <= 0 {
+			return "–"
+		}
+		return fmt.Sprintf("%.1f", (float64(p.StepsPerEpoch)*p.MedianMs+p.TestPassMs)/1e3)
+	})
 }
 
 func hasAny(ms map[trainKey]float64, c, m string, threads []int) bool {
@@ -644,17 +652,13 @@ func hasAny(ms map[trainKey]float64, c, m string, threads []int) bool {
 const implOpenBLAS = "openblas"
 
 func writeSgemm(w *bytes.Buffer, in SummaryInput, env Environment, sgemm []goResult, timing []string) {
-	type key struct {
-		product, impl string
-		threads       int
-	}
-	gf := map[key]float64{}
-	ns := map[key]float64{}
+	gf := map[sgemmKey]float64{}
+	ns := map[sgemmKey]float64{}
 	flop := map[string]float64{}
 	mnk := map[string]string{}
 	var products, impls []string
 	for _, r := range sgemm {
-		k := key{r.product, r.impl, r.threads}
+		k := sgemmKey{r.product, r.impl, r.threads}
 		gf[k], ns[k] = r.metric, r.nsPerOp
 		flop[r.product], mnk[r.product] = r.flopPerOp, r.mnk
 		if !slices.Contains(products, r.product) {
@@ -665,31 +669,11 @@ func writeSgemm(w *bytes.Buffer, in SummaryInput, env Environment, sgemm []goRes
 		}
 	}
 	for _, b := range in.BLAS {
-		k := key{b.Product, implOpenBLAS, b.Threads}
+		k := sgemmKey{b.Product, implOpenBLAS, b.Threads}
 		gf[k], ns[k] = b.GFLOPS, b.NsPerOp
 	}
 	threads := threadsOf(sgemm, func(r goResult) int { return r.threads })
-	// Columns: the active path, the other assembly paths, generic, gonum,
-	// OpenBLAS.
-	rank := func(impl string) int {
-		switch impl {
-		case env.Kernels:
-			return 0
-		case "generic":
-			return 2
-		case ImplGonum:
-			return 3
-		}
-		return 1
-	}
-	slices.SortStableFunc(impls, func(a, b string) int { return rank(a) - rank(b) })
-	if len(in.BLAS) > 0 {
-		impls = append(impls, implOpenBLAS)
-	}
-	active := env.Kernels
-	if !slices.Contains(impls, active) {
-		active = impls[0]
-	}
+	impls, active := sgemmColumns(impls, env.Kernels, len(in.BLAS) > 0)
 	label := func(impl string) string {
 		switch impl {
 		case implOpenBLAS:
@@ -733,10 +717,10 @@ func writeSgemm(w *bytes.Buffer, in SummaryInput, env Environment, sgemm []goRes
 		for _, t := range threads {
 			fmt.Fprintf(w, "| %s | %s | %d |", p, mnk[p], t)
 			for _, im := range impls {
-				fmt.Fprintf(w, " %s |", fmtGFLOPS(gf[key{p, im, t}]))
+				fmt.Fprintf(w, " %s |", fmtGFLOPS(gf[sgemmKey{p, im, t}]))
 			}
 			for _, q := range peers {
-				fmt.Fprintf(w, " %s |", ratio(gf[key{p, active, t}], gf[key{p, q, t}]))
+				fmt.Fprintf(w, " %s |", ratio(gf[sgemmKey{p, active, t}], gf[sgemmKey{p, q, t}]))
 			}
 			fmt.Fprintln(w)
 		}
@@ -744,19 +728,7 @@ func writeSgemm(w *bytes.Buffer, in SummaryInput, env Environment, sgemm []goRes
 	for _, t := range threads {
 		total := map[string]float64{}
 		for _, im := range impls {
-			var f, d float64
-			for _, p := range products {
-				v := ns[key{p, im, t}]
-				if v <= 0 {
-					f, d = 0, 0
-					break
-				}
-				f += flop[p]
-				d += v
-			}
-			if d > 0 {
-				total[im] = f / d
-			}
+			total[im] = stepGFLOPS(ns, flop, products, im, t)
 		}
 		fmt.Fprintf(w, "| **all %d products** | | %d |", len(products), t)
 		for _, im := range impls {
@@ -768,4 +740,56 @@ func writeSgemm(w *bytes.Buffer, in SummaryInput, env Environment, sgemm []goRes
 		fmt.Fprintln(w)
 	}
 	fmt.Fprintln(w)
+}
+
+// sgemmKey is one SGEMM measurement: a product on a path at a thread count.
+type sgemmKey struct {
+	product, impl string
+	threads       int
+}
+
+// sgemmColumns orders the SGEMM table's paths: the active one, the other
+// assembly paths, generic, gonum, then OpenBLAS when measured; it returns
+// them and the path the ratios are of (the active one if it was measured).
+func sgemmColumns(impls []string, activePath string, withBLAS bool) ([]string, string) {
+	rank := func(impl string) int {
+		switch impl {
+		case activePath:
+			return 0
+		case "generic":
+			return 2
+		case ImplGonum:
+			return 3
+		}
+		return 1
+	}
+	impls = slices.Clone(impls)
+	slices.SortStableFunc(impls, func(a, b string) int { return rank(a) - rank(b) })
+	if withBLAS {
+		impls = append(impls, implOpenBLAS)
+	}
+	active := activePath
+	if !slices.Contains(impls, active) {
+		active = impls[0]
+	}
+	return impls, active
+}
+
+// stepGFLOPS is the rate of all of a step's products on one path at t
+// threads together (their FLOPs over the sum of their times); 0 if any was
+// not measured.
+func stepGFLOPS(ns map[sgemmKey]float64, flop map[string]float64, products []string, impl string, t int) float64 {
+	var f, d float64
+	for _, p := range products {
+		v := ns[sgemmKey{p, impl, t}]
+		if v <= 0 {
+			return 0
+		}
+		f += flop[p]
+		d += v
+	}
+	if d <= 0 {
+		return 0
+	}
+	return f / d
 }
