@@ -39,7 +39,7 @@
 // The 1e-20 guard of the conditional Gumbel sampler (condgumbel_amd64.go).
 #define K_CGEPS8 ·cgEps8+0(SB)
 
-// The constants of the SigmoidBCE kernels (·elemConsts, elementwise_amd64.go).
+// The constants of the SigmoidBCE kernels (·elemConsts, sigmoidbce_amd64.go).
 #define E_M100 ·elemConsts+0(SB)
 #define E_NEGT ·elemConsts+32(SB)
 #define E_1E12 ·elemConsts+64(SB)

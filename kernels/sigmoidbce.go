@@ -103,7 +103,7 @@ func bceGeneric(dz, z, x []float32, scale float32, acc [8]float64) [8]float64 {
 
 // bceElem returns, for one logit z and target x, e = x·lp + (1-x)·l1p (the
 // negated loss, lp and l1p the clamped logs) and the unscaled gradient g,
-// with exactly the float32 operations of the assembly (elementwise_amd64.s),
+// with exactly the float32 operations of the assembly (sigmoidbce_amd64.s),
 // in its order; the comparisons are written as the vector min/max/blend
 // evaluate them, NaN included.
 func bceElem(z, x float32) (e, g float32) {

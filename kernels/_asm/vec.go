@@ -1,0 +1,62 @@
+package main
+
+import (
+	. "github.com/mmcloughlin/avo/build"
+	"github.com/mmcloughlin/avo/gotypes"
+	. "github.com/mmcloughlin/avo/operand"
+	. "github.com/mmcloughlin/avo/reg"
+)
+
+// vec is a vector ISA as the kernels use it: the suffix of its kernels'
+// names, its width in float32 lanes and its registers.
+type vec struct {
+	suffix string
+	lanes  int
+	reg    func() VecVirtual
+}
+
+// avx2 is AVX2 with FMA3, on YMM registers.
+var avx2 = vec{suffix: "AVX2", lanes: 8, reg: YMM}
+
+// bytes is the size of one vector in bytes.
+func (v vec) bytes() int { return 4 * v.lanes }
+
+// regs returns n fresh vector registers.
+func (v vec) regs(n int) []VecVirtual {
+	rs := make([]VecVirtual, n)
+	for i := range rs {
+		rs[i] = v.reg()
+	}
+	return rs
+}
+
+// addr is the memory operand of an argument (a struct field, a scalar), for
+// instructions that read it in place (VBROADCASTSS).
+func addr(c gotypes.Component) Mem {
+	b, err := c.Resolve()
+	if err != nil {
+		panic(err)
+	}
+	return b.Addr
+}
+
+// broadcast loads the float32 argument c into every lane of a new register.
+func (v vec) broadcast(c gotypes.Component) VecVirtual {
+	r := v.reg()
+	VBROADCASTSS(addr(c), r)
+	return r
+}
+
+// byteLen loads the length of the slice argument name, in bytes.
+func byteLen(name string) Register {
+	n := Load(Param(name).Len(), GP64())
+	SHLQ(U8(2), n)
+	return n
+}
+
+// done ends an AVX function: VZEROUPPER before RET avoids the transition
+// penalty in the SSE code that follows.
+func done() {
+	VZEROUPPER()
+	RET()
+}
