@@ -7,7 +7,7 @@ import "math"
 // The fused sigmoid + binary cross-entropy (sigmoidbce_amd64.s) in AVX2+FMA
 // and AVX-512. The other elementwise kernels (the Adam and RAdam updates,
 // the finiteness check, the layer helpers) are generated:
-// elementwise_gen_amd64.s and .go, from kernels/_asm.
+// elementwise_amd64.s and .go, from kernels/_asm.
 
 // bceAVX2 computes, eight elements at a time, exactly what bceGeneric
 // computes: for each i, (e, g) = bceElem(z[i], x[i]); acc[i%8] +=

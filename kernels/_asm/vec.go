@@ -8,15 +8,22 @@ import (
 )
 
 // vec is a vector ISA as the kernels use it: the suffix of its kernels'
-// names, its width in float32 lanes and its registers.
+// names, its width in float32 lanes, its registers, and whether it has the
+// AVX-512 instructions (EVEX: VPROLD, mask registers).
 type vec struct {
 	suffix string
 	lanes  int
 	reg    func() VecVirtual
+	avx512 bool
 }
 
-// avx2 is AVX2 with FMA3, on YMM registers.
-var avx2 = vec{suffix: "AVX2", lanes: 8, reg: YMM}
+var (
+	// avx2 is AVX2 with FMA3, on YMM registers.
+	avx2 = vec{suffix: "AVX2", lanes: 8, reg: YMM}
+	// avx512vl is AVX-512 on YMM registers (AVX-512 VL): AVX2's width with
+	// AVX-512's instructions.
+	avx512vl = vec{suffix: "AVX512", lanes: 8, reg: YMM, avx512: true}
+)
 
 // bytes is the size of one vector in bytes.
 func (v vec) bytes() int { return 4 * v.lanes }
