@@ -3,7 +3,9 @@
 package kernels
 
 // The SGEMM micro-kernels of the "avx2" (6×16) and "avx512" (20×16) tables
-// and the nonzero scan of SgemmSparse (gemm_amd64.s).
+// that read B as it is stored (gemm_amd64.s), and the nonzero scan of
+// SgemmSparse. The plain and step-list micro-kernels are generated
+// (gemmtile_amd64.s and .go, from kernels/_asm).
 
 // Shape of the AVX2 GEMM micro-kernel. kc fixes the k-blocking and therefore
 // the summation order of every element; mr and nr only fix the tiling.
@@ -13,28 +15,6 @@ const (
 	gemmAVX2KC = 256
 )
 
-// gemm6x16AVX2 computes one 6×16 tile of C from packed panels, with one FMA
-// per product (so it may differ from gemmGeneric in the last bits):
-//
-//	for i := 0; i < 6; i++ {
-//		for j := 0; j < 16; j++ {
-//			var s float32
-//			for p := 0; p < kc; p++ {
-//				s = fma(a[p*6+i], b[p*16+j], s)
-//			}
-//			if beta == 0 {
-//				c[i*ldc+j] = s // C is not read
-//			} else {
-//				c[i*ldc+j] = s + beta*c[i*ldc+j]
-//			}
-//		}
-//	}
-//
-// Preconditions (checked by the Go driver): kc >= 0, len(a) >= 6*kc,
-// len(b) >= 16*kc, ldc >= 16, len(c) >= 5*ldc+16. No alignment is assumed.
-//
-//go:noescape
-func gemm6x16AVX2(kc int, a, b, c []float32, ldc int, beta float32)
 
 // gemm6x16PackAVX2 is gemm6x16AVX2 (the same FMAs in the same order) with
 // the B panel read from the stored rows of B, b[p*ldb : p*ldb+16] for
@@ -54,16 +34,6 @@ func gemm6x16PackAVX2(kc int, a, b []float32, ldb int, pb, c []float32, ldc int,
 //go:noescape
 func gemm6x16PFAVX2(kc int, a, b, c []float32, ldc int, beta float32, pf []float32, ldpf int)
 
-// gemm6x16IdxAVX2 is gemm6x16AVX2 over the k steps p = idx[0], idx[1], ...
-// only, in that order, of the full packed panels a (6 floats per step) and b
-// (16 per step): the table's gemmIdx.
-//
-// Preconditions (checked by the Go driver): every idx[t] is in [0, kc) for
-// panels of kc steps, len(a) >= 6*kc, len(b) >= 16*kc, ldc >= 16,
-// len(c) >= 5*ldc+16.
-//
-//go:noescape
-func gemm6x16IdxAVX2(idx []int32, a, b, c []float32, ldc int, beta float32)
 
 // nonzeroBitsAVX2 sets bit i%32 of bits[i/32] when x[i] is not ±0, for
 // len(x) == 32*len(bits) (the table's nonzero; its twin is
@@ -85,39 +55,7 @@ const (
 	gemmAVX512KC = 256
 )
 
-// gemm20x16AVX512 computes one 20×16 tile of C from packed panels, with one
-// FMA per product (so it may differ from gemmGeneric in the last bits):
-//
-//	for i := 0; i < 20; i++ {
-//		for j := 0; j < 16; j++ {
-//			var s float32
-//			for p := 0; p < kc; p++ {
-//				s = fma(a[p*20+i], b[p*16+j], s)
-//			}
-//			if beta == 0 {
-//				c[i*ldc+j] = s // C is not read
-//			} else {
-//				c[i*ldc+j] = s + beta*c[i*ldc+j]
-//			}
-//		}
-//	}
-//
-// Preconditions (checked by the Go driver): kc >= 0, len(a) >= 20*kc,
-// len(b) >= 16*kc, ldc >= 16, len(c) >= 19*ldc+16. No alignment is assumed.
-//
-//go:noescape
-func gemm20x16AVX512(kc int, a, b, c []float32, ldc int, beta float32)
 
-// gemm20x16IdxAVX512 is gemm20x16AVX512 over the k steps p = idx[0],
-// idx[1], ... only, in that order, of the full packed panels a (20 floats
-// per step) and b (16 per step): the table's gemmIdx.
-//
-// Preconditions (checked by the Go driver): every idx[t] is in [0, kc) for
-// panels of kc steps, len(a) >= 20*kc, len(b) >= 16*kc, ldc >= 16,
-// len(c) >= 19*ldc+16.
-//
-//go:noescape
-func gemm20x16IdxAVX512(idx []int32, a, b, c []float32, ldc int, beta float32)
 
 // gemm20x16PackAVX512 is gemm20x16AVX512 (the same FMAs in the same order)
 // with the B panel read from the stored rows of B, b[p*ldb : p*ldb+16] for

@@ -3,16 +3,16 @@
 #include "textflag.h"
 #include "gemmpack_amd64.h"
 
-// SGEMM micro-kernels (gemm.go): the AVX2+FMA 6×16 tile of the "avx2"
-// table (plain, step list, prefetching and packing B) and the nonzero scan
-// of SgemmSparse, then the AVX-512 (F, VL) 20×16 tile of the "avx512"
-// table (plain, step list, packing B and packing a transposed B). The
-// stubs are in gemm_amd64.go.
+// SGEMM micro-kernels (gemm.go) that read B as it is stored: the AVX2+FMA
+// 6×16 tile of the "avx2" table (prefetching and packing B) and the nonzero
+// scan of SgemmSparse, then the AVX-512 (F, VL) 20×16 tile of the "avx512"
+// table (packing B and packing a transposed B). The stubs are in
+// gemm_amd64.go. The plain and step-list tiles they extend are generated
+// (gemmtile_amd64.s, from kernels/_asm) with the same registers.
 
 // ---------------------------------------------------------------------------
-// GEMM micro-kernel, AVX2 + FMA, 6×16 tile.
-//
-// func gemm6x16AVX2(kc int, a, b, c []float32, ldc int, beta float32)
+// GEMM micro-kernel, AVX2 + FMA, 6×16 tile (gemm6x16AVX2, generated; the
+// macros below serve the variants here).
 //
 // Registers:
 //	SI   packed A panel, 6 floats per k step (k-major)
@@ -120,77 +120,6 @@ upd: \
 	UPDATE6; \
 	VZEROUPPER; \
 	RET
-
-TEXT ·gemm6x16AVX2(SB), NOSPLIT, $0-92
-	MOVQ kc+0(FP), CX
-	MOVQ a_base+8(FP), SI
-	MOVQ b_base+32(FP), DI
-	MOVQ c_base+56(FP), DX
-	MOVQ ldc+80(FP), R8
-	SHLQ $2, R8
-
-	ZERO12
-
-	MOVQ CX, BX
-	SHRQ $2, BX
-	JZ   gemm_tail
-
-gemm_loop4:
-	KSTEP(0, 0)
-	KSTEP(24, 64)
-	KSTEP(48, 128)
-	KSTEP(72, 192)
-	ADDQ $96, SI
-	ADDQ $256, DI
-	DECQ BX
-	JNZ  gemm_loop4
-
-gemm_tail:
-	ANDQ $3, CX
-	JZ   gemm_write
-
-gemm_loop1:
-	KSTEP(0, 0)
-	ADDQ $24, SI
-	ADDQ $64, DI
-	DECQ CX
-	JNZ  gemm_loop1
-
-gemm_write:
-	WRITE6(beta+88(FP), gemm_update)
-
-// ---------------------------------------------------------------------------
-// func gemm6x16IdxAVX2(idx []int32, a, b, c []float32, ldc int, beta float32)
-//
-// gemm6x16AVX2 over the k steps listed in idx only, in their order: step
-// p = idx[t] reads A at a[6p:] and B at b[16p:] of the full packed panels.
-// The driver lists the steps where the sparse operand's panel is not all
-// zero, so the FMAs left out would each have added ±0 to an accumulator.
-//
-// Registers as gemm6x16AVX2, except: R9 the next index, CX the indices
-// left, R10 and R11 the bases of the A and B panels.
-TEXT ·gemm6x16IdxAVX2(SB), NOSPLIT, $0-108
-	IDXARGS
-
-	ZERO12
-
-	TESTQ CX, CX
-	JZ    gidx_write
-
-gidx_loop:
-	MOVLQSX (R9), AX
-	LEAQ    (AX)(AX*2), SI
-	SHLQ    $3, SI
-	ADDQ    R10, SI
-	SHLQ    $6, AX
-	LEAQ    (R11)(AX*1), DI
-	KSTEP(0, 0)
-	ADDQ    $4, R9
-	DECQ    CX
-	JNZ     gidx_loop
-
-gidx_write:
-	WRITE6(beta+104(FP), gidx_update)
 
 // ---------------------------------------------------------------------------
 // func nonzeroBitsAVX2(x []float32, bits []uint32)
@@ -369,7 +298,8 @@ gpack_write:
 // ---------------------------------------------------------------------------
 // GEMM micro-kernel, AVX-512, 20×16 tile.
 //
-// func gemm20x16AVX512(kc int, a, b, c []float32, ldc int, beta float32)
+// GEMM micro-kernel, AVX-512, 20×16 tile (gemm20x16AVX512, generated; the
+// macros below serve the variants here).
 //
 // Registers:
 //	SI   packed A panel, 20 floats per k step (k-major)
@@ -511,78 +441,6 @@ upd: \
 	UPDATE20; \
 	VZEROUPPER; \
 	RET
-
-TEXT ·gemm20x16AVX512(SB), NOSPLIT, $0-92
-	MOVQ kc+0(FP), CX
-	MOVQ a_base+8(FP), SI
-	MOVQ b_base+32(FP), DI
-	MOVQ c_base+56(FP), DX
-	MOVQ ldc+80(FP), R8
-	SHLQ $2, R8
-
-	ZERO20
-
-	MOVQ CX, BX
-	SHRQ $2, BX
-	JZ   g5_tail
-
-g5_loop4:
-	KSTEP(0, 0, Z30)
-	KSTEP(80, 64, Z31)
-	KSTEP(160, 128, Z30)
-	KSTEP(240, 192, Z31)
-	ADDQ $320, SI
-	ADDQ $256, DI
-	DECQ BX
-	JNZ  g5_loop4
-
-g5_tail:
-	ANDQ $3, CX
-	JZ   g5_write
-
-g5_loop1:
-	KSTEP(0, 0, Z30)
-	ADDQ $80, SI
-	ADDQ $64, DI
-	DECQ CX
-	JNZ  g5_loop1
-
-g5_write:
-	WRITE20(beta+88(FP), g5_update)
-
-// ---------------------------------------------------------------------------
-// func gemm20x16IdxAVX512(idx []int32, a, b, c []float32, ldc int, beta float32)
-//
-// gemm20x16AVX512 over the k steps listed in idx only, in their order: step
-// p = idx[t] reads A at a[20p:] and B at b[16p:] of the full packed panels.
-// The driver lists the steps where the sparse operand's panel is not all
-// zero, so the FMAs left out would each have added ±0 to an accumulator.
-//
-// Registers as gemm20x16AVX512, except: R9 the next index, CX the indices
-// left, R10 and R11 the bases of the A and B panels, AX the step's B
-// offset.
-TEXT ·gemm20x16IdxAVX512(SB), NOSPLIT, $0-108
-	IDXARGS
-
-	ZERO20
-
-	TESTQ CX, CX
-	JZ    gi5_write
-
-gi5_loop:
-	MOVLQSX (R9), AX
-	LEAQ    (AX)(AX*4), SI
-	SHLQ    $4, SI
-	ADDQ    R10, SI
-	SHLQ    $6, AX
-	VMOVUPS (R11)(AX*1), Z30
-	FMA20(0, Z30)
-	ADDQ    $4, R9
-	DECQ    CX
-	JNZ     gi5_loop
-
-gi5_write:
-	WRITE20(beta+104(FP), gi5_update)
 
 // ---------------------------------------------------------------------------
 // func gemm20x16PackAVX512(kc int, a, b []float32, ldb int, pb, c []float32, ldc int, beta float32)

@@ -22,13 +22,19 @@ import (
 var topics = map[string]func(){
 	"elementwise": func() { elementwise(avx2) },
 	"xoshiro":     func() { xoshiro(avx2); xoshiro(avx512vl) },
+	"gemmtile": func() {
+		for _, t := range []tile{tileAVX2, tileAVX512} {
+			gemmTile(t)
+			gemmTileIdx(t)
+		}
+	},
 }
 
 func main() {
 	topic := outTopic(os.Args[1:])
 	describe, ok := topics[topic]
 	if !ok {
-		fmt.Fprintf(os.Stderr, "_asm: -out names topic %q; want TOPIC_amd64.s with TOPIC one of elementwise, xoshiro\n", topic)
+		fmt.Fprintf(os.Stderr, "_asm: -out names topic %q; want TOPIC_amd64.s with TOPIC one of elementwise, xoshiro, gemmtile\n", topic)
 		os.Exit(2)
 	}
 	Package("github.com/discretegrad/reinmax/kernels")
