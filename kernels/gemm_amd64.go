@@ -15,7 +15,6 @@ const (
 	gemmAVX2KC = 256
 )
 
-
 // gemm6x16PackAVX2 is gemm6x16AVX2 (the same FMAs in the same order) with
 // the B panel read from the stored rows of B, b[p*ldb : p*ldb+16] for
 // p < kc, and written to pb as the packed panel, pb[p*16 : p*16+16].
@@ -33,7 +32,6 @@ func gemm6x16PackAVX2(kc int, a, b []float32, ldb int, pb, c []float32, ldc int,
 //
 //go:noescape
 func gemm6x16PFAVX2(kc int, a, b, c []float32, ldc int, beta float32, pf []float32, ldpf int)
-
 
 // nonzeroBitsAVX2 sets bit i%32 of bits[i/32] when x[i] is not ±0, for
 // len(x) == 32*len(bits) (the table's nonzero; its twin is
@@ -54,8 +52,6 @@ const (
 	gemmAVX512NR = 16
 	gemmAVX512KC = 256
 )
-
-
 
 // gemm20x16PackAVX512 is gemm20x16AVX512 (the same FMAs in the same order)
 // with the B panel read from the stored rows of B, b[p*ldb : p*ldb+16] for
