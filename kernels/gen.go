@@ -8,4 +8,4 @@ package kernels
 // out, so it runs whatever state they are in.
 //go:generate sh -c "cd _asm && GOFLAGS=-tags=purego go run . -out ../elementwise_amd64.s -stubs ../elementwise_amd64.go -pkg kernels"
 //go:generate sh -c "cd _asm && GOFLAGS=-tags=purego go run . -out ../xoshiro_amd64.s -stubs ../xoshiro_amd64.go -pkg kernels"
-//go:generate sh -c "cd _asm && GOFLAGS=-tags=purego go run . -out ../gemmtile_amd64.s -stubs ../gemmtile_amd64.go -pkg kernels"
+//go:generate sh -c "cd _asm && GOFLAGS=-tags=purego go run . -out ../gemm_amd64.s -stubs ../gemm_amd64.go -pkg kernels"

@@ -16,11 +16,33 @@ func archTables() []archTable {
 	}
 }
 
+// Shape of the AVX2 GEMM micro-kernel. kc fixes the k-blocking and therefore
+// the summation order of every element; mr and nr only fix the tiling.
+const (
+	gemmAVX2MR = 6
+	gemmAVX2NR = 16
+	gemmAVX2KC = 256
+)
+
+// Shape of the AVX-512 GEMM micro-kernel: 20 ZMM accumulators of 16 floats
+// (20 of the 32 registers, 2 for B). nr = 16 keeps the driver's fast
+// 16-column B packing, and 20 rows tile the VAE's batches (100, 200) with
+// no edge panel. kc fixes the summation order: it equals the AVX2 one, so
+// "avx512" and "avx2" give the same bits (one FMA chain per element in k
+// order either way); a 256×16 B panel (16 KiB) stays in L1 while the A
+// panels stream from L2.
+const (
+	gemmAVX512MR = 20
+	gemmAVX512NR = 16
+	gemmAVX512KC = 256
+)
+
 // avx2Impl is the AVX2+FMA table. Each kernel's stub and assembly are in
 // the _amd64.go and _amd64.s files of its topic: gemm (the micro-kernels
 // and the nonzero scan), pack (transpose8), rows (softmax, sampling, -log),
-// xoshiro, condgumbel (with avgJac), cglanes and elementwise (bce, adam,
-// radam, finite and the layer helpers).
+// xoshiro, condgumbel (with avgJac), cglanes, sigmoidbce (bce) and
+// elementwise (adam, radam, finite and the layer helpers). The gemm,
+// xoshiro and elementwise files are generated (gen.go).
 var avx2Impl = &impl{
 	name: "avx2", w: 8,
 

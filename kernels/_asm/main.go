@@ -22,19 +22,34 @@ import (
 var topics = map[string]func(){
 	"elementwise": func() { elementwise(avx2) },
 	"xoshiro":     func() { xoshiro(avx2); xoshiro(avx512vl) },
-	"gemmtile": func() {
-		for _, t := range []tile{tileAVX2, tileAVX512} {
-			gemmTile(t)
-			gemmTileIdx(t)
-		}
+	"gemm": func() {
+		gemmTile(tileAVX2, false)
+		gemmTileIdx(tileAVX2)
+		gemmTile(tileAVX2, true)
+		gemmTilePack(tileAVX2)
+		nonzeroBits(avx2)
+		gemmTile(tileAVX512, false)
+		gemmTileIdx(tileAVX512)
+		gemmTilePack(tileAVX512)
+		gemmTilePackT(tileAVX512)
 	},
 }
 
 func main() {
-	topic := outTopic(os.Args[1:])
+	// A run that failed after avo emptied its stubs file would make the
+	// package fail to load the next time: an empty .go file is never valid
+	// Go, so remove any that the kernels directory holds first.
+	if files, _ := filepath.Glob("../*.go"); files != nil {
+		for _, f := range files {
+			if fi, err := os.Stat(f); err == nil && fi.Size() == 0 {
+				os.Remove(f)
+			}
+		}
+	}
+	topic := strings.TrimSuffix(filepath.Base(flagValue(os.Args[1:], "out")), "_amd64.s")
 	describe, ok := topics[topic]
 	if !ok {
-		fmt.Fprintf(os.Stderr, "_asm: -out names topic %q; want TOPIC_amd64.s with TOPIC one of elementwise, xoshiro, gemmtile\n", topic)
+		fmt.Fprintf(os.Stderr, "_asm: -out names topic %q; want TOPIC_amd64.s with TOPIC one of elementwise, xoshiro, gemm\n", topic)
 		os.Exit(2)
 	}
 	Package("github.com/discretegrad/reinmax/kernels")
@@ -43,22 +58,17 @@ func main() {
 	Generate()
 }
 
-// outTopic is the topic that the -out file names (TOPIC_amd64.s). The
-// arguments are read by hand: avo's flags create their files when parsed,
-// and the package must be loaded (build.Package) before its stubs file is
-// emptied.
-func outTopic(args []string) string {
+// flagValue is the value of flag -name in args. The arguments are read by
+// hand: avo's flags create their files when parsed, and the package must
+// be loaded (build.Package) before its stubs file is emptied.
+func flagValue(args []string, name string) string {
 	for i, a := range args {
-		var out string
 		switch {
-		case (a == "-out" || a == "--out") && i+1 < len(args):
-			out = args[i+1]
-		case strings.HasPrefix(a, "-out="):
-			out = strings.TrimPrefix(a, "-out=")
-		default:
-			continue
+		case (a == "-"+name || a == "--"+name) && i+1 < len(args):
+			return args[i+1]
+		case strings.HasPrefix(a, "-"+name+"="):
+			return strings.TrimPrefix(a, "-"+name+"=")
 		}
-		return strings.TrimSuffix(filepath.Base(out), "_amd64.s")
 	}
 	return ""
 }
