@@ -9,3 +9,4 @@ package kernels
 //go:generate sh -c "cd _asm && GOFLAGS=-tags=purego go run . -out ../elementwise_amd64.s -stubs ../elementwise_amd64.go -pkg kernels"
 //go:generate sh -c "cd _asm && GOFLAGS=-tags=purego go run . -out ../xoshiro_amd64.s -stubs ../xoshiro_amd64.go -pkg kernels"
 //go:generate sh -c "cd _asm && GOFLAGS=-tags=purego go run . -out ../gemm_amd64.s -stubs ../gemm_amd64.go -pkg kernels"
+//go:generate sh -c "cd _asm && GOFLAGS=-tags=purego go run . -out ../pack_amd64.s -stubs ../pack_amd64.go -pkg kernels"

@@ -42,7 +42,7 @@ const (
 // and the nonzero scan), pack (transpose8), rows (softmax, sampling, -log),
 // xoshiro, condgumbel (with avgJac), cglanes, sigmoidbce (bce) and
 // elementwise (adam, radam, finite and the layer helpers). The gemm,
-// xoshiro and elementwise files are generated (gen.go).
+// pack, xoshiro and elementwise files are generated (gen.go).
 var avx2Impl = &impl{
 	name: "avx2", w: 8,
 

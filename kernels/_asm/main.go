@@ -33,6 +33,7 @@ var topics = map[string]func(){
 		gemmTilePack(tileAVX512)
 		gemmTilePackT(tileAVX512)
 	},
+	"pack": func() { transpose8(avx2) },
 }
 
 func main() {
@@ -49,7 +50,7 @@ func main() {
 	topic := strings.TrimSuffix(filepath.Base(flagValue(os.Args[1:], "out")), "_amd64.s")
 	describe, ok := topics[topic]
 	if !ok {
-		fmt.Fprintf(os.Stderr, "_asm: -out names topic %q; want TOPIC_amd64.s with TOPIC one of elementwise, xoshiro, gemm\n", topic)
+		fmt.Fprintf(os.Stderr, "_asm: -out names topic %q; want TOPIC_amd64.s with TOPIC one of elementwise, xoshiro, gemm, pack\n", topic)
 		os.Exit(2)
 	}
 	Package("github.com/discretegrad/reinmax/kernels")
