@@ -319,7 +319,7 @@ func TestReportPlots(t *testing.T) {
 	require.InDelta(t, 430, curves.Bounds().Dy(), 100)
 	data := dataRect(curves)
 	for i := range 2 {
-		require.Greater(t, countTinted(curves, data, plotutil.Color(i)), 20, "method %d's markers", i)
+		require.Greater(t, countTinted(curves, data, tab10(i)), 20, "method %d's markers", i)
 	}
 	require.Len(t, gridColumns(curves), 1, "one tick, at epoch 1")
 	require.GreaterOrEqual(t, topMargin(curves), 5)

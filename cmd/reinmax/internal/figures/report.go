@@ -3,6 +3,7 @@ package figures
 import (
 	"fmt"
 	"image/color"
+	"math"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -27,6 +28,7 @@ func Report(d *experiment.Report) (map[string][]byte, error) {
 	// can cover a point.
 	finalLegend := plot.NewLegend()
 	var inLegend [2]bool
+	most := 0 // the most methods in one panel
 	for ci, c := range d.Configs {
 		curves := newPlot(fmt.Sprintf("%d×%d: mean over seeds", c[0], c[1]))
 		curves.X.Label.Text = "epoch"
@@ -58,7 +60,7 @@ func Report(d *experiment.Report) (map[string][]byte, error) {
 		// methods.
 		curves.Legend.Add("")
 		for k, name := range []string{"train", "test"} {
-			l, pts, err := lineWithMarkers(plotter.XYs{{}}, color.Gray{Y: 96}, []draw.GlyphDrawer{trainGlyph, testGlyph}[k], k == 1)
+			l, pts, err := lineWithMarkers(plotter.XYs{{}}, color.Black, []draw.GlyphDrawer{trainGlyph, testGlyph}[k], k == 1)
 			if err != nil {
 				return nil, err
 			}
@@ -73,6 +75,12 @@ func Report(d *experiment.Report) (map[string][]byte, error) {
 		if len(names) > 0 {
 			final.NominalX(names...)
 		}
+		if len(names) > 4 {
+			// Slanted, the names of many methods do not run into each other.
+			final.X.Tick.Label.Rotation = math.Pi / 6
+			final.X.Tick.Label.XAlign, final.X.Tick.Label.YAlign = draw.XRight, draw.YTop
+		}
+		most = max(most, len(names))
 		final.X.Min, final.X.Max = -0.6, float64(len(names))-0.4
 		padAxis(&final.Y, 0.08)
 		if ci%perRow == 0 {
@@ -81,7 +89,8 @@ func Report(d *experiment.Report) (map[string][]byte, error) {
 		panels[len(panels)-1][ci%perRow] = final
 	}
 	if len(panels) > 0 {
-		b, err := panelsPNG(panels, &finalLegend)
+		// Each method's pair of points needs about half an inch.
+		b, err := panelsPNG(panels, &finalLegend, max(4*vg.Inch, vg.Length(most)*vg.Inch/2+vg.Inch))
 		if err != nil {
 			return nil, fmt.Errorf("final-loss plot: %w", err)
 		}
@@ -121,7 +130,7 @@ func addCurves(p *plot.Plot, g *experiment.Group, i int, withCollapsed bool) err
 		if len(xy) == 0 {
 			continue
 		}
-		l, pts, err := lineWithMarkers(xy, plotutil.Color(i), []draw.GlyphDrawer{trainGlyph, testGlyph}[k], k == 1)
+		l, pts, err := lineWithMarkers(xy, tab10(i), []draw.GlyphDrawer{trainGlyph, testGlyph}[k], k == 1)
 		if err != nil {
 			return fmt.Errorf("curves: %w", err)
 		}
@@ -161,12 +170,13 @@ func addErrPoint(p *plot.Plot, x float64, s experiment.MeanSE, k int) (*plotter.
 	return sc, nil
 }
 
-// panelsPNG draws rows of plots aligned on one canvas, with a legend beside
-// them at the height of the first panel's data (none if leg is empty).
-func panelsPNG(panels [][]*plot.Plot, leg *plot.Legend) ([]byte, error) {
+// panelsPNG draws rows of plots, each panelW wide, aligned on one canvas,
+// with a legend beside them at the height of the first panel's data (none
+// if leg is empty).
+func panelsPNG(panels [][]*plot.Plot, leg *plot.Legend, panelW vg.Length) ([]byte, error) {
 	cols := len(panels[0])
 	legendW := leg.Rectangle(draw.Canvas{}).Size().X
-	img := vgimg.New(vg.Length(cols)*4*vg.Inch+legendW+legendGap, vg.Length(len(panels))*3.5*vg.Inch)
+	img := vgimg.New(vg.Length(cols)*panelW+legendW+legendGap, vg.Length(len(panels))*3.5*vg.Inch)
 	dc := draw.New(img)
 	plotsC, legendC, hasLegend := splitLegend(draw.Crop(dc, plotMargin, -plotMargin, plotMargin, -plotMargin), leg)
 	tiles := draw.Tiles{Rows: len(panels), Cols: cols, PadX: 4 * vg.Millimeter, PadY: 4 * vg.Millimeter}
