@@ -24,7 +24,7 @@ type tile struct {
 
 var (
 	tileAVX2   = tile{isa: avx2, mr: 6}
-	tileAVX512 = tile{isa: vec{suffix: "AVX512", lanes: 16, avx512: true}, mr: 20}
+	tileAVX512 = tile{isa: avx512, mr: 20}
 )
 
 // name is the kernel's name, with kind ("", "Idx") after the shape.

@@ -34,7 +34,8 @@ var topics = map[string]func(){
 		gemmTilePackT(tileAVX512)
 	},
 	"pack":       func() { transpose8(avx2) },
-	"sigmoidbce": func() { bce(avx2); bce(vec{suffix: "AVX512", lanes: 16, avx512: true}) },
+	"sigmoidbce": func() { bce(avx2); bce(avx512) },
+	"condgumbel": func() { cgAvgJ(); avgJac(); cgLogits(avx2); cgLogits(avx512) },
 }
 
 func main() {
@@ -51,7 +52,7 @@ func main() {
 	topic := strings.TrimSuffix(filepath.Base(flagValue(os.Args[1:], "out")), "_amd64.s")
 	describe, ok := topics[topic]
 	if !ok {
-		fmt.Fprintf(os.Stderr, "_asm: -out names topic %q; want TOPIC_amd64.s with TOPIC one of elementwise, xoshiro, gemm, pack, sigmoidbce\n", topic)
+		fmt.Fprintf(os.Stderr, "_asm: -out names topic %q; want TOPIC_amd64.s with TOPIC one of elementwise, xoshiro, gemm, pack, sigmoidbce, condgumbel\n", topic)
 		os.Exit(2)
 	}
 	Package("github.com/discretegrad/reinmax/kernels")

@@ -23,6 +23,8 @@ var (
 	// avx512vl is AVX-512 on YMM registers (AVX-512 VL): AVX2's width with
 	// AVX-512's instructions.
 	avx512vl = vec{suffix: "AVX512", lanes: 8, reg: YMM, avx512: true}
+	// avx512 is AVX-512 on ZMM registers, 16 lanes.
+	avx512 = vec{suffix: "AVX512", lanes: 16, reg: ZMM, avx512: true}
 )
 
 // bytes is the size of one vector in bytes.
