@@ -2,27 +2,11 @@
 
 package kernels
 
-// cgLanesAVX2 computes what cgLanesGeneric computes, eight samples at a
-// time, one per lane (cglanes_amd64.s).
-//
-// Preconditions: C = len(w) >= 1, K >= 1, 0 <= i < C, len(e) >= K*C,
-// len(g) >= C, len(acc), len(x) >= 8*C, w[i] == 0, masks = &cgTailMasks.
-//
-//go:noescape
-func cgLanesAVX2(acc, x, e, w, g []float32, i, K int, z, invTau float32, masks *[8][8]int32, tau1 bool)
+// The lane-per-sample conditional-Gumbel kernels' assembly and declarations
+// are generated (cglanes_amd64.s, cglanes_stubs_amd64.go; kernels/_asm).
 
 // cgLaneIota holds the lane numbers, which times C are the gather offsets.
 var cgLaneIota = [8]int32{0, 1, 2, 3, 4, 5, 6, 7}
-
-// cgLanesAVX512 computes what cgLanesGeneric computes at τ ≠ 1, sixteen
-// samples at a time, one per lane (cglanes_amd64.s), with cgLanesAVX2's
-// bits.
-//
-// Preconditions: C = len(w) >= 1, K >= 1, 0 <= i < C, len(e) >= K*C,
-// len(g) >= C, len(acc) >= 8*C, len(x) >= 16*C, w[i] == 0.
-//
-//go:noescape
-func cgLanesAVX512(acc, x, e, w, g []float32, i, K int, z, invTau float32)
 
 // cgLanes512 is the table's cgLanes: the AVX-512 kernel at τ ≠ 1, where
 // the -log and exp of every element dominate and it is 1.3-1.4× faster on

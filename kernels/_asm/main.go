@@ -36,6 +36,7 @@ var topics = map[string]func(){
 	"pack":       func() { transpose8(avx2) },
 	"sigmoidbce": func() { bce(avx2); bce(avx512) },
 	"condgumbel": func() { cgAvgJ(); avgJac(); cgLogits(avx2); cgLogits(avx512) },
+	"cglanes":    func() { cgLanes(avx2); cgLanes(avx512) },
 }
 
 func main() {
@@ -52,7 +53,7 @@ func main() {
 	topic := strings.TrimSuffix(filepath.Base(flagValue(os.Args[1:], "out")), "_amd64.s")
 	describe, ok := topics[topic]
 	if !ok {
-		fmt.Fprintf(os.Stderr, "_asm: -out names topic %q; want TOPIC_amd64.s with TOPIC one of elementwise, xoshiro, gemm, pack, sigmoidbce, condgumbel\n", topic)
+		fmt.Fprintf(os.Stderr, "_asm: -out names topic %q; want TOPIC_amd64.s with TOPIC one of elementwise, xoshiro, gemm, pack, sigmoidbce, condgumbel, cglanes\n", topic)
 		os.Exit(2)
 	}
 	Package("github.com/discretegrad/reinmax/kernels")
