@@ -14,3 +14,4 @@ package kernels
 //go:generate sh -c "cd _asm && GOFLAGS=-tags=purego go run . -out ../sigmoidbce_amd64.s -stubs ../sigmoidbce_stubs_amd64.go -pkg kernels"
 //go:generate sh -c "cd _asm && GOFLAGS=-tags=purego go run . -out ../condgumbel_amd64.s -stubs ../condgumbel_stubs_amd64.go -pkg kernels"
 //go:generate sh -c "cd _asm && GOFLAGS=-tags=purego go run . -out ../cglanes_amd64.s -stubs ../cglanes_stubs_amd64.go -pkg kernels"
+//go:generate sh -c "cd _asm && GOFLAGS=-tags=purego go run . -out ../rows_amd64.s -stubs ../rows_stubs_amd64.go -pkg kernels"

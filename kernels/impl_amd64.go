@@ -41,8 +41,8 @@ const (
 // the _amd64.go and _amd64.s files of its topic: gemm (the micro-kernels
 // and the nonzero scan), pack (transpose8), rows (softmax, sampling, -log),
 // xoshiro, condgumbel (with avgJac), cglanes, sigmoidbce (bce) and
-// elementwise (adam, radam, finite and the layer helpers). The gemm,
-// pack, xoshiro and elementwise files are generated (gen.go).
+// elementwise (adam, radam, finite and the layer helpers). Every
+// topic's assembly and declarations are generated (gen.go).
 var avx2Impl = &impl{
 	name: "avx2", w: 8,
 

@@ -11,8 +11,10 @@ package main
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	. "github.com/mmcloughlin/avo/build"
@@ -37,6 +39,18 @@ var topics = map[string]func(){
 	"sigmoidbce": func() { bce(avx2); bce(avx512) },
 	"condgumbel": func() { cgAvgJ(); avgJac(); cgLogits(avx2); cgLogits(avx512) },
 	"cglanes":    func() { cgLanes(avx2); cgLanes(avx512) },
+	"rows": func() {
+		softmaxRows()
+		softmaxSample8()
+		softmaxCols()
+		sampleRows()
+		negLogRows(avx2)
+		negLogFloatsAVX2()
+		softmaxRowsAVX512()
+		softmax8AVX512()
+		negLogRows(avx512)
+		negLogFloatsAVX512()
+	},
 }
 
 func main() {
@@ -53,7 +67,7 @@ func main() {
 	topic := strings.TrimSuffix(filepath.Base(flagValue(os.Args[1:], "out")), "_amd64.s")
 	describe, ok := topics[topic]
 	if !ok {
-		fmt.Fprintf(os.Stderr, "_asm: -out names topic %q; want TOPIC_amd64.s with TOPIC one of elementwise, xoshiro, gemm, pack, sigmoidbce, condgumbel, cglanes\n", topic)
+		fmt.Fprintf(os.Stderr, "_asm: -out names topic %q; want TOPIC_amd64.s with TOPIC one of %s\n", topic, strings.Join(slices.Sorted(maps.Keys(topics)), ", "))
 		os.Exit(2)
 	}
 	Package("github.com/discretegrad/reinmax/kernels")
