@@ -2,6 +2,7 @@ package main
 
 import (
 	. "github.com/mmcloughlin/avo/build"
+	"github.com/mmcloughlin/avo/gotypes"
 	. "github.com/mmcloughlin/avo/operand"
 	. "github.com/mmcloughlin/avo/reg"
 )
@@ -34,7 +35,6 @@ import (
 // and R12 (and for AVX-512 R9) hold other things and are reloaded after.
 func cgLanes(v vec) {
 	name := "cgLanes" + v.suffix
-	vb := v.bytes()
 	if v.avx512 {
 		TEXT(name, NOSPLIT, "func(acc, x, e, w, g []float32, i, K int, z, invTau float32)")
 		Pragma("noescape")
@@ -88,6 +88,23 @@ func cgLanes(v vec) {
 	JNZ(LabelRef("zero"))
 
 	Label("group")
+	cgLanesLoad(v, r, wLen, iArg)
+	cgLanesPasses(v, r, wBase, wLen)
+	ADDQ(R13, RSI)
+	SUBQ(U8(v.lanes), R10)
+	JG(LabelRef("group"))
+	done()
+}
+
+// xcolOf is base + AX.
+func xcolOf(base Register) Mem { return Mem{Base: base, Index: RAX, Scale: 1} }
+
+// cgLanesLoad copies a group's e columns into x, column j at x[lanes·j:],
+// by 4×4 transposes when C >= 4 and another sample follows the group, else
+// by masked gathers whose lanes past K read as 1, and sets the lanes in use
+// (Y14 or K7). It ends at the label "loaded".
+func cgLanesLoad(v vec, r func(int) VecPhysical, wLen, iArg gotypes.Component) {
+	vb := v.bytes()
 	CMPQ(R10, U8(v.lanes))
 	JLE(LabelRef("gather"))
 	CMPQ(RCX, U8(4))
@@ -190,13 +207,64 @@ func cgLanes(v vec) {
 	DECQ(R12)
 	JNZ(LabelRef("gcol"))
 
+}
+
+// laneColumns is what the passes over a loaded group share: the ISA, its
+// registers by number (r), and x's current column (xcol, at AX).
+type laneColumns struct {
+	v    vec
+	r    func(int) VecPhysical
+	xcol Mem
+}
+
+// aOfX turns r(0) = e_kj into a = (e_kj·w_j + e_ki/z) + 1e-20.
+func (c laneColumns) aOfX() {
+	VBROADCASTSS(Mem{Base: RDX, Index: RBX, Scale: 1}, c.r(1))
+	VMULPS(c.r(1), c.r(0), c.r(0))
+	VADDPS(c.r(13), c.r(0), c.r(0))
+	if c.v.avx512 {
+		VADDPS_BCST(kCGEps8, Z0, Z0)
+	} else {
+		VADDPS(kCGEps8, Y0, Y0)
+	}
+}
+
+// columns runs body over the C columns (AX the offset in x, BX in w and g
+// when withBX); restart first rewinds them.
+func (c laneColumns) columns(label string, withBX bool, body func()) {
+	Label(label)
+	body()
+	ADDQ(U8(c.v.bytes()), RAX)
+	if withBX {
+		ADDQ(U8(4), RBX)
+	}
+	DECQ(R12)
+	JNZ(LabelRef(label))
+}
+
+func (c laneColumns) restart(withBX bool) {
+	XORQ(RAX, RAX)
+	if withBX {
+		XORQ(RBX, RBX)
+	}
+	MOVQ(RCX, R12)
+}
+
+// cgLanesPasses runs the passes over a loaded group (from the label
+// "loaded"): at τ = 1 (AVX2 only) r = 1/a with the sums s and t = Σ r·g,
+// else cgLanesSoftmax; then cgLanesAccumulate.
+func cgLanesPasses(v vec, r func(int) VecPhysical, wBase, wLen gotypes.Component) {
+	shift := uint8(5)
+	if v.avx512 {
+		shift = 6
+	}
 	Label("loaded")
 	Load(wBase, RDX)
 	Load(wLen, RCX)
 	MOVQ(R9, RAX)
 	SHLQ(U8(shift), RAX)
-	xcol := Mem{Base: R15, Index: RAX, Scale: 1}
-	VMOVUPS(xcol, r(0))
+	c := laneColumns{v: v, r: r, xcol: Mem{Base: R15, Index: RAX, Scale: 1}}
+	VMOVUPS(c.xcol, r(0))
 	VDIVPS(r(9), r(0), r(13)) // e_ki/z
 	if v.avx512 {
 		VPXORD(Z12, Z12, Z12)
@@ -205,49 +273,17 @@ func cgLanes(v vec) {
 		VXORPS(Y12, Y12, Y12)
 		VXORPS(Y11, Y11, Y11)
 	}
-	XORQ(RAX, RAX)
-	XORQ(RBX, RBX)
-	MOVQ(RCX, R12)
-	// aOfX turns r(0) = e_kj into a = (e_kj·w_j + e_ki/z) + 1e-20.
-	aOfX := func() {
-		VBROADCASTSS(Mem{Base: RDX, Index: RBX, Scale: 1}, r(1))
-		VMULPS(r(1), r(0), r(0))
-		VADDPS(r(13), r(0), r(0))
-		if v.avx512 {
-			VADDPS_BCST(kCGEps8, Z0, Z0)
-		} else {
-			VADDPS(kCGEps8, Y0, Y0)
-		}
-	}
-	// columns runs body over the C columns (AX the offset in x, BX in w
-	// and g when withBX).
-	columns := func(label string, withBX bool, body func()) {
-		Label(label)
-		body()
-		ADDQ(U8(vb), RAX)
-		if withBX {
-			ADDQ(U8(4), RBX)
-		}
-		DECQ(R12)
-		JNZ(LabelRef(label))
-	}
-	restart := func(withBX bool) {
-		XORQ(RAX, RAX)
-		if withBX {
-			XORQ(RBX, RBX)
-		}
-		MOVQ(RCX, R12)
-	}
+	c.restart(true)
 	if !v.avx512 {
 		CMPB(addr(Param("tau1")), U8(0))
 		JE(LabelRef("tau"))
 		// τ = 1: r_j = 1/a_j, s += r_j, t += r_j·g_j
-		columns("a1", true, func() {
-			VMOVUPS(xcol, Y0)
-			aOfX()
+		c.columns("a1", true, func() {
+			VMOVUPS(c.xcol, Y0)
+			c.aOfX()
 			VMOVUPS(kOne, Y1)
 			VDIVPS(Y0, Y1, Y0)
-			VMOVUPS(Y0, xcol)
+			VMOVUPS(Y0, c.xcol)
 			VADDPS(Y0, Y12, Y12)
 			VBROADCASTSS(Mem{Base: R8, Index: RBX, Scale: 1}, Y1)
 			VMULPS(Y1, Y0, Y1)
@@ -259,27 +295,36 @@ func cgLanes(v vec) {
 		JMP(LabelRef("d"))
 		Label("tau")
 	}
-	// τ ≠ 1: x_j = cgNegLog(a_j), m = max(m, x_j)
+	cgLanesSoftmax(c)
+	if !v.avx512 {
+		Label("d")
+	}
+	cgLanesAccumulate(c)
+}
+
+// cgLanesSoftmax computes, at τ ≠ 1, x_j = cgNegLog(a_j) and their maximum
+// m, q_j = exp((x_j − m)·(1/τ)) with s = Σ q_j, and d = t = Σ (q_j/s)·g_j.
+func cgLanesSoftmax(c laneColumns) {
+	v, r := c.v, c.r
 	if v.avx512 {
 		VBROADCASTSS(kNegInf, Z10)
 	} else {
 		VMOVUPS(kNegInf, Y10)
 	}
-	columns("at", true, func() {
-		VMOVUPS(xcol, r(0))
-		aOfX()
+	c.columns("at", true, func() {
+		VMOVUPS(c.xcol, r(0))
+		c.aOfX()
 		if v.avx512 {
 			cgNegLog16(Z0, K2, K3, K4, Z1, Z2, Z3, Z4, Z5)
 		} else {
 			cgNegLog8(Y0, Y2, Y3, Y1, Y4, Y5, Y6, Y7)
 		}
-		VMOVUPS(r(0), xcol)
+		VMOVUPS(r(0), c.xcol)
 		VMAXPS(r(0), r(10), r(10)) // m > x ? m : x
 	})
-	// q_j = exp((x_j − m)·(1/τ)), s += q_j
-	restart(false)
-	columns("bt", false, func() {
-		VMOVUPS(xcol, r(0))
+	c.restart(false)
+	c.columns("bt", false, func() {
+		VMOVUPS(c.xcol, r(0))
 		VSUBPS(r(10), r(0), r(0))
 		VMULPS(r(8), r(0), r(0))
 		if v.avx512 {
@@ -287,7 +332,7 @@ func cgLanes(v vec) {
 		} else {
 			exp8(Y0, Y1, Y2, Y3, Y4)
 		}
-		VMOVUPS(r(0), xcol)
+		VMOVUPS(r(0), c.xcol)
 		VADDPS(r(0), r(12), r(12))
 	})
 	if v.avx512 {
@@ -296,26 +341,26 @@ func cgLanes(v vec) {
 		VMOVUPS(kOne, Y0)
 	}
 	VDIVPS(r(12), r(0), r(12)) // 1/s
-	// t += (q_j·(1/s))·g_j; d = t
-	restart(true)
-	columns("ct", true, func() {
-		VMULPS(xcol, r(12), r(0))
+	c.restart(true)
+	c.columns("ct", true, func() {
+		VMULPS(c.xcol, r(12), r(0))
 		VBROADCASTSS(Mem{Base: R8, Index: RBX, Scale: 1}, r(1))
 		VMULPS(r(1), r(0), r(0))
 		VADDPS(r(0), r(11), r(11))
 	})
-	// acc_j += p·g_j − p·d in the lanes in use, p = x_j·(1/s) (AVX-512:
-	// the low half of the group, then the high half).
-	if !v.avx512 {
-		Label("d")
-	}
-	restart(true)
-	columns("dl", true, func() {
-		VMULPS(xcol, r(12), r(0))
+}
+
+// cgLanesAccumulate adds acc_j += p·g_j − p·d in the lanes in use, p =
+// x_j·(1/s) (AVX-512: the low half of the group, then the high half).
+func cgLanesAccumulate(c laneColumns) {
+	r := c.r
+	c.restart(true)
+	c.columns("dl", true, func() {
+		VMULPS(c.xcol, r(12), r(0))
 		VBROADCASTSS(Mem{Base: R8, Index: RBX, Scale: 1}, r(1))
 		VMULPS(r(1), r(0), r(2))
 		VMULPS(r(11), r(0), r(0))
-		if v.avx512 {
+		if c.v.avx512 {
 			VSUBPS_Z(Z0, Z2, K7, Z2)
 			VEXTRACTF64X4(U8(1), Z2, Y3)
 			VADDPS(Mem{Base: RDI, Index: RBX, Scale: 8}, Y2, Y2)
@@ -328,11 +373,4 @@ func cgLanes(v vec) {
 			VMOVUPS(Y2, xcolOf(RDI))
 		}
 	})
-	ADDQ(R13, RSI)
-	SUBQ(U8(v.lanes), R10)
-	JG(LabelRef("group"))
-	done()
 }
-
-// xcolOf is base + AX.
-func xcolOf(base Register) Mem { return Mem{Base: base, Index: RAX, Scale: 1} }

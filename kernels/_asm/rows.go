@@ -411,145 +411,10 @@ func softmaxCols() {
 	VBROADCASTSS(addr(Param("invTau")), Y15)
 
 	Label("group")
-	// Pass 1: transpose the group into scratch, 8 columns at a time, and
-	// take the lane-wise max.
-	VMOVUPS(kNegInf, Y12)
-	MOVQ(RSI, R11)
-	LEAQ(mi(RSI, RBX, 4, 0), RDX)
-	MOVQ(R9, RAX)
-	Label("load")
-	for h, off := range []int{0, 16} {
-		load4(off, R11, RDX, RBX, R10)
-		transpose4(Y0, Y1, Y2, Y3, Y8, Y9, Y10, Y11)
-		for c, y := range ymm[:4] {
-			VMOVUPS(y, m(RAX, 128*h+32*c))
-		}
-		// A tree per 4 columns keeps the running max off the critical path.
-		if h == 0 {
-			VMAXPS(Y1, Y0, Y4)
-			VMAXPS(Y3, Y2, Y5)
-			VMAXPS(Y5, Y4, Y4)
-		} else {
-			VMAXPS(Y1, Y0, Y5)
-			VMAXPS(Y3, Y2, Y6)
-			VMAXPS(Y6, Y5, Y5)
-			VMAXPS(Y5, Y4, Y4)
-			VMAXPS(Y4, Y12, Y12)
-		}
-	}
-	ADDQ(U8(32), R11)
-	ADDQ(U8(32), RDX)
-	ADDQ(U32(256), RAX)
-	MOVQ(R11, R14)
-	SUBQ(RSI, R14)
-	CMPQ(R14, RBX)
-	JB(LabelRef("load"))
-
-	// Pass 2: exponentials in place in scratch; Y0-Y7 = acc[0..7].
-	for _, y := range ymm[:8] {
-		VXORPS(y, y, y)
-	}
-	MOVQ(R9, RAX)
-	Label("exp")
-	for c, acc := range ymm[:8] {
-		// exp((x - max)·invTau) of the scratch column, added to acc.
-		VMOVUPS(m(RAX, 32*c), Y8)
-		VSUBPS(Y12, Y8, Y8)
-		VMULPS(Y15, Y8, Y8)
-		exp8(Y8, Y9, Y10, Y11, Y13)
-		VMOVUPS(Y8, m(RAX, 32*c))
-		VADDPS(Y8, acc, acc)
-	}
-	ADDQ(U32(256), RAX)
-	MOVQ(RAX, R14)
-	SUBQ(R9, R14)
-	SHRQ(U8(3), R14) // scratch bytes / 8 = row bytes done
-	CMPQ(R14, RBX)
-	JB(LabelRef("exp"))
-
-	// Pass 3: the sum tree, the stats, 1/sum.
-	VADDPS(Y4, Y0, Y0)
-	VADDPS(Y6, Y2, Y2)
-	VADDPS(Y2, Y0, Y0)
-	VADDPS(Y5, Y1, Y1)
-	VADDPS(Y7, Y3, Y3)
-	VADDPS(Y3, Y1, Y1)
-	VADDPS(Y1, Y0, Y13)
-	VUNPCKLPS(Y13, Y12, Y8)
-	VUNPCKHPS(Y13, Y12, Y9)
-	VPERM2F128(U8(0x20), Y9, Y8, Y10)
-	VPERM2F128(U8(0x31), Y9, Y8, Y11)
-	VMOVUPS(Y10, m(R8, 0))
-	VMOVUPS(Y11, m(R8, 32))
-	VMOVUPS(kOne, Y12)
-	VDIVPS(Y13, Y12, Y12)
-	VXORPS(Y13, Y13, Y13)
-
-	// Pass 4: probabilities, transposed back to the rows of dst; with
-	// sampling, the partial sums go to scratch.
-	MOVQ(RDI, R11)
-	LEAQ(mi(RDI, RBX, 4, 0), RDX)
-	MOVQ(R9, RAX)
-	Label("store")
-	for c, y := range ymm[:8] {
-		VMULPS(m(RAX, 32*c), Y12, y)
-	}
-	TESTQ(R12, R12)
-	JZ(LabelRef("nocdf"))
-	for c, y := range ymm[:8] {
-		VADDPS(y, Y13, Y13)
-		VMOVUPS(Y13, m(RAX, 32*c))
-	}
-	Label("nocdf")
-	transpose4(Y0, Y1, Y2, Y3, Y8, Y9, Y10, Y11)
-	transpose4(Y4, Y5, Y6, Y7, Y8, Y9, Y10, Y11)
-	rows := []func(base Register, disp int) Mem{
-		func(b Register, d int) Mem { return m(b, d) },
-		func(b Register, d int) Mem { return mi(b, RBX, 1, d) },
-		func(b Register, d int) Mem { return mi(b, RBX, 2, d) },
-		func(b Register, d int) Mem { return mi(b, R10, 1, d) },
-	}
-	for j := range 8 {
-		VMOVUPS(xmm[j], rows[j%4](R11, 16*(j/4)))
-		VEXTRACTF128(U8(1), ymm[j], rows[j%4](RDX, 16*(j/4)))
-	}
-	ADDQ(U8(32), R11)
-	ADDQ(U8(32), RDX)
-	ADDQ(U32(256), RAX)
-	MOVQ(R11, R14)
-	SUBQ(RDI, R14)
-	CMPQ(R14, RBX)
-	JB(LabelRef("store"))
-	TESTQ(R12, R12)
-	JZ(LabelRef("next"))
-
-	// Pass 5: t = u·total, k = #{j : c_j <= t}, idx as in sampleRowsAVX2
-	// (the probabilities are valid, so only u can make a row bad).
-	VMULPS(m(R13, 0), Y13, Y13)
-	VPXOR(Y0, Y0, Y0)
-	MOVQ(R9, RAX)
-	MOVQ(RBX, R14)
-	SHRQ(U8(2), R14) // cols
-	Label("count")
-	VCMPPS(U8(0x1d), m(RAX, 0), Y13, Y1) // t >= c_j (GE_OQ)
-	VPSUBD(Y1, Y0, Y0)
-	ADDQ(U8(32), RAX)
-	DECQ(R14)
-	JNZ(LabelRef("count"))
-	VPBROADCASTD(cols, Y2)
-	VPCMPEQD(Y2, Y0, Y2) // k == cols
-	VPSLLD(U8(1), Y2, Y3)
-	VPANDN(Y0, Y2, Y0)
-	VPOR(Y3, Y0, Y0)
-	VMOVUPS(m(R13, 0), Y1)
-	VXORPS(Y2, Y2, Y2)
-	VCMPPS(U8(0x19), Y2, Y1, Y3) // NGE_UQ: !(u >= 0)
-	VPOR(Y3, Y0, Y0)
-	VCMPPS(U8(0x15), kOne, Y1, Y3) // NLT_UQ: !(u < 1)
-	VPOR(Y3, Y0, Y0)
-	VMOVDQU(Y0, m(R12, 0))
-	ADDQ(U8(32), R12)
-	ADDQ(U8(32), R13)
+	softmaxColsMax()
+	softmaxColsExp()
+	softmaxColsNormalise()
+	softmaxColsSample(cols)
 	Label("next")
 	LEAQ(mi(RSI, RBX, 8, 0), RSI)
 	LEAQ(mi(RDI, RBX, 8, 0), RDI)
@@ -883,4 +748,165 @@ func softmax8AVX512() {
 	JNZ(LabelRef("loop"))
 	Label("done")
 	done()
+}
+
+// softmaxColsMax transposes a group into scratch, 8 columns at a time, and
+// takes the lane-wise max (Y12).
+func softmaxColsMax() {
+	// Pass 1: transpose the group into scratch, 8 columns at a time, and
+	// take the lane-wise max.
+	VMOVUPS(kNegInf, Y12)
+	MOVQ(RSI, R11)
+	LEAQ(mi(RSI, RBX, 4, 0), RDX)
+	MOVQ(R9, RAX)
+	Label("load")
+	for h, off := range []int{0, 16} {
+		load4(off, R11, RDX, RBX, R10)
+		transpose4(Y0, Y1, Y2, Y3, Y8, Y9, Y10, Y11)
+		for c, y := range ymm[:4] {
+			VMOVUPS(y, m(RAX, 128*h+32*c))
+		}
+		// A tree per 4 columns keeps the running max off the critical path.
+		if h == 0 {
+			VMAXPS(Y1, Y0, Y4)
+			VMAXPS(Y3, Y2, Y5)
+			VMAXPS(Y5, Y4, Y4)
+		} else {
+			VMAXPS(Y1, Y0, Y5)
+			VMAXPS(Y3, Y2, Y6)
+			VMAXPS(Y6, Y5, Y5)
+			VMAXPS(Y5, Y4, Y4)
+			VMAXPS(Y4, Y12, Y12)
+		}
+	}
+	ADDQ(U8(32), R11)
+	ADDQ(U8(32), RDX)
+	ADDQ(U32(256), RAX)
+	MOVQ(R11, R14)
+	SUBQ(RSI, R14)
+	CMPQ(R14, RBX)
+	JB(LabelRef("load"))
+
+}
+
+// softmaxColsExp replaces the group in scratch by its exponentials, summed
+// per lane into acc[0..7] (Y0-Y7).
+func softmaxColsExp() {
+	// Pass 2: exponentials in place in scratch; Y0-Y7 = acc[0..7].
+	for _, y := range ymm[:8] {
+		VXORPS(y, y, y)
+	}
+	MOVQ(R9, RAX)
+	Label("exp")
+	for c, acc := range ymm[:8] {
+		// exp((x - max)·invTau) of the scratch column, added to acc.
+		VMOVUPS(m(RAX, 32*c), Y8)
+		VSUBPS(Y12, Y8, Y8)
+		VMULPS(Y15, Y8, Y8)
+		exp8(Y8, Y9, Y10, Y11, Y13)
+		VMOVUPS(Y8, m(RAX, 32*c))
+		VADDPS(Y8, acc, acc)
+	}
+	ADDQ(U32(256), RAX)
+	MOVQ(RAX, R14)
+	SUBQ(R9, R14)
+	SHRQ(U8(3), R14) // scratch bytes / 8 = row bytes done
+	CMPQ(R14, RBX)
+	JB(LabelRef("exp"))
+
+}
+
+// softmaxColsNormalise writes the stats and the probabilities, transposed
+// back to the rows of dst; with sampling, the partial sums go to scratch
+// and the group's samples are drawn (softmaxColsSample) before "next".
+func softmaxColsNormalise() {
+	// Pass 3: the sum tree, the stats, 1/sum.
+	VADDPS(Y4, Y0, Y0)
+	VADDPS(Y6, Y2, Y2)
+	VADDPS(Y2, Y0, Y0)
+	VADDPS(Y5, Y1, Y1)
+	VADDPS(Y7, Y3, Y3)
+	VADDPS(Y3, Y1, Y1)
+	VADDPS(Y1, Y0, Y13)
+	VUNPCKLPS(Y13, Y12, Y8)
+	VUNPCKHPS(Y13, Y12, Y9)
+	VPERM2F128(U8(0x20), Y9, Y8, Y10)
+	VPERM2F128(U8(0x31), Y9, Y8, Y11)
+	VMOVUPS(Y10, m(R8, 0))
+	VMOVUPS(Y11, m(R8, 32))
+	VMOVUPS(kOne, Y12)
+	VDIVPS(Y13, Y12, Y12)
+	VXORPS(Y13, Y13, Y13)
+
+	// Pass 4: probabilities, transposed back to the rows of dst; with
+	// sampling, the partial sums go to scratch.
+	MOVQ(RDI, R11)
+	LEAQ(mi(RDI, RBX, 4, 0), RDX)
+	MOVQ(R9, RAX)
+	Label("store")
+	for c, y := range ymm[:8] {
+		VMULPS(m(RAX, 32*c), Y12, y)
+	}
+	TESTQ(R12, R12)
+	JZ(LabelRef("nocdf"))
+	for c, y := range ymm[:8] {
+		VADDPS(y, Y13, Y13)
+		VMOVUPS(Y13, m(RAX, 32*c))
+	}
+	Label("nocdf")
+	transpose4(Y0, Y1, Y2, Y3, Y8, Y9, Y10, Y11)
+	transpose4(Y4, Y5, Y6, Y7, Y8, Y9, Y10, Y11)
+	rows := []func(base Register, disp int) Mem{
+		func(b Register, d int) Mem { return m(b, d) },
+		func(b Register, d int) Mem { return mi(b, RBX, 1, d) },
+		func(b Register, d int) Mem { return mi(b, RBX, 2, d) },
+		func(b Register, d int) Mem { return mi(b, R10, 1, d) },
+	}
+	for j := range 8 {
+		VMOVUPS(xmm[j], rows[j%4](R11, 16*(j/4)))
+		VEXTRACTF128(U8(1), ymm[j], rows[j%4](RDX, 16*(j/4)))
+	}
+	ADDQ(U8(32), R11)
+	ADDQ(U8(32), RDX)
+	ADDQ(U32(256), RAX)
+	MOVQ(R11, R14)
+	SUBQ(RDI, R14)
+	CMPQ(R14, RBX)
+	JB(LabelRef("store"))
+	TESTQ(R12, R12)
+	JZ(LabelRef("next"))
+
+}
+
+// softmaxColsSample draws the group's samples from the partial sums in
+// scratch, as sampleRowsAVX2 does (the probabilities are valid, so only u
+// can make a row bad).
+func softmaxColsSample(cols Mem) {
+	// Pass 5: t = u·total, k = #{j : c_j <= t}, idx as in sampleRowsAVX2
+	// (the probabilities are valid, so only u can make a row bad).
+	VMULPS(m(R13, 0), Y13, Y13)
+	VPXOR(Y0, Y0, Y0)
+	MOVQ(R9, RAX)
+	MOVQ(RBX, R14)
+	SHRQ(U8(2), R14) // cols
+	Label("count")
+	VCMPPS(U8(0x1d), m(RAX, 0), Y13, Y1) // t >= c_j (GE_OQ)
+	VPSUBD(Y1, Y0, Y0)
+	ADDQ(U8(32), RAX)
+	DECQ(R14)
+	JNZ(LabelRef("count"))
+	VPBROADCASTD(cols, Y2)
+	VPCMPEQD(Y2, Y0, Y2) // k == cols
+	VPSLLD(U8(1), Y2, Y3)
+	VPANDN(Y0, Y2, Y0)
+	VPOR(Y3, Y0, Y0)
+	VMOVUPS(m(R13, 0), Y1)
+	VXORPS(Y2, Y2, Y2)
+	VCMPPS(U8(0x19), Y2, Y1, Y3) // NGE_UQ: !(u >= 0)
+	VPOR(Y3, Y0, Y0)
+	VCMPPS(U8(0x15), kOne, Y1, Y3) // NLT_UQ: !(u < 1)
+	VPOR(Y3, Y0, Y0)
+	VMOVDQU(Y0, m(R12, 0))
+	ADDQ(U8(32), R12)
+	ADDQ(U8(32), R13)
 }
