@@ -14,7 +14,7 @@
 //   - Outputs and scratch are owned by the caller and passed in; after the
 //     first call nothing here allocates.
 //   - Errors name the function, the argument and the numbers, and wrap the
-//     kernels sentinel errors (errkind.Shape, errkind.Argument,
+//     error categories of package errkind (errkind.Shape, errkind.Argument,
 //     errkind.NonFinite) for errors.Is.
 //   - Work is split over threads only in fixed-size pieces of independent
 //     outputs (rows of a loss, chunks of the parameter vector), so every
