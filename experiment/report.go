@@ -148,7 +148,7 @@ func ReadReport(dir string, opts ReportOptions) (*Report, error) {
 }
 
 // readRuns reads the runs of a sweep directory: its run directories, and
-// the manifest's runs that have none yet ("not started").
+// the manifest's runs that have none yet ("not started (no run directory)").
 func readRuns(dir string) ([]*RunResult, error) {
 	man, err := ReadManifest(dir)
 	if err != nil {
@@ -181,7 +181,7 @@ func readRuns(dir string) ([]*RunResult, error) {
 	if man != nil {
 		for _, r := range man.Runs {
 			if !seen[r.Name] {
-				runs = append(runs, &RunResult{Name: r.Name, Config: Canonical(r.Config), Target: r.Epochs, Why: "not started"})
+				runs = append(runs, &RunResult{Name: r.Name, Config: Canonical(r.Config), Target: r.Epochs, Why: "not started (no run directory)"})
 			}
 		}
 	}
