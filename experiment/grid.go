@@ -77,8 +77,8 @@ var GridLists = []string{"methods", "configs", "seeds", "lr", "tau", "optimizer"
 
 // Set replaces the list field of g with JSON key key (one of GridLists)
 // by the values of a comma list: "5e-4,1e-3" for lr, "0-9,12" for seeds;
-// an empty list clears the field (the preset or the default applies), but
-// for seeds, which have no default.
+// an empty list clears the field (the preset or the default applies),
+// except for seeds, which have no default: there it is an error.
 func (g *Grid) Set(key, list string) error {
 	var items []string
 	for _, v := range strings.Split(list, ",") {
