@@ -116,6 +116,18 @@ func zScore(a, b MeanSE) float64 {
 	return (a.Mean - b.Mean) / se
 }
 
+// spreadScore is (a − b) in units of b's sample standard deviation
+// se_b·√n_b: how far a mean of ours lies from a published mean in units of
+// the published seed-to-seed spread, defined with a single seed of ours,
+// where zScore is not. NaN when b has no spread.
+func spreadScore(a, b MeanSE) float64 {
+	sd := b.SE * math.Sqrt(float64(b.N))
+	if math.IsNaN(sd) || sd == 0 {
+		return math.NaN()
+	}
+	return (a.Mean - b.Mean) / sd
+}
+
 // lessNaNLast is a < b with NaN above every number.
 func lessNaNLast(a, b float64) bool {
 	switch {

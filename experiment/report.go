@@ -399,10 +399,11 @@ func (d *Report) Markdown(w io.Writer) {
 // result of its method and C×L.
 func (d *Report) againstPublished(w io.Writer) {
 	fmt.Fprintf(w, "## Against the published results\n\n")
-	fmt.Fprintf(w, "Δ: ours − published; z: Δ / √(se_ours² + se_published²), – with one seed of ours; **bold** where |z| > 3. "+
+	fmt.Fprintf(w, "Δ: ours − published; z: Δ / √(se_ours² + se_published²), – with one seed of ours; **bold** where |z| > 3; "+
+		"Δ/s.d.: Δ over the published seed-to-seed standard deviation (se_published·√n_published), defined with one seed of ours too. "+
 		"n: our seeds (collapsed runs beside it), the published seeds after the slash.\n\n")
-	fmt.Fprintf(w, "| method | C×L | n | train (ours) | train (published) | Δ | z | test (ours) | test (published) | Δ | z |\n")
-	fmt.Fprintf(w, "|---|---|---|---|---|---|---|---|---|---|---|\n")
+	fmt.Fprintf(w, "| method | C×L | n | train (ours) | train (published) | Δ | z | Δ/s.d. | test (ours) | test (published) | Δ | z | Δ/s.d. |\n")
+	fmt.Fprintf(w, "|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 	z := func(v float64) string {
 		switch {
 		case math.IsNaN(v):
@@ -422,13 +423,19 @@ func (d *Report) againstPublished(w io.Writer) {
 			n += fmt.Sprintf(" (%d collapsed)", g.Collapsed)
 		}
 		if p == nil {
-			fmt.Fprintf(w, "| %s | %d×%d | %s | %s | none published | – | – | %s | none published | – | – |\n",
+			fmt.Fprintf(w, "| %s | %d×%d | %s | %s | none published | – | – | – | %s | none published | – | – | – |\n",
 				g.Config.Estimator.Method, g.Config.C, g.Config.L, n, g.Train, g.Test)
 			continue
 		}
-		fmt.Fprintf(w, "| %s | %d×%d | %s / %d | %s | %s | %+.2f | %s | %s | %s | %+.2f | %s |\n", g.Config.Estimator.Method,
-			g.Config.C, g.Config.L, n, p.Seeds, g.Train, p.Train, g.Train.Mean-p.Train.Mean, z(g.TrainZ), g.Test, p.Test,
-			g.Test.Mean-p.Test.Mean, z(g.TestZ))
+		sd := func(a, b MeanSE) string {
+			if v := spreadScore(a, b); !math.IsNaN(v) {
+				return fmt.Sprintf("%+.1f", v)
+			}
+			return "–"
+		}
+		fmt.Fprintf(w, "| %s | %d×%d | %s / %d | %s | %s | %+.2f | %s | %s | %s | %s | %+.2f | %s | %s |\n", g.Config.Estimator.Method,
+			g.Config.C, g.Config.L, n, p.Seeds, g.Train, p.Train, g.Train.Mean-p.Train.Mean, z(g.TrainZ), sd(g.Train, p.Train),
+			g.Test, p.Test, g.Test.Mean-p.Test.Mean, z(g.TestZ), sd(g.Test, p.Test))
 	}
 	fmt.Fprintln(w)
 }
@@ -479,7 +486,8 @@ func (d *Report) CSV(w io.Writer) error {
 	cw := csv.NewWriter(w)
 	cw.Write([]string{"method", "C", "L", "lr", "tau", "optimizer", "K", "eta", "tau2", "noise", "alpha", "gap", "batch",
 		"leaky_relu", "epochs", "n", "seeds", "train_mean", "train_se", "test_mean", "test_se", "selected", "collapsed",
-		"published_train_mean", "published_train_se", "published_test_mean", "published_test_se", "train_z", "test_z"})
+		"published_train_mean", "published_train_se", "published_test_mean", "published_test_se", "train_z", "test_z",
+		"train_d_sd", "test_d_sd"})
 	num := func(v float64) string {
 		if math.IsNaN(v) {
 			return ""
@@ -498,9 +506,10 @@ func (d *Report) CSV(w io.Writer) error {
 			strconv.Itoa(c.Batch), strconv.FormatBool(c.LeakyReLU), strconv.Itoa(g.Epochs), strconv.Itoa(g.Train.N),
 			strings.Join(seeds, " "), num(g.Train.Mean), num(g.Train.SE), num(g.Test.Mean), num(g.Test.SE),
 			strconv.FormatBool(g.Selected), strconv.Itoa(g.Collapsed)}
-		pub := []string{"", "", "", "", "", ""}
+		pub := []string{"", "", "", "", "", "", "", ""}
 		if p := g.Published; p != nil {
-			pub = []string{num(p.Train.Mean), num(p.Train.SE), num(p.Test.Mean), num(p.Test.SE), num(g.TrainZ), num(g.TestZ)}
+			pub = []string{num(p.Train.Mean), num(p.Train.SE), num(p.Test.Mean), num(p.Test.SE), num(g.TrainZ), num(g.TestZ),
+				num(spreadScore(g.Train, p.Train)), num(spreadScore(g.Test, p.Test))}
 		}
 		cw.Write(append(row, pub...))
 	}

@@ -75,6 +75,10 @@ func TestReportCollapsedAndPublished(t *testing.T) {
 	require.Contains(t, md.String(), "**126.00 ± 1.00** (2, 1 collapsed)")
 	require.Contains(t, md.String(), "## Against the published results")
 	require.Contains(t, md.String(), "125.08 ± 0.20")
+	// Δ/s.d.: (126 − 125.08) / (0.20·√10) = +1.45, printed +1.5 (train).
+	require.InDelta(t, 1.4547, spreadScore(g.Train, g.Published.Train), 1e-4)
+	require.Contains(t, md.String(), "| +0.92 | +0.9 | +1.5 |")
+	require.True(t, math.IsNaN(spreadScore(g.Train, MeanSE{N: 1, Mean: 1, SE: math.NaN()})), "no published spread")
 
 	rep, err = ReadReport(dir, ReportOptions{IncludeCollapsed: true})
 	require.NoError(t, err)
