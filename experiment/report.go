@@ -96,6 +96,9 @@ type ReportOptions struct {
 	// (PublishedResults, ReadPublished); each selected setting is matched
 	// by method and C×L.
 	Published []Published
+	// Methods, if not empty, keeps only the runs of these methods (for
+	// example to leave a diverged method out of a plot's scale).
+	Methods []estimators.Method
 }
 
 // Report is a sweep directory read and aggregated: the data behind the
@@ -140,6 +143,11 @@ func ReadReport(dir string, opts ReportOptions) (*Report, error) {
 	runs, err := readRuns(dir)
 	if err != nil {
 		return nil, err
+	}
+	if len(opts.Methods) > 0 {
+		runs = slices.DeleteFunc(runs, func(r *RunResult) bool {
+			return !slices.Contains(opts.Methods, r.Config.Estimator.Method)
+		})
 	}
 	d := &Report{Dir: dir, Options: opts}
 	d.group(runs)

@@ -133,6 +133,15 @@ func TestReportCollapsedAndPublished(t *testing.T) {
 	require.Contains(t, stdout, "**90.50 ± 0.50** (2, 1 collapsed)")
 	require.NotContains(t, stdout, "published")
 
+	// -methods keeps the runs of the methods listed.
+	code, stdout, stderr = run("report", "-dir", dir, "-out", t.TempDir(), "-methods", "st", "-published")
+	require.Equal(t, 0, code, stderr)
+	require.Contains(t, stdout, "| st | 8×4 |")
+	require.NotContains(t, stdout, "| reinmax | 8×4 |")
+	code, _, stderr = run("report", "-dir", dir, "-out", out, "-methods", "nope")
+	require.Equal(t, 2, code)
+	require.Contains(t, stderr, `unknown method "nope"`)
+
 	bad := filepath.Join(t.TempDir(), "pub.csv")
 	require.NoError(t, os.WriteFile(bad, []byte("method,C\n"), 0o644))
 	code, _, stderr = run("report", "-dir", dir, "-out", out, "-published="+bad)
