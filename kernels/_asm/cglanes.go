@@ -96,9 +96,6 @@ func cgLanes(v vec) {
 	done()
 }
 
-// xcolOf is base + AX.
-func xcolOf(base Register) Mem { return Mem{Base: base, Index: RAX, Scale: 1} }
-
 // cgLanesLoad copies a group's e columns into x, column j at x[lanes·j:],
 // by 4×4 transposes when C >= 4 and another sample follows the group, else
 // by masked gathers whose lanes past K read as 1, and sets the lanes in use
@@ -369,8 +366,8 @@ func cgLanesAccumulate(c laneColumns) {
 		} else {
 			VSUBPS(Y0, Y2, Y2)
 			VANDPS(Y14, Y2, Y2)
-			VADDPS(xcolOf(RDI), Y2, Y2)
-			VMOVUPS(Y2, xcolOf(RDI))
+			VADDPS(at(RDI), Y2, Y2)
+			VMOVUPS(Y2, at(RDI))
 		}
 	})
 }

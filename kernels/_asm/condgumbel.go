@@ -24,9 +24,6 @@ func hsum(y, x, a, b VecPhysical) {
 	VADDSS(a, b, x)
 }
 
-// at is base + AX, the byte offset of the current vector in a row.
-func at(base Register) Mem { return Mem{Base: base, Index: RAX, Scale: 1} }
-
 // rowVectors runs body over a row's full vectors (R11 of them, AX the byte
 // offset from 0), then tail, if R12 (C%8) is not 0, at the offset after
 // them; label names the loop.

@@ -12,14 +12,6 @@ import (
 // rng.go, neglog.go, expf.go); the Go loops around them are in
 // rows_amd64.go. Registers are physical, named in each function's comment.
 
-// m is a memory operand base+disp.
-func m(base Register, disp int) Mem { return Mem{Base: base, Disp: disp} }
-
-// mi is a memory operand base+index·scale+disp.
-func mi(base, index Register, scale uint8, disp int) Mem {
-	return Mem{Base: base, Index: index, Scale: scale, Disp: disp}
-}
-
 // sm8Group computes the softmax of the 8 rows of 8 floats at SI (stats to
 // DX) with one row per lane, leaving the probabilities as columns in Y0-Y7
 // (Y_j = column j, lane l = row l). Within a row these are the twin's
@@ -78,8 +70,6 @@ func sm8Store() {
 		VEXTRACTF128(U8(1), ymm[j], m(RDI, off+128))
 	}
 }
-
-var xmm = []VecPhysical{X0, X1, X2, X3, X4, X5, X6, X7, X8, X9, X10, X11, X12, X13, X14, X15}
 
 // lanesTree reduces the 8 lanes of y with op into every lane, with the
 // twin's tree: (l, l+4), (l, l+2), (l, l+1); t is scratch, and the first

@@ -69,3 +69,23 @@ func done() {
 	VZEROUPPER()
 	RET()
 }
+
+// The vector registers by number, for kernels that name them (physical
+// registers, as a hand-written kernel would).
+var (
+	xmm = []VecPhysical{X0, X1, X2, X3, X4, X5, X6, X7, X8, X9, X10, X11, X12, X13, X14, X15}
+	ymm = []VecPhysical{Y0, Y1, Y2, Y3, Y4, Y5, Y6, Y7, Y8, Y9, Y10, Y11, Y12, Y13, Y14, Y15}
+	zmm = []VecPhysical{Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7, Z8, Z9, Z10, Z11, Z12, Z13, Z14, Z15,
+		Z16, Z17, Z18, Z19, Z20, Z21, Z22, Z23, Z24, Z25, Z26, Z27, Z28, Z29, Z30, Z31}
+)
+
+// m is a memory operand base+disp.
+func m(base Register, disp int) Mem { return Mem{Base: base, Disp: disp} }
+
+// mi is a memory operand base+index·scale+disp.
+func mi(base, index Register, scale uint8, disp int) Mem {
+	return Mem{Base: base, Index: index, Scale: scale, Disp: disp}
+}
+
+// at is base + AX, the byte offset of the current vector in a row.
+func at(base Register) Mem { return Mem{Base: base, Index: RAX, Scale: 1} }
