@@ -113,87 +113,122 @@ func checksumAt(header []byte) int {
 // needSum is set the checksum must be present; when present it must match.
 // Every structural problem is an error wrapping ErrCheckpoint.
 func decodeSafetensors(buf []byte, needSum bool) (map[string]stTensor, map[string]string, error) {
-	bad := func(format string, a ...any) error {
-		return fmt.Errorf(format+": %w", append(a, ErrCheckpoint)...)
-	}
 	if len(buf) < 8 {
-		return nil, nil, bad("truncated: %d bytes, too short for the 8-byte header length", len(buf))
+		return nil, nil, badCheckpoint("truncated: %d bytes, too short for the 8-byte header length", len(buf))
 	}
 	hl := binary.LittleEndian.Uint64(buf)
 	if hl > maxHeaderBytes || hl > uint64(len(buf)-8) {
-		return nil, nil, bad("header length %d does not fit the %d-byte file (truncated or not a safetensors file)", hl, len(buf))
+		return nil, nil, badCheckpoint("header length %d does not fit the %d-byte file (truncated or not a safetensors file)", hl, len(buf))
 	}
 	hj := buf[8 : 8+hl]
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(hj, &raw); err != nil {
-		return nil, nil, bad("header is not valid JSON: %v", err)
+		return nil, nil, badCheckpoint("header is not valid JSON: %v", err)
 	}
 	meta := map[string]string{}
 	if m, ok := raw["__metadata__"]; ok {
 		if err := json.Unmarshal(m, &meta); err != nil {
-			return nil, nil, bad("__metadata__ is not a map of strings: %v", err)
+			return nil, nil, badCheckpoint("__metadata__ is not a map of strings: %v", err)
 		}
 		delete(raw, "__metadata__")
 	}
-	if want, ok := meta[checksumKey]; ok {
-		at := checksumAt(hj)
-		if at < 0 || at+len(checksumZero) > len(hj) || string(hj[at:at+len(checksumZero)]) != want {
-			return nil, nil, bad("checksum field is malformed")
-		}
-		cp := bytes.Clone(buf)
-		copy(cp[8+at:], checksumZero)
-		h := sha256.Sum256(cp)
-		if got := hex.EncodeToString(h[:]); got != want {
-			return nil, nil, bad("checksum mismatch: the file says %s, its content hashes to %s (corrupt or modified)", want, got)
-		}
-	} else if needSum {
-		return nil, nil, bad("no %s in the metadata (not a checkpoint written by this package)", checksumKey)
+	if err := verifyChecksum(buf, hj, meta, needSum); err != nil {
+		return nil, nil, err
 	}
 	data := buf[8+hl:]
-	type span struct {
-		name   string
-		lo, hi int64
-	}
-	spans := make([]span, 0, len(raw))
+	spans := make([]stSpan, 0, len(raw))
 	out := make(map[string]stTensor, len(raw))
 	for name, r := range raw {
-		var e stEntry
-		if err := json.Unmarshal(r, &e); err != nil {
-			return nil, nil, bad("tensor %q: bad header entry: %v", name, err)
+		t, sp, err := decodeTensor(name, r, data)
+		if err != nil {
+			return nil, nil, err
 		}
-		if e.Dtype != "F32" {
-			return nil, nil, bad("tensor %q: dtype %q, only F32 is supported", name, e.Dtype)
-		}
-		n := int64(1)
-		for _, d := range e.Shape {
-			if d < 0 || int64(d) > 1<<31 {
-				return nil, nil, bad("tensor %q: bad shape %v", name, e.Shape)
-			}
-			n *= int64(d)
-		}
-		lo, hi := e.Offsets[0], e.Offsets[1]
-		if lo < 0 || hi < lo || hi > int64(len(data)) || hi-lo != 4*n {
-			return nil, nil, bad("tensor %q: offsets [%d, %d) do not hold shape %v in a %d-byte data section (truncated?)",
-				name, lo, hi, e.Shape, len(data))
-		}
-		v := make([]float32, n)
-		for i := range v {
-			v[i] = math.Float32frombits(binary.LittleEndian.Uint32(data[lo+4*int64(i):]))
-		}
-		out[name] = stTensor{Name: name, Shape: e.Shape, Data: v}
-		spans = append(spans, span{name, lo, hi})
+		out[name] = t
+		spans = append(spans, sp)
 	}
-	// The tensors must tile the data section exactly, as the format requires.
+	if err := checkTiling(spans, int64(len(data))); err != nil {
+		return nil, nil, err
+	}
+	return out, meta, nil
+}
+
+// badCheckpoint is an ErrCheckpoint error with the message given.
+func badCheckpoint(format string, a ...any) error {
+	return fmt.Errorf(format+": %w", append(a, ErrCheckpoint)...)
+}
+
+// verifyChecksum checks the file's checksum (meta[checksumKey], the SHA-256
+// of the file with that field zeroed; hj is the header within buf), or
+// that there is none when needSum is false.
+func verifyChecksum(buf, hj []byte, meta map[string]string, needSum bool) error {
+	want, ok := meta[checksumKey]
+	if !ok {
+		if needSum {
+			return badCheckpoint("no %s in the metadata (not a checkpoint written by this package)", checksumKey)
+		}
+		return nil
+	}
+	at := checksumAt(hj)
+	if at < 0 || at+len(checksumZero) > len(hj) || string(hj[at:at+len(checksumZero)]) != want {
+		return badCheckpoint("checksum field is malformed")
+	}
+	cp := bytes.Clone(buf)
+	copy(cp[8+at:], checksumZero)
+	h := sha256.Sum256(cp)
+	if got := hex.EncodeToString(h[:]); got != want {
+		return badCheckpoint("checksum mismatch: the file says %s, its content hashes to %s (corrupt or modified)", want, got)
+	}
+	return nil
+}
+
+// stSpan is the byte range [lo, hi) of a tensor in the data section.
+type stSpan struct {
+	name   string
+	lo, hi int64
+}
+
+// decodeTensor decodes the header entry r of tensor name and its values
+// from the data section.
+func decodeTensor(name string, r json.RawMessage, data []byte) (stTensor, stSpan, error) {
+	var e stEntry
+	if err := json.Unmarshal(r, &e); err != nil {
+		return stTensor{}, stSpan{}, badCheckpoint("tensor %q: bad header entry: %v", name, err)
+	}
+	if e.Dtype != "F32" {
+		return stTensor{}, stSpan{}, badCheckpoint("tensor %q: dtype %q, only F32 is supported", name, e.Dtype)
+	}
+	n := int64(1)
+	for _, d := range e.Shape {
+		if d < 0 || int64(d) > 1<<31 {
+			return stTensor{}, stSpan{}, badCheckpoint("tensor %q: bad shape %v", name, e.Shape)
+		}
+		n *= int64(d)
+	}
+	lo, hi := e.Offsets[0], e.Offsets[1]
+	if lo < 0 || hi < lo || hi > int64(len(data)) || hi-lo != 4*n {
+		return stTensor{}, stSpan{}, badCheckpoint("tensor %q: offsets [%d, %d) do not hold shape %v in a %d-byte data section (truncated?)",
+			name, lo, hi, e.Shape, len(data))
+	}
+	v := make([]float32, n)
+	for i := range v {
+		v[i] = math.Float32frombits(binary.LittleEndian.Uint32(data[lo+4*int64(i):]))
+	}
+	return stTensor{Name: name, Shape: e.Shape, Data: v}, stSpan{name, lo, hi}, nil
+}
+
+// checkTiling checks that the tensors tile the data section of size bytes
+// exactly, as the format requires.
+func checkTiling(spans []stSpan, size int64) error {
 	sort.Slice(spans, func(i, j int) bool { return spans[i].lo < spans[j].lo })
 	var at int64
 	for _, s := range spans {
 		if s.lo != at {
-			return nil, nil, bad("tensor %q starts at byte %d, expected %d (overlap or gap)", s.name, s.lo, at)
+			return badCheckpoint("tensor %q starts at byte %d, expected %d (overlap or gap)", s.name, s.lo, at)
 		}
 		at = s.hi
 	}
-	if at != int64(len(data)) {
-		return nil, nil, bad("tensors cover %d bytes of a %d-byte data section", at, len(data))
+	if at != size {
+		return badCheckpoint("tensors cover %d bytes of a %d-byte data section", at, size)
 	}
-	return out, meta, nil
+	return nil
 }
