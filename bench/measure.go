@@ -230,35 +230,10 @@ func Measure(c Case, minTime time.Duration, samples int) (Result, error) {
 	}
 	defer cleanup()
 
-	calls := 0
-	timeN := func(n int) (time.Duration, error) {
-		start := time.Now()
-		for range n {
-			if err := op(calls); err != nil {
-				return 0, fmt.Errorf("bench %s: operation %d: %w", c.Name, calls, err)
-			}
-			calls++
-		}
-		return time.Since(start), nil
-	}
-	n := 1
-	for {
-		d, err := timeN(n)
-		if err != nil {
-			return Result{}, err
-		}
-		if d >= minTime || n >= maxItersPerSample {
-			break
-		}
-		// Aim 20% past minTime from the measured rate, growing at most
-		// 100× per round so that a first call slowed by warm-up cannot
-		// make the samples absurdly long.
-		next := float64(n) * calibrationHeadroom * float64(minTime) / math.Max(float64(d), 1)
-		next = math.Min(math.Max(next, float64(n+1)), 100*float64(n))
-		n = int(math.Min(next, maxItersPerSample))
-		if d >= minTime/2 {
-			break // close enough: this n is the sample size
-		}
+	t := &opTimer{name: c.Name, op: op}
+	n, err := t.calibrate(minTime)
+	if err != nil {
+		return Result{}, err
 	}
 
 	// Finish any collection the set-up's garbage started, as testing.B does,
@@ -268,14 +243,14 @@ func Measure(c Case, minTime time.Duration, samples int) (Result, error) {
 	// few unrecorded operations.
 	runtime.GC()
 	time.Sleep(2 * time.Millisecond)
-	if _, err := timeN(min(n, 4)); err != nil {
+	if _, err := t.run(min(n, 4)); err != nil {
 		return Result{}, err
 	}
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
 	ns := make([]float64, samples)
 	for s := range ns {
-		d, err := timeN(n)
+		d, err := t.run(n)
 		if err != nil {
 			return Result{}, err
 		}
@@ -300,6 +275,49 @@ func Measure(c Case, minTime time.Duration, samples int) (Result, error) {
 		r.Spread = (ns[samples-1] - ns[0]) / med
 	}
 	return r, nil
+}
+
+// opTimer runs a case's operation, numbering the calls across runs.
+type opTimer struct {
+	name  string
+	op    func(int) error
+	calls int
+}
+
+// run times n calls of the operation.
+func (t *opTimer) run(n int) (time.Duration, error) {
+	start := time.Now()
+	for range n {
+		if err := t.op(t.calls); err != nil {
+			return 0, fmt.Errorf("bench %s: operation %d: %w", t.name, t.calls, err)
+		}
+		t.calls++
+	}
+	return time.Since(start), nil
+}
+
+// calibrate returns the number of calls per sample: enough for minTime,
+// found by timing growing runs.
+func (t *opTimer) calibrate(minTime time.Duration) (int, error) {
+	n := 1
+	for {
+		d, err := t.run(n)
+		if err != nil {
+			return 0, err
+		}
+		if d >= minTime || n >= maxItersPerSample {
+			return n, nil
+		}
+		// Aim 20% past minTime from the measured rate, growing at most
+		// 100× per round so that a first call slowed by warm-up cannot
+		// make the samples absurdly long.
+		next := float64(n) * calibrationHeadroom * float64(minTime) / math.Max(float64(d), 1)
+		next = math.Min(math.Max(next, float64(n+1)), 100*float64(n))
+		n = int(math.Min(next, maxItersPerSample))
+		if d >= minTime/2 {
+			return n, nil // close enough: this n is the sample size
+		}
+	}
 }
 
 // Select returns the cases whose Name re matches (all of them for a nil re),
