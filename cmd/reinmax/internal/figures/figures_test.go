@@ -512,3 +512,20 @@ func TestGradstatSeriesX(t *testing.T) {
 	require.Equal(t, "checkpoint (order given)", label)
 	require.Equal(t, []float64{1, 2}, xs)
 }
+
+// TestReportPlotsPublished: with published results, final.png draws them
+// beside ours (grey crosses with their error bars).
+func TestReportPlotsPublished(t *testing.T) {
+	rep := testReport()
+	without, err := Report(rep)
+	require.NoError(t, err)
+	rep.Groups[1].Published = &experiment.Published{Method: estimators.ReinMax, C: 8, L: 4, Seeds: 10,
+		Train: experiment.MeanSE{N: 10, Mean: 103, SE: 1}, Test: experiment.MeanSE{N: 10, Mean: 105, SE: 1}}
+	with, err := Report(rep)
+	require.NoError(t, err)
+	a, b := decodePNG(t, without[FinalPlotFile]), decodePNG(t, with[FinalPlotFile])
+	// Antialiased edges of the axes and markers are grey too: count what
+	// the published points add.
+	extra := count(b, dataRect(b), publishedColor, 8) - count(a, dataRect(a), publishedColor, 8)
+	require.Greater(t, extra, 40, "the published points and bars")
+}

@@ -19,7 +19,8 @@ import (
 // configuration (mean over seeds of the train loss, solid, and the test
 // loss, dashed, per epoch, for each method's selected setting) and
 // final.png (final train and test loss, mean ± standard error, per method,
-// one panel per configuration).
+// one panel per configuration; with published results, each beside ours as
+// a grey cross).
 func Report(d *experiment.Report) (map[string][]byte, error) {
 	out := map[string][]byte{}
 	const perRow = 4
@@ -28,6 +29,8 @@ func Report(d *experiment.Report) (map[string][]byte, error) {
 	// can cover a point.
 	finalLegend := plot.NewLegend()
 	var inLegend [2]bool
+	var pubMark *plotter.Scatter // the legend's published entry comes last
+	pubInLegend := false
 	most := 0 // the most methods in one panel
 	for ci, c := range d.Configs {
 		curves := newPlot(fmt.Sprintf("%d×%d: mean over seeds", c[0], c[1]))
@@ -46,7 +49,12 @@ func Report(d *experiment.Report) (map[string][]byte, error) {
 				return nil, err
 			}
 			for k, s := range []experiment.MeanSE{g.Train, g.Test} {
-				sc, err := addErrPoint(final, float64(i)+0.15*float64(2*k-1), s, k)
+				x := float64(i) + 0.15*float64(2*k-1)
+				if g.Published != nil {
+					// Ours left of the published point, as a pair.
+					x -= publishedShift / 2
+				}
+				sc, err := addErrPoint(final, x, s, k)
 				if err != nil {
 					return nil, err
 				}
@@ -54,7 +62,21 @@ func Report(d *experiment.Report) (map[string][]byte, error) {
 					finalLegend.Add([]string{"train", "test"}[k], sc)
 					inLegend[k] = true
 				}
+				if g.Published == nil {
+					continue
+				}
+				ps, err := addPublishedPoint(final, x+publishedShift, []experiment.MeanSE{g.Published.Train, g.Published.Test}[k])
+				if err != nil {
+					return nil, err
+				}
+				if ps != nil && pubMark == nil {
+					pubMark = ps
+				}
 			}
+		}
+		if pubMark != nil && !pubInLegend {
+			finalLegend.Add("published", pubMark)
+			pubInLegend = true
 		}
 		// A key to the line styles, after a blank row: the colours name the
 		// methods.
@@ -165,6 +187,39 @@ func addErrPoint(p *plot.Plot, x float64, s experiment.MeanSE, k int) (*plotter.
 		}
 		bars.Color = c
 		bars.Width = vg.Points(1.2)
+		p.Add(bars)
+	}
+	return sc, nil
+}
+
+// publishedShift separates a published point from ours on the x axis.
+const publishedShift = 0.14
+
+// publishedColor and publishedGlyph mark the published results.
+var (
+	publishedColor                  = color.Gray{Y: 90}
+	publishedGlyph draw.GlyphDrawer = draw.CrossGlyph{}
+)
+
+// addPublishedPoint adds a published mean ± se at x and returns the point
+// for the legend.
+func addPublishedPoint(p *plot.Plot, x float64, s experiment.MeanSE) (*plotter.Scatter, error) {
+	if !finite(s.Mean) {
+		return nil, nil
+	}
+	pt := errPoints{plotter.XYs{{X: x, Y: s.Mean}}, plotter.YErrors{{Low: s.SE, High: s.SE}}}
+	sc, err := plotter.NewScatter(pt)
+	if err != nil {
+		return nil, fmt.Errorf("final-loss plot: %w", err)
+	}
+	sc.Color, sc.Shape, sc.Radius = publishedColor, publishedGlyph, vg.Points(3.5)
+	p.Add(sc)
+	if finite(s.SE) {
+		bars, err := plotter.NewYErrorBars(pt)
+		if err != nil {
+			return nil, fmt.Errorf("final-loss plot: %w", err)
+		}
+		bars.Color, bars.Width = publishedColor, vg.Points(1.2)
 		p.Add(bars)
 	}
 	return sc, nil
