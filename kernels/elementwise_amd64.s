@@ -318,3 +318,129 @@ rbloop:
 rbdone:
 	VZEROUPPER
 	RET
+
+// func adam16AVX512(p []float32, g []float32, m []float32, v []float32, k adamConsts)
+// Requires: AVX, AVX512F
+TEXT ·adam16AVX512(SB), NOSPLIT, $0-128
+	MOVQ         p_base+0(FP), AX
+	MOVQ         p_len+8(FP), CX
+	SHLQ         $0x02, CX
+	MOVQ         g_base+24(FP), DX
+	MOVQ         m_base+48(FP), BX
+	MOVQ         v_base+72(FP), SI
+	VBROADCASTSS k_coef+96(FP), Z0
+	VBROADCASTSS k_baseIsG+100(FP), Z1
+	VBROADCASTSS k_b2+104(FP), Z2
+	VBROADCASTSS k_w2+108(FP), Z3
+	VBROADCASTSS k_step+112(FP), Z4
+	VPTESTMD     Z1, Z1, K1
+	VBROADCASTSS k_ibc2s+116(FP), Z1
+	VBROADCASTSS k_eps+120(FP), Z6
+	XORQ         DI, DI
+	CMPQ         CX, $0x00
+	JE           adamdone
+
+adamloop:
+	VMOVUPS   (DX)(DI*1), Z7
+	VMOVUPS   (BX)(DI*1), Z8
+	VMOVUPS   (SI)(DI*1), Z9
+	VSUBPS    Z8, Z7, Z10
+	VMULPS    Z0, Z10, Z10
+	VBLENDMPS Z7, Z8, K1, Z5
+	VADDPS    Z10, Z5, Z5
+	VMOVUPS   Z5, (BX)(DI*1)
+	VMULPS    Z2, Z9, Z9
+	VMULPS    Z3, Z7, Z8
+	VMULPS    Z7, Z8, Z8
+	VADDPS    Z8, Z9, Z9
+	VMOVUPS   Z9, (SI)(DI*1)
+	VMOVUPS   (AX)(DI*1), Z7
+	VSQRTPS   Z9, Z8
+	VMULPS    Z1, Z8, Z8
+	VADDPS    Z6, Z8, Z8
+	VMULPS    Z4, Z5, Z9
+	VDIVPS    Z8, Z9, Z9
+	VADDPS    Z9, Z7, Z7
+	VMOVUPS   Z7, (AX)(DI*1)
+	ADDQ      $0x40, DI
+	CMPQ      DI, CX
+	JL        adamloop
+
+adamdone:
+	VZEROUPPER
+	RET
+
+// func radam16AVX512(p []float32, g []float32, m []float32, v []float32, k adamConsts)
+// Requires: AVX, AVX512F
+TEXT ·radam16AVX512(SB), NOSPLIT, $0-128
+	MOVQ         p_base+0(FP), AX
+	MOVQ         p_len+8(FP), CX
+	SHLQ         $0x02, CX
+	MOVQ         g_base+24(FP), DX
+	MOVQ         m_base+48(FP), BX
+	MOVQ         v_base+72(FP), SI
+	VBROADCASTSS k_coef+96(FP), Z0
+	VBROADCASTSS k_baseIsG+100(FP), Z1
+	VBROADCASTSS k_b2+104(FP), Z2
+	VBROADCASTSS k_w2+108(FP), Z3
+	VBROADCASTSS k_step+112(FP), Z4
+	VPTESTMD     Z1, Z1, K1
+	VBROADCASTSS k_eps+120(FP), Z1
+	MOVL         k_adaptive+124(FP), DI
+	XORQ         R8, R8
+	CMPQ         CX, $0x00
+	JE           radamdone
+	TESTL        DI, DI
+	JZ           radamplain
+
+radamloop:
+	VMOVUPS   (DX)(R8*1), Z6
+	VMOVUPS   (BX)(R8*1), Z7
+	VMOVUPS   (SI)(R8*1), Z8
+	VSUBPS    Z7, Z6, Z9
+	VMULPS    Z0, Z9, Z9
+	VBLENDMPS Z6, Z7, K1, Z5
+	VADDPS    Z9, Z5, Z5
+	VMOVUPS   Z5, (BX)(R8*1)
+	VMULPS    Z2, Z8, Z8
+	VMULPS    Z3, Z6, Z7
+	VMULPS    Z6, Z7, Z7
+	VADDPS    Z7, Z8, Z8
+	VMOVUPS   Z8, (SI)(R8*1)
+	VMULPS    Z4, Z5, Z5
+	VSQRTPS   Z8, Z6
+	VADDPS    Z1, Z6, Z6
+	VDIVPS    Z6, Z5, Z5
+	VMOVUPS   (AX)(R8*1), Z6
+	VSUBPS    Z5, Z6, Z6
+	VMOVUPS   Z6, (AX)(R8*1)
+	ADDQ      $0x40, R8
+	CMPQ      R8, CX
+	JL        radamloop
+	JMP       radamdone
+
+radamplain:
+	VMOVUPS   (DX)(R8*1), Z1
+	VMOVUPS   (BX)(R8*1), Z6
+	VMOVUPS   (SI)(R8*1), Z7
+	VSUBPS    Z6, Z1, Z8
+	VMULPS    Z0, Z8, Z8
+	VBLENDMPS Z1, Z6, K1, Z5
+	VADDPS    Z8, Z5, Z5
+	VMOVUPS   Z5, (BX)(R8*1)
+	VMULPS    Z2, Z7, Z7
+	VMULPS    Z3, Z1, Z6
+	VMULPS    Z1, Z6, Z6
+	VADDPS    Z6, Z7, Z7
+	VMOVUPS   Z7, (SI)(R8*1)
+	VMULPS    Z4, Z5, Z5
+	VMOVUPS   (AX)(R8*1), Z1
+	VSUBPS    Z5, Z1, Z1
+	VMOVUPS   Z1, (AX)(R8*1)
+	ADDQ      $0x40, R8
+	CMPQ      R8, CX
+	JL        radamplain
+
+radamdone:
+	VZEROUPPER
+	RET

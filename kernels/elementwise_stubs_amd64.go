@@ -55,3 +55,17 @@ func reluAVX2(y []float32, x []float32)
 //
 //go:noescape
 func reluBackwardAVX2(dx []float32, dy []float32, y []float32)
+
+// adam16AVX512 computes what adamGeneric computes, one vector at a time:
+// m and v as moments, then p += (step·m) / (sqrt(v)·ibc2s + eps).
+// Preconditions: len(p) a multiple of the vector width, len(g), len(m), len(v) >= len(p).
+//
+//go:noescape
+func adam16AVX512(p []float32, g []float32, m []float32, v []float32, k adamConsts)
+
+// radam16AVX512 computes what radamGeneric computes, one vector at a time:
+// m and v as moments, u = m·step, if adaptive u = u/(sqrt(v) + eps), p -= u.
+// Preconditions as for adam16AVX512.
+//
+//go:noescape
+func radam16AVX512(p []float32, g []float32, m []float32, v []float32, k adamConsts)

@@ -62,9 +62,10 @@ var avx2Impl = &impl{
 
 // avx512Impl is the AVX-512 (F, VL) table: AVX-512 routines for the SGEMM
 // micro-kernels, the row softmax, the random draws (xoshiro and their
-// -log), NegLog, the conditional-Gumbel logits and lanes, and SigmoidBCE;
-// the AVX2 routines for the rest (sampling, the avgJ kernels, the
-// optimisers and the layer helpers, the packing transpose). Its vector
+// -log), NegLog, the conditional-Gumbel logits and lanes, SigmoidBCE and
+// the optimisers; the AVX2 routines for the rest (sampling, the avgJ
+// kernels, the finiteness scan and the layer helpers, the packing
+// transpose). Its vector
 // width w stays 8, so the row drivers pad and block exactly as for
 // "avx2" (the 16-lane routines take a last half vector under a mask or
 // from the AVX2 routine) and the AVX2 routines it shares see what they
@@ -82,6 +83,6 @@ var avx512Impl = &impl{
 
 	cgAvgJ: cgAvgJAVX2, cgLogits: cgLogitsAVX512, cgLanes: cgLanes512, avgJac: avgJacAVX2,
 
-	bce: bceAVX512, adam: adamAVX2, radam: radamAVX2, finite: finiteAVX2,
+	bce: bceAVX512, adam: adamAVX512, radam: radamAVX512, finite: finiteAVX2,
 	addBias: addBiasAVX2, sumRows: sumRowsAVX2, relu: reluAVX2, reluBackward: reluBackwardAVX2,
 }

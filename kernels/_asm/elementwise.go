@@ -25,6 +25,7 @@ type adamArgs struct {
 	p, g, m, v, n         Register
 	coef, baseIsG, b2, w2 VecVirtual
 	step, eps             VecVirtual
+	baseK                 Register // 16 lanes: baseIsG as a mask (no VBLENDVPS on ZMM)
 }
 
 func loadAdamArgs(v vec) adamArgs {
@@ -36,6 +37,10 @@ func loadAdamArgs(v vec) adamArgs {
 	a.coef, a.baseIsG = v.broadcast(k.Field("coef")), v.broadcast(k.Field("baseIsG"))
 	a.b2, a.w2 = v.broadcast(k.Field("b2")), v.broadcast(k.Field("w2"))
 	a.step = v.broadcast(k.Field("step"))
+	if v.lanes == 16 {
+		a.baseK = K()
+		VPTESTMD(a.baseIsG, a.baseIsG, a.baseK)
+	}
 	return a
 }
 
@@ -51,7 +56,11 @@ func (a adamArgs) moments(v vec, off Register) (m, vv VecVirtual) {
 	VSUBPS(m0, g, d)
 	VMULPS(a.coef, d, d)
 	m = v.reg()
-	VBLENDVPS(a.baseIsG, g, m0, m)
+	if v.lanes == 16 {
+		VBLENDMPS(g, m0, a.baseK, m)
+	} else {
+		VBLENDVPS(a.baseIsG, g, m0, m)
+	}
 	VADDPS(d, m, m)
 	VMOVUPS(m, at(a.m))
 	VMULPS(a.b2, v0, v0)
@@ -63,10 +72,20 @@ func (a adamArgs) moments(v vec, off Register) (m, vv VecVirtual) {
 	return m, v0
 }
 
+// optimName is the name of an optimiser kernel: the 16-lane ones say so,
+// for the Go glue that gives them whole 16-float vectors (elementwise_amd64.go).
+func optimName(base string, v vec) string {
+	if v.lanes == 16 {
+		return base + "16" + v.suffix
+	}
+	return base + v.suffix
+}
+
 func adam(v vec) {
-	TEXT("adam"+v.suffix, NOSPLIT, "func(p, g, m, v []float32, k adamConsts)")
+	name := optimName("adam", v)
+	TEXT(name, NOSPLIT, "func(p, g, m, v []float32, k adamConsts)")
 	Pragma("noescape")
-	Doc("adam"+v.suffix+" computes what adamGeneric computes, one vector at a time:",
+	Doc(name+" computes what adamGeneric computes, one vector at a time:",
 		"m and v as moments, then p += (step·m) / (sqrt(v)·ibc2s + eps).",
 		"Preconditions: len(p) a multiple of the vector width, len(g), len(m), len(v) >= len(p).")
 	a := loadAdamArgs(v)
@@ -95,11 +114,12 @@ func adam(v vec) {
 }
 
 func radam(v vec) {
-	TEXT("radam"+v.suffix, NOSPLIT, "func(p, g, m, v []float32, k adamConsts)")
+	name := optimName("radam", v)
+	TEXT(name, NOSPLIT, "func(p, g, m, v []float32, k adamConsts)")
 	Pragma("noescape")
-	Doc("radam"+v.suffix+" computes what radamGeneric computes, one vector at a time:",
+	Doc(name+" computes what radamGeneric computes, one vector at a time:",
 		"m and v as moments, u = m·step, if adaptive u = u/(sqrt(v) + eps), p -= u.",
-		"Preconditions as for adam"+v.suffix+".")
+		"Preconditions as for "+optimName("adam", v)+".")
 	a := loadAdamArgs(v)
 	a.eps = v.broadcast(Param("k").Field("eps"))
 	adaptive := Load(Param("k").Field("adaptive"), GP32())

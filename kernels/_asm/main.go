@@ -22,7 +22,7 @@ import (
 
 // topics are the generated files by topic: the kernels each one holds.
 var topics = map[string]func(){
-	"elementwise": func() { elementwise(avx2) },
+	"elementwise": func() { elementwise(avx2); adam(avx512); radam(avx512) },
 	"xoshiro":     func() { xoshiro(avx2); xoshiro(avx512vl) },
 	"gemm": func() {
 		gemmTile(tileAVX2, false)
