@@ -65,11 +65,10 @@ var avx2Impl = &impl{
 // -log), NegLog, the conditional-Gumbel logits and lanes, SigmoidBCE and
 // the optimisers; the AVX2 routines for the rest (sampling, the avgJ
 // kernels, the finiteness scan and the layer helpers, the packing
-// transpose). Its vector
-// width w stays 8, so the row drivers pad and block exactly as for
-// "avx2" (the 16-lane routines take a last half vector under a mask or
-// from the AVX2 routine) and the AVX2 routines it shares see what they
-// expect.
+// transpose). Its vector width w stays 8, so the row drivers pad and block
+// exactly as for "avx2" (the 16-lane routines take a last half vector
+// under a mask or from the AVX2 routine) and the AVX2 routines it shares
+// see what they expect.
 var avx512Impl = &impl{
 	name: "avx512", w: 8,
 
