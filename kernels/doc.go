@@ -51,13 +51,15 @@
 // # Implementations
 //
 // Each inner loop exists as a pure-Go twin (always compiled, the reference)
-// and as hand-written assembly:
+// and as assembly (on amd64 generated from the descriptions in _asm, on
+// arm64 hand-written):
 //   - AVX2+FMA on amd64: everything, the loss, optimiser and layer helpers,
 //     NegLog, Xoshiro8 and the conditional-Gumbel kernels included;
-//   - AVX-512 (F, VL) where the CPU has it: SGEMM, the row softmax and the
+//   - AVX-512 (F, VL) where the CPU has it: SGEMM, the row softmax, the
 //     log-heavy kernels (the −log of the random draws, the
-//     conditional-Gumbel logits, CondGumbelAvgJTau at τ ≠ 1); the rest of
-//     this "avx512" table is the AVX2 routines, and both give the same bits;
+//     conditional-Gumbel logits, CondGumbelAvgJTau at τ ≠ 1, SigmoidBCE)
+//     and the Adam and RAdam updates; the rest of this "avx512" table is
+//     the AVX2 routines, and both give the same bits;
 //   - NEON on arm64: GEMM, softmax, sampling, the random draws and Xoshiro8,
 //     the conditional-Gumbel kernels (CondGumbelAvgJ and AvgJacobian for C
 //     a multiple of 8), SigmoidBCE, the Adam and RAdam updates, the layer
