@@ -145,6 +145,19 @@ func CollapsedEpoch(recs []EpochRecord, c, l int) int {
 	return first
 }
 
+// CollapsedEpochs counts the epochs of recs after which the run was
+// collapsed (EpochRecord.IsCollapsed), whether or not it left the collapse
+// later.
+func CollapsedEpochs(recs []EpochRecord, c, l int) int {
+	n := 0
+	for _, r := range recs {
+		if r.IsCollapsed(c, l) {
+			n++
+		}
+	}
+	return n
+}
+
 // Version is this module's release. A binary built from a tagged module
 // version reports the tag instead (ModuleVersion).
 const Version = "v0.1.0"

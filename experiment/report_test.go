@@ -86,6 +86,53 @@ func TestReportCollapsedAndPublished(t *testing.T) {
 	require.Nil(t, rep.Groups[0].Published)
 }
 
+// TestReportRecovered: a run that collapsed in its first epochs and left
+// it is counted as recovered and kept in the means, unless
+// ExcludeRecovered; a run that never collapsed is not counted.
+func TestReportRecovered(t *testing.T) {
+	dir := t.TempDir()
+	yes, no := true, false
+	for seed, collapsedFirst := range []bool{false, true, false} {
+		cfg := vae.DefaultConfig()
+		cfg.Seed = uint64(seed)
+		final := 124.0 + float64(seed)
+		first := &no
+		if collapsedFirst {
+			first, final = &yes, 130
+		}
+		recs := []EpochRecord{{Epoch: 1, TrainLoss: 214, TestLoss: 214, Collapsed: first},
+			{Epoch: 2, TrainLoss: final, TestLoss: final + 2, Collapsed: &no}}
+		run := filepath.Join(dir, fmt.Sprintf("run%d", seed))
+		require.NoError(t, os.MkdirAll(run, 0o755))
+		require.NoError(t, WriteJSON(filepath.Join(run, SummaryFile), Summarize(cfg, recs)))
+		require.NoError(t, writeMetrics(run, recs))
+	}
+	rep, err := ReadReport(dir, ReportOptions{})
+	require.NoError(t, err)
+	g := rep.Groups[0]
+	require.Equal(t, 0, g.Collapsed)
+	require.Equal(t, 1, g.Recovered)
+	require.Equal(t, 3, g.Train.N)
+	require.Equal(t, 1, g.Runs[1].Recovered, "epochs spent collapsed")
+	require.Equal(t, 0, g.Runs[0].Recovered)
+	var md, csvOut bytes.Buffer
+	rep.Markdown(&md)
+	require.Contains(t, md.String(), "(3, 1 recovered)")
+	require.Contains(t, md.String(), "1 finished runs collapsed in their first epochs and recovered; they are kept in the means")
+	require.NoError(t, rep.CSV(&csvOut))
+	lines := strings.Split(strings.TrimSpace(csvOut.String()), "\n")
+	require.True(t, strings.HasSuffix(lines[0], ",recovered") && strings.HasSuffix(lines[1], ",1"), "%s", csvOut.String())
+
+	rep, err = ReadReport(dir, ReportOptions{ExcludeRecovered: true})
+	require.NoError(t, err)
+	g = rep.Groups[0]
+	require.Equal(t, 2, g.Train.N)
+	require.Equal(t, 125.0, g.Train.Mean, "seeds 0 and 2: 124 and 126")
+	md.Reset()
+	rep.Markdown(&md)
+	require.Contains(t, md.String(), "they are left out of the means")
+}
+
 func TestReadPublished(t *testing.T) {
 	ps := PublishedResults()
 	require.Len(t, ps, 36)

@@ -25,13 +25,14 @@ func runReport(args []string, stdout, stderr io.Writer) error {
 	out := fs.String("out", "", "where to write report.md, report.csv and the plots (default: --dir)")
 	plots := fs.Bool("plots", true, "write the PNG plots")
 	collapsed := fs.Bool("collapsed", false, "keep the runs that ended in posterior collapse in the means")
+	noRecovered := fs.Bool("no-recovered", false, "leave out of the means the runs that collapsed in their first epochs and recovered")
 	methods := fs.String("methods", "", "comma list of methods to keep (default: all)")
 	var published publishedFlag
 	fs.Var(&published, "published", "compare with the published results: -published for the built-in table, -published=FILE for a CSV of the same columns")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	opts := experiment.ReportOptions{IncludeCollapsed: *collapsed}
+	opts := experiment.ReportOptions{IncludeCollapsed: *collapsed, ExcludeRecovered: *noRecovered}
 	if *methods != "" {
 		ms, err := estimators.ParseMethods(*methods, estimators.Methods())
 		if err != nil {

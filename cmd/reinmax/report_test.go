@@ -74,7 +74,7 @@ func TestReportFixture(t *testing.T) {
 		"| reinmax | **90.50 ± 0.50** (2) | **80.00 ± –** (1) |", // lowest per configuration in bold
 		"| st | 101.00 ± 1.73 (3) | – |",                         // test table, same settings
 		"| reinmax | **93.50 ± 1.50** (2) | **81.00 ± –** (1) |",
-		"| st | 8×4 | 0.0005 | 1.3 | adam |  | 2 | 2 | 0 | 104.00 ± 1.00 | 99.50 ± 0.50 |  |",
+		"| st | 8×4 | 0.0005 | 1.3 | adam |  | 2 | 2 | 0 | 0 | 104.00 ± 1.00 | 99.50 ± 0.50 |  |",
 		"| reinmax-4x24-lr0.0005-tau1.5-radam-seed1 | 1 | 2 | no summary.json |",
 		"| reinmax-4x24-lr0.0005-tau1.5-radam-seed2 | 0 | 2 | not started (no run directory) |",
 		"8 finished runs in 4 settings; 2 runs unfinished",
