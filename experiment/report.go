@@ -368,29 +368,24 @@ func (d *Report) Markdown(w io.Writer) {
 		len(d.Groups), len(d.Excluded))
 	fmt.Fprintf(w, "Values: negative ELBO (nats) after the last epoch, mean ± standard error over seeds "+
 		"(sample standard deviation / √n), n seeds in parentheses.\n")
-	collapsed := 0
+	collapsed, recovered := 0, 0
 	for _, g := range d.Groups {
 		collapsed += g.Collapsed
-	}
-	if collapsed > 0 {
-		how := "left out of the means"
-		if d.Options.IncludeCollapsed {
-			how = "kept in the means"
-		}
-		fmt.Fprintf(w, "%d finished runs ended in posterior collapse (the encoder gives every test image the same "+
-			"one-hot code); they are %s and counted beside n.\n", collapsed, how)
-	}
-	recovered := 0
-	for _, g := range d.Groups {
 		recovered += g.Recovered
 	}
-	if recovered > 0 {
-		how := "kept in the means"
-		if d.Options.ExcludeRecovered {
-			how = "left out of the means"
+	inMeans := func(kept bool) string {
+		if kept {
+			return "kept in the means"
 		}
+		return "left out of the means"
+	}
+	if collapsed > 0 {
+		fmt.Fprintf(w, "%d finished runs ended in posterior collapse (the encoder gives every test image the same "+
+			"one-hot code); they are %s and counted beside n.\n", collapsed, inMeans(d.Options.IncludeCollapsed))
+	}
+	if recovered > 0 {
 		fmt.Fprintf(w, "%d finished runs collapsed in their first epochs and recovered; they are %s and counted "+
-			"beside n as recovered.\n", recovered, how)
+			"beside n as recovered.\n", recovered, inMeans(!d.Options.ExcludeRecovered))
 	}
 	fmt.Fprintln(w)
 	if len(d.Groups) > 0 {
